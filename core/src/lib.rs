@@ -1,0 +1,29 @@
+//! # larder-core
+//!
+//! The part of larder that every runtime shares: canonical keys ([`Key`]), the
+//! self-checking entry frame ([`frame`]), the TTL/LRU policy, the async [`Store`]
+//! trait, the [`Cache`] that ties them together, and an in-process [`MemoryStore`].
+//!
+//! `#![no_std]` + `alloc`; the default `std` feature adds a real mutex (so a
+//! `Cache` is `Send + Sync`), [`SystemClock`] and `std::error::Error`.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod clock;
+pub mod error;
+pub mod frame;
+pub mod key;
+pub mod store;
+mod sync;
+pub mod units;
+
+pub use clock::{Clock, ManualClock};
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+pub use clock::SystemClock;
+pub use error::{Error, ErrorKind, Result};
+pub use key::{Canon, Key, KeyHash};
+pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutItem, Store};

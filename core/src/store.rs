@@ -1,0 +1,148 @@
+//! The async storage contract every backend implements.
+//!
+//! A store keeps opaque entry frames by [`KeyHash`] plus small per-entry metadata
+//! ([`EntryMeta`]) that can be listed without reading payloads. Futures are `Send`
+//! on native targets and not on wasm32, where IndexedDB and friends are `!Send`.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::KeyHash;
+
+cfg_if::cfg_if! {
+    // Single-threaded builds (wasm32, or no std and so no real mutex) drop the bounds.
+    if #[cfg(any(target_arch = "wasm32", not(feature = "std")))] {
+        /// `Send` natively, nothing on wasm32 (whose JS handles are single-threaded).
+        pub trait MaybeSend {}
+        impl<T: ?Sized> MaybeSend for T {}
+        /// `Sync` natively, nothing on wasm32.
+        pub trait MaybeSync {}
+        impl<T: ?Sized> MaybeSync for T {}
+    } else {
+        /// `Send` natively, nothing on wasm32 (whose JS handles are single-threaded).
+        pub trait MaybeSend: Send {}
+        impl<T: ?Sized + Send> MaybeSend for T {}
+        /// `Sync` natively, nothing on wasm32.
+        pub trait MaybeSync: Sync {}
+        impl<T: ?Sized + Sync> MaybeSync for T {}
+    }
+}
+
+/// Metadata a store can list without reading payloads.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct EntryMeta {
+    /// The entry's key hash.
+    pub key: KeyHash,
+    /// Bytes the store spends on the entry (the frame length).
+    pub size: u64,
+    /// When the entry was written, ms since the Unix epoch.
+    pub created_ms: u64,
+    /// When it expires, ms since the Unix epoch; `None` never.
+    pub expires_ms: Option<u64>,
+    /// Last recorded access, ms since the Unix epoch (written back in batches).
+    pub last_access_ms: u64,
+    /// The key's namespace.
+    pub namespace: String,
+    /// Tags for group invalidation.
+    pub tags: Vec<String>,
+    /// How long the value took to compute, in µs (for "time saved" stats).
+    pub cost_us: u64,
+}
+
+/// What a backend does by itself, so the core knows what it must do for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Entries survive the process (false for the memory store).
+    pub persistent: bool,
+    /// Other processes or machines may write the same store concurrently, so
+    /// the in-process index can go stale and must re-sync.
+    pub shared: bool,
+    /// The backend expires entries by itself (e.g. Redis `PX`).
+    pub native_ttl: bool,
+    /// Batch calls are cheaper than loops of single calls.
+    pub native_batch: bool,
+    /// `touch_many` persists recency (otherwise recency lives only in the process).
+    pub persistent_recency: bool,
+}
+
+/// One entry to write: its metadata and its encoded frame.
+#[derive(Clone, Debug)]
+pub struct PutItem {
+    /// Metadata; `meta.key` is where the frame is stored.
+    pub meta: EntryMeta,
+    /// The complete encoded frame.
+    pub frame: Vec<u8>,
+}
+
+/// Async storage of entry frames. See the module docs.
+///
+/// Required: `get`, `put`, `delete`, `list`. Batch calls loop by default;
+/// `touch_many` defaults to [`ErrorKind::Unsupported`] and `clear` to list-and-delete.
+///
+/// Implementations outside this crate pick the attribute by target:
+/// `#[cfg_attr(not(target_arch = "wasm32"), async_trait)]` and
+/// `#[cfg_attr(target_arch = "wasm32", async_trait(?Send))]`.
+#[cfg_attr(all(not(target_arch = "wasm32"), feature = "std"), async_trait)]
+#[cfg_attr(any(target_arch = "wasm32", not(feature = "std")), async_trait(?Send))]
+pub trait Store: MaybeSend + MaybeSync {
+    /// What this backend does by itself.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The frame stored under `key`, or `None`.
+    async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>>;
+
+    /// Store `frame` under `meta.key`, replacing any previous frame atomically:
+    /// a concurrent reader sees the old frame or the new one, never a mix.
+    async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()>;
+
+    /// Remove `key`; `true` if it was there.
+    async fn delete(&self, key: KeyHash) -> Result<bool>;
+
+    /// Metadata of every entry, without payloads. Entries that cannot be read
+    /// back are left out (and may be removed).
+    async fn list(&self) -> Result<Vec<EntryMeta>>;
+
+    /// Record last-access times in one go. The core batches reads into these calls.
+    async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
+        let _ = touches;
+        Err(Error::new(ErrorKind::Unsupported, "touch_many", "this store does not keep recency"))
+    }
+
+    /// `get` for several keys; results in the same order.
+    async fn get_many(&self, keys: &[KeyHash]) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get(*k).await?);
+        }
+        Ok(out)
+    }
+
+    /// `put` for several entries.
+    async fn put_many(&self, items: &[PutItem]) -> Result<()> {
+        for it in items {
+            self.put(&it.meta, &it.frame).await?;
+        }
+        Ok(())
+    }
+
+    /// `delete` for several keys; how many were there.
+    async fn delete_many(&self, keys: &[KeyHash]) -> Result<usize> {
+        let mut n = 0;
+        for k in keys {
+            if self.delete(*k).await? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Remove every entry.
+    async fn clear(&self) -> Result<()> {
+        let keys: Vec<KeyHash> = self.list().await?.into_iter().map(|m| m.key).collect();
+        self.delete_many(&keys).await.map(|_| ())
+    }
+}

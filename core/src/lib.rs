@@ -13,15 +13,19 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod block_on;
 pub mod clock;
 pub mod error;
 pub mod frame;
 pub mod key;
+pub mod memory_store;
 pub mod store;
 mod sync;
 pub mod units;
 
+pub use block_on::block_on;
 pub use clock::{Clock, ManualClock};
+pub use memory_store::MemoryStore;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use clock::SystemClock;
 pub use error::{Error, ErrorKind, Result};

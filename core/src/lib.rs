@@ -14,16 +14,21 @@ extern crate alloc;
 extern crate std;
 
 mod block_on;
+pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod frame;
 pub mod key;
+mod flight;
+mod lru;
 pub mod memory_store;
+mod policy;
 pub mod store;
 mod sync;
 pub mod units;
 
 pub use block_on::block_on;
+pub use cache::{Cache, Config, Entry, PutOptions, Stats};
 pub use clock::{Clock, ManualClock};
 pub use memory_store::MemoryStore;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use async_trait::async_trait;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{self, FrameHeader, HeaderRead};
 use crate::key::KeyHash;
 
 cfg_if::cfg_if! {
@@ -105,6 +106,18 @@ pub trait Store: MaybeSend + MaybeSync {
     /// Metadata of every entry, without payloads. Entries that cannot be read
     /// back are left out (and may be removed).
     async fn list(&self) -> Result<Vec<EntryMeta>>;
+
+    /// The verified header of the entry under `key`. Backends that can read a
+    /// prefix (files) override this to skip the payload.
+    async fn get_header(&self, key: KeyHash) -> Result<Option<FrameHeader>> {
+        match self.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => match frame::decode_header(&bytes)? {
+                HeaderRead::Complete(h) => Ok(Some(h)),
+                HeaderRead::NeedBytes(_) => Err(Error::corrupt("read header", "truncated frame")),
+            },
+        }
+    }
 
     /// Record last-access times in one go. The core batches reads into these calls.
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {

@@ -1,4 +1,5 @@
 //! Frame codec: round trips, compression choice, and that no damage goes unnoticed.
+#![allow(clippy::unwrap_used)]
 
 use larder_core::frame::{self, FrameInput, HeaderRead, codec};
 use larder_core::{ErrorKind, Key};

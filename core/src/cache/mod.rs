@@ -1,0 +1,464 @@
+//! [`Cache`]: keys in, verified values out, with TTL, LRU limits, a memory
+//! tier and single-flight computation over any [`Store`].
+
+mod admin;
+mod types;
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+
+pub use types::{Config, Entry, EntryInfo, Event, Filter, Observer, PutOptions, Stats, Tier};
+
+use crate::clock::Clock;
+use crate::error::{Error, ErrorKind, Result};
+use crate::flight::{Flights, Join};
+use crate::frame::{self, FrameInput};
+use crate::key::{Key, KeyHash};
+use crate::lru::KeyMap;
+use crate::policy::{Index, MemTier};
+use crate::store::{Capabilities, EntryMeta, Store};
+use crate::sync::Lock;
+
+/// Entries expired before `now` that a single write also removes.
+const EXPIRED_PER_WRITE: usize = 64;
+
+#[derive(Default)]
+struct Counters {
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+    spills: u64,
+    expired: u64,
+    corrupt: u64,
+    errors: u64,
+    time_saved_us: u64,
+}
+
+struct State {
+    index: Index,
+    mem: MemTier,
+    stats: Counters,
+    /// Reads not yet written back to the store, key → access time.
+    touches: KeyMap<u64>,
+    last_flush_ms: u64,
+}
+
+/// A cache over a [`Store`] `S`, reading time from a [`Clock`] `C`.
+///
+/// ```
+/// use larder_core::{block_on, cache::{Cache, Config, PutOptions}, Key, ManualClock, MemoryStore};
+/// let cache = Cache::with_clock(MemoryStore::new(), ManualClock::new(0), Config::default()).unwrap();
+/// let key = Key::new("square", &[("n", 12)]).unwrap();
+/// block_on(async {
+///     let v = cache.get_or_compute(&key, &PutOptions::new(), || async { Ok(b"144".to_vec()) }).await;
+///     assert_eq!(v.unwrap().payload, b"144");
+///     assert_eq!(cache.get(&key).await.unwrap().unwrap().payload, b"144");
+///     assert_eq!(cache.stats().await.unwrap().hits, 1);
+/// });
+/// ```
+pub struct Cache<S, C> {
+    store: S,
+    clock: C,
+    config: Config,
+    caps: Capabilities,
+    state: Lock<State>,
+    flights: Flights,
+    observer: Option<Box<dyn Observer>>,
+}
+
+enum Lookup {
+    Hit(Arc<Entry>, Tier),
+    Miss,
+}
+
+fn is_expired(expires_ms: Option<u64>, now_ms: u64) -> bool {
+    expires_ms.is_some_and(|t| t <= now_ms)
+}
+
+#[cfg(all(feature = "std", not(target_arch = "wasm32")))]
+impl<S: Store> Cache<S, crate::clock::SystemClock> {
+    /// A cache over `store` on the system clock.
+    pub fn new(store: S, config: Config) -> Result<Self> {
+        Cache::with_clock(store, crate::clock::SystemClock, config)
+    }
+}
+
+impl<S: Store, C: Clock> Cache<S, C> {
+    /// A cache over `store` reading time from `clock`.
+    pub fn with_clock(store: S, clock: C, config: Config) -> Result<Self> {
+        config.validate()?;
+        let state = State {
+            index: Index::default(),
+            mem: MemTier::new(config.memory_bytes),
+            stats: Counters::default(),
+            touches: KeyMap::default(),
+            last_flush_ms: clock.now_ms(),
+        };
+        Ok(Cache {
+            caps: store.capabilities(),
+            store,
+            clock,
+            config,
+            state: Lock::new(state),
+            flights: Flights::default(),
+            observer: None,
+        })
+    }
+
+    /// Send [`Event`]s to `observer`.
+    #[must_use]
+    pub fn with_observer(mut self, observer: impl Observer + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn emit(&self, event: Event<'_>) {
+        if let Some(o) = &self.observer {
+            o.event(&event);
+        }
+    }
+
+    fn absorb(&self, error: &Error) {
+        self.state.lock().stats.errors += 1;
+        self.emit(Event::Error { error });
+    }
+
+    /// The value under `key`, or `None` if absent, expired or corrupt.
+    pub async fn get(&self, key: &Key) -> Result<Option<Arc<Entry>>> {
+        match self.lookup(key).await? {
+            Lookup::Hit(e, tier) => Ok(Some(self.hit(key.hash(), e, tier))),
+            Lookup::Miss => {
+                self.miss(key.hash());
+                Ok(None)
+            }
+        }
+    }
+
+    fn hit(&self, key: KeyHash, e: Arc<Entry>, tier: Tier) -> Arc<Entry> {
+        {
+            let mut st = self.state.lock();
+            st.stats.hits += 1;
+            st.stats.time_saved_us += e.cost_us;
+        }
+        self.emit(Event::Hit { key, tier });
+        e
+    }
+
+    fn miss(&self, key: KeyHash) {
+        self.state.lock().stats.misses += 1;
+        self.emit(Event::Miss { key });
+    }
+
+    /// Find `key` in memory, then in the store; verifies, expires and promotes.
+    async fn lookup(&self, key: &Key) -> Result<Lookup> {
+        let h = key.hash();
+        let now = self.clock.now_ms();
+        if let Some((e, flush)) = self.memory_hit(key, now) {
+            if flush {
+                self.flush_quietly().await;
+            }
+            return Ok(Lookup::Hit(e, Tier::Memory));
+        }
+        let Some(bytes) = self.store.get(h).await? else {
+            self.state.lock().index.remove(&h);
+            return Ok(Lookup::Miss);
+        };
+        let (header, payload) = match frame::decode(&bytes) {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                self.state.lock().stats.corrupt += 1;
+                self.emit(Event::Corrupt { key: h, error: &error });
+                self.discard(h).await;
+                return Ok(Lookup::Miss);
+            }
+        };
+        if header.key_bytes != key.bytes() {
+            // Another key with the same 128-bit hash: never return its value.
+            return Ok(Lookup::Miss);
+        }
+        if is_expired(header.expires_ms, now) {
+            self.state.lock().stats.expired += 1;
+            self.discard(h).await;
+            return Ok(Lookup::Miss);
+        }
+        let meta = header.to_meta(now);
+        let entry = Arc::new(Entry {
+            payload,
+            codec: header.codec,
+            created_ms: header.created_ms,
+            expires_ms: header.expires_ms,
+            tags: header.tags,
+            meta: header.meta,
+            cost_us: header.cost_us,
+            key_bytes: header.key_bytes,
+        });
+        let flush = {
+            let mut st = self.state.lock();
+            st.stats.spills += st.mem.insert(h, entry.clone());
+            if !st.index.touch(&h) {
+                // Written by another process since we listed: adopt it.
+                st.index.insert(&meta);
+            }
+            st.touches.insert(h, now);
+            self.flush_due(&st, now)
+        };
+        if flush {
+            self.flush_quietly().await;
+        }
+        Ok(Lookup::Hit(entry, Tier::Store))
+    }
+
+    /// A live memory-tier entry for `key`, and whether recency is due to be flushed.
+    fn memory_hit(&self, key: &Key, now: u64) -> Option<(Arc<Entry>, bool)> {
+        let h = key.hash();
+        let mut st = self.state.lock();
+        let e = st.mem.get(&h)?;
+        if is_expired(e.expires_ms, now) {
+            st.mem.remove(&h);
+            return None;
+        }
+        if e.key_bytes != key.bytes() {
+            return None;
+        }
+        st.index.touch(&h);
+        st.touches.insert(h, now);
+        let flush = self.flush_due(&st, now);
+        Some((e, flush))
+    }
+
+    /// Remove a dead entry everywhere; a failure to delete is absorbed.
+    async fn discard(&self, h: KeyHash) {
+        {
+            let mut st = self.state.lock();
+            st.index.remove(&h);
+            st.mem.remove(&h);
+        }
+        if let Err(e) = self.store.delete(h).await {
+            self.absorb(&e);
+        }
+    }
+
+    fn flush_due(&self, st: &State, now: u64) -> bool {
+        st.touches.len() >= self.config.touch_batch
+            || (!st.touches.is_empty()
+                && now.saturating_sub(st.last_flush_ms) >= self.config.touch_interval_ms)
+    }
+
+    /// Write pending recency to the store now (normally batched).
+    pub async fn flush(&self) -> Result<()> {
+        let batch: Vec<(KeyHash, u64)> = {
+            let mut st = self.state.lock();
+            st.last_flush_ms = self.clock.now_ms();
+            st.touches.drain().collect()
+        };
+        if batch.is_empty() || !self.caps.persistent_recency {
+            return Ok(());
+        }
+        match self.store.touch_many(&batch).await {
+            Err(e) if e.kind() == ErrorKind::Unsupported => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn flush_quietly(&self) {
+        if let Err(e) = self.flush().await {
+            self.absorb(&e);
+        }
+    }
+
+    /// Store `payload` under `key`, then enforce the limits.
+    ///
+    /// Fails with [`ErrorKind::TooLarge`] (and changes nothing) if the entry
+    /// alone exceeds `max_bytes`.
+    pub async fn put(&self, key: &Key, payload: Vec<u8>, opts: &PutOptions) -> Result<()> {
+        let entry = self.new_entry(key, payload, opts, opts.cost_us)?;
+        self.write(key, &entry).await
+    }
+
+    fn new_entry(
+        &self,
+        key: &Key,
+        payload: Vec<u8>,
+        opts: &PutOptions,
+        cost_us: u64,
+    ) -> Result<Arc<Entry>> {
+        if opts.ttl_ms == Some(0) {
+            return Err(Error::invalid("put", "a ttl must be greater than zero"));
+        }
+        frame::validate(&opts.tags, &opts.meta)?;
+        let now = self.clock.now_ms();
+        let expires_ms = opts.ttl_ms.or(self.config.default_ttl_ms).map(|t| now.saturating_add(t));
+        Ok(Arc::new(Entry {
+            payload,
+            codec: opts.codec,
+            created_ms: now,
+            expires_ms,
+            tags: opts.tags.clone(),
+            meta: opts.meta.clone(),
+            cost_us,
+            key_bytes: key.bytes().to_vec(),
+        }))
+    }
+
+    async fn write(&self, key: &Key, entry: &Arc<Entry>) -> Result<()> {
+        let bytes = frame::encode(&FrameInput {
+            key,
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            cost_us: entry.cost_us,
+            codec: entry.codec,
+            tags: &entry.tags,
+            meta: &entry.meta,
+            payload: &entry.payload,
+        })?;
+        if let Some(max) = self.config.max_bytes {
+            if bytes.len() as u64 > max {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    "put",
+                    alloc::format!("the entry takes {} bytes; the cache holds {max}", bytes.len()),
+                )
+                .with_context(key.namespace()));
+            }
+        }
+        let now = self.clock.now_ms();
+        if self.config.max_bytes.is_some() || self.config.max_entries.is_some() {
+            self.sync_index(self.resync_due(now)).await?;
+        }
+        let meta = EntryMeta {
+            key: key.hash(),
+            size: bytes.len() as u64,
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            last_access_ms: now,
+            namespace: key.namespace().into(),
+            tags: entry.tags.clone(),
+            cost_us: entry.cost_us,
+        };
+        self.store.put(&meta, &bytes).await?;
+        let (expired, evicted) = {
+            let mut st = self.state.lock();
+            st.index.insert(&meta);
+            st.stats.spills += st.mem.insert(meta.key, entry.clone());
+            let expired = st.index.expired(now, EXPIRED_PER_WRITE);
+            for k in &expired {
+                st.index.remove(k);
+                st.mem.remove(k);
+            }
+            st.stats.expired += expired.len() as u64;
+            let mut evicted = Vec::new();
+            if st.index.loaded {
+                let (mb, me) = (self.config.max_bytes, self.config.max_entries);
+                while let Some(k) = st.index.over_limit(mb, me).filter(|k| *k != meta.key) {
+                    let size = st.index.remove(&k).map_or(0, |e| e.size);
+                    st.mem.remove(&k);
+                    evicted.push((k, size));
+                }
+            }
+            st.stats.evictions += evicted.len() as u64;
+            (expired, evicted)
+        };
+        let mut dead: Vec<KeyHash> = expired;
+        for (key, bytes) in &evicted {
+            self.emit(Event::Evicted { key: *key, bytes: *bytes });
+            dead.push(*key);
+        }
+        if !dead.is_empty() {
+            if let Err(e) = self.store.delete_many(&dead).await {
+                self.absorb(&e);
+            }
+        }
+        Ok(())
+    }
+
+    fn resync_due(&self, now: u64) -> bool {
+        let st = self.state.lock();
+        self.caps.shared
+            && now.saturating_sub(st.index.last_sync_ms) >= self.config.resync_interval_ms
+    }
+
+    /// Load the index on first use; with `refresh`, re-list a shared store.
+    async fn sync_index(&self, refresh: bool) -> Result<()> {
+        let since = {
+            let st = self.state.lock();
+            if st.index.loaded && !(refresh && self.caps.shared) {
+                return Ok(());
+            }
+            st.index.seq()
+        };
+        self.flush_quietly().await;
+        let listed = self.store.list().await?;
+        let now = self.clock.now_ms();
+        let mut st = self.state.lock();
+        let State { index, mem, .. } = &mut *st;
+        index.replace(listed, since, now);
+        mem.retain(|k, _| index.contains(k));
+        Ok(())
+    }
+
+    /// The value under `key`, computing and storing it on a miss. Concurrent
+    /// callers of one key share one computation. A failed computation is
+    /// returned to every caller waiting on it and nothing is stored; storage
+    /// errors are absorbed (reported to the observer) so the value is still
+    /// returned.
+    pub async fn get_or_compute<F, Fut>(
+        &self,
+        key: &Key,
+        opts: &PutOptions,
+        compute: F,
+    ) -> Result<Arc<Entry>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<u8>>>,
+    {
+        let h = key.hash();
+        let mut compute = Some(compute);
+        loop {
+            match self.lookup(key).await {
+                Ok(Lookup::Hit(e, tier)) => return Ok(self.hit(h, e, tier)),
+                Ok(Lookup::Miss) => {}
+                Err(e) => self.absorb(&e),
+            }
+            let leader = match self.flights.join(h) {
+                Join::Waiter(wait) => match wait.await {
+                    Some(Ok(e)) => return Ok(self.hit(h, e, Tier::Flight)),
+                    Some(Err(e)) => return Err(e),
+                    None => continue, // the leader gave up; try again
+                },
+                Join::Leader(l) => l,
+            };
+            // Filled between our lookup and taking the lead?
+            if let Ok(Lookup::Hit(e, tier)) = self.lookup(key).await {
+                leader.publish(Ok(e.clone()));
+                return Ok(self.hit(h, e, tier));
+            }
+            self.miss(h);
+            let Some(f) = compute.take() else {
+                return Err(Error::new(ErrorKind::Compute, "get_or_compute", "computation lost"));
+            };
+            let start = self.clock.now_us();
+            let result = f().await;
+            let cost = self.clock.now_us().saturating_sub(start);
+            let result = result.and_then(|payload| self.new_entry(key, payload, opts, cost));
+            if let Ok(entry) = &result {
+                if let Err(e) = self.write(key, entry).await {
+                    self.absorb(&e);
+                }
+            }
+            leader.publish(result.clone());
+            return result;
+        }
+    }
+}

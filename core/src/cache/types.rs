@@ -1,0 +1,286 @@
+//! The values that go in and out of a [`Cache`](super::Cache).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::{Error, Result};
+use crate::frame::codec;
+use crate::key::{Canon, KeyHash};
+use crate::store::{MaybeSend, MaybeSync};
+
+/// Limits and tuning. `Default` is unlimited, no TTL, a 32 MiB memory tier.
+///
+/// ```
+/// use larder_core::cache::Config;
+/// let c = Config::default().max_bytes(1 << 30).max_entries(10_000).default_ttl_ms(60_000);
+/// assert_eq!(c.max_bytes, Some(1 << 30));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Evict least recently used entries past this many store bytes.
+    pub max_bytes: Option<u64>,
+    /// Evict least recently used entries past this many entries.
+    pub max_entries: Option<u64>,
+    /// TTL for entries put without one.
+    pub default_ttl_ms: Option<u64>,
+    /// Byte budget of the in-memory tier (0 disables it).
+    pub memory_bytes: u64,
+    /// Write recency back once this many reads are pending...
+    pub touch_batch: usize,
+    /// ...or once this long has passed since the last write-back.
+    pub touch_interval_ms: u64,
+    /// On a shared store, re-list the store before evicting if the index is older than this.
+    pub resync_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_bytes: None,
+            max_entries: None,
+            default_ttl_ms: None,
+            memory_bytes: 32 << 20,
+            touch_batch: 256,
+            touch_interval_ms: 1_000,
+            resync_interval_ms: 5_000,
+        }
+    }
+}
+
+impl Config {
+    /// Set [`Config::max_bytes`].
+    #[must_use]
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = Some(bytes);
+        self
+    }
+
+    /// Set [`Config::max_entries`].
+    #[must_use]
+    pub fn max_entries(mut self, n: u64) -> Self {
+        self.max_entries = Some(n);
+        self
+    }
+
+    /// Set [`Config::default_ttl_ms`].
+    #[must_use]
+    pub fn default_ttl_ms(mut self, ms: u64) -> Self {
+        self.default_ttl_ms = Some(ms);
+        self
+    }
+
+    /// Set [`Config::memory_bytes`].
+    #[must_use]
+    pub fn memory_bytes(mut self, bytes: u64) -> Self {
+        self.memory_bytes = bytes;
+        self
+    }
+
+    /// Check the values make sense together.
+    pub fn validate(&self) -> Result<()> {
+        if self.max_bytes == Some(0) || self.max_entries == Some(0) {
+            return Err(Error::invalid("configure cache", "limits must be greater than zero"));
+        }
+        if self.default_ttl_ms == Some(0) {
+            return Err(Error::invalid("configure cache", "a ttl must be greater than zero"));
+        }
+        Ok(())
+    }
+}
+
+/// How to store one value.
+///
+/// ```
+/// use larder_core::cache::PutOptions;
+/// let o = PutOptions::new().ttl_ms(5_000).tag("reports").meta(b"v2".to_vec());
+/// assert_eq!(o.tags, vec!["reports".to_string()]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// Overrides the cache's default TTL.
+    pub ttl_ms: Option<u64>,
+    /// Tags for [`invalidate_tag`](super::Cache::invalidate_tag).
+    pub tags: Vec<String>,
+    /// Opaque user metadata, returned by `get` and `entries`.
+    pub meta: Vec<u8>,
+    /// How the payload encodes the value (see [`codec`]).
+    pub codec: u8,
+    /// Compute cost in µs to credit on hits (set by `get_or_compute` itself).
+    pub cost_us: u64,
+}
+
+impl PutOptions {
+    /// Defaults: cache TTL, no tags, no metadata, raw bytes.
+    pub fn new() -> Self {
+        PutOptions { codec: codec::BYTES, ..PutOptions::default() }
+    }
+
+    /// Expire this entry after `ms`.
+    #[must_use]
+    pub fn ttl_ms(mut self, ms: u64) -> Self {
+        self.ttl_ms = Some(ms);
+        self
+    }
+
+    /// Add a tag.
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// Attach user metadata.
+    #[must_use]
+    pub fn meta(mut self, meta: Vec<u8>) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    /// Declare the payload's codec.
+    #[must_use]
+    pub fn codec(mut self, codec: u8) -> Self {
+        self.codec = codec;
+        self
+    }
+}
+
+/// A cached value and what was stored with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The value's bytes (decompressed).
+    pub payload: Vec<u8>,
+    /// How the payload encodes the value.
+    pub codec: u8,
+    /// When it was written, ms since the epoch.
+    pub created_ms: u64,
+    /// When it expires, ms since the epoch.
+    pub expires_ms: Option<u64>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Its user metadata.
+    pub meta: Vec<u8>,
+    /// What computing it cost, µs.
+    pub cost_us: u64,
+    /// Canonical key bytes, compared on every hit so a hash collision is a miss.
+    pub(crate) key_bytes: Vec<u8>,
+}
+
+/// Counters and sizes. Counters are per `Cache` instance since it was opened.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that found nothing usable.
+    pub misses: u64,
+    /// `hits / (hits + misses)`, 0 when there were none.
+    pub hit_rate: f64,
+    /// Entries removed to respect the limits.
+    pub evictions: u64,
+    /// Entries moved out of the memory tier (they stay in the store).
+    pub spills: u64,
+    /// Entries found or pruned past their expiry.
+    pub expired: u64,
+    /// Entries that failed verification and were removed.
+    pub corrupt: u64,
+    /// Storage errors absorbed (a failed write-back or eviction, a failed
+    /// read inside `get_or_compute`), reported to the observer.
+    pub errors: u64,
+    /// Entries in the store.
+    pub entries: u64,
+    /// Bytes in the store.
+    pub store_bytes: u64,
+    /// Entries in the memory tier.
+    pub memory_entries: u64,
+    /// Bytes in the memory tier.
+    pub memory_bytes: u64,
+    /// Sum of the compute cost of every hit, µs.
+    pub time_saved_us: u64,
+}
+
+/// What [`entries`](super::Cache::entries) reports about one entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryInfo {
+    /// Key hash.
+    pub key: KeyHash,
+    /// Namespace.
+    pub namespace: String,
+    /// Key version.
+    pub version: u32,
+    /// The parameters, decoded (None if the stored key could not be decoded).
+    pub params: Option<Canon>,
+    /// Bytes in the store.
+    pub size: u64,
+    /// Written, ms since the epoch.
+    pub created_ms: u64,
+    /// Last recorded access, ms since the epoch.
+    pub last_access_ms: u64,
+    /// Expiry, ms since the epoch.
+    pub expires_ms: Option<u64>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// User metadata.
+    pub meta: Vec<u8>,
+}
+
+/// Which entries [`entries`](super::Cache::entries) lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only entries carrying this tag.
+    pub tag: Option<String>,
+}
+
+/// Where a hit was served from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// The in-process memory tier.
+    Memory,
+    /// The persistent store.
+    Store,
+    /// Another caller's concurrent computation of the same key.
+    Flight,
+}
+
+/// Something worth logging; see [`Observer`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A lookup hit.
+    Hit {
+        /// The key.
+        key: KeyHash,
+        /// Where from.
+        tier: Tier,
+    },
+    /// A lookup missed.
+    Miss {
+        /// The key.
+        key: KeyHash,
+    },
+    /// An entry was evicted to respect the limits.
+    Evicted {
+        /// The key.
+        key: KeyHash,
+        /// Its size.
+        bytes: u64,
+    },
+    /// A stored entry failed verification and was removed.
+    Corrupt {
+        /// The key.
+        key: KeyHash,
+        /// Why.
+        error: &'a Error,
+    },
+    /// A storage error the cache absorbed.
+    Error {
+        /// The error.
+        error: &'a Error,
+    },
+}
+
+/// Receives [`Event`]s (the `larder` crate forwards them to `tracing`).
+pub trait Observer: MaybeSend + MaybeSync {
+    /// Called synchronously, outside any lock; keep it cheap.
+    fn event(&self, event: &Event<'_>);
+}

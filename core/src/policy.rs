@@ -1,0 +1,223 @@
+//! The in-process view of the store (byte accounting, LRU order, expiry
+//! order) and the memory tier. Pure bookkeeping: no I/O happens here, the
+//! [`Cache`](crate::cache::Cache) decides what to delete with what it returns.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::cache::Entry;
+use crate::key::KeyHash;
+use crate::lru::Lru;
+use crate::store::EntryMeta;
+
+/// Index entry: what eviction and invalidation need, never the payload.
+pub(crate) struct Indexed {
+    pub size: u64,
+    pub expires_ms: Option<u64>,
+    pub namespace: Arc<str>,
+    pub tags: Vec<String>,
+    /// Sequence number of the insert, so a re-sync keeps entries written meanwhile.
+    pub seq: u64,
+}
+
+/// The store as this process believes it to be.
+#[derive(Default)]
+pub(crate) struct Index {
+    lru: Lru<Indexed>,
+    expiry: BTreeSet<(u64, KeyHash)>,
+    bytes: u64,
+    seq: u64,
+    pub loaded: bool,
+    pub last_sync_ms: u64,
+}
+
+impl Index {
+    pub fn len(&self) -> usize {
+        self.lru.len()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn contains(&self, key: &KeyHash) -> bool {
+        self.lru.contains(key)
+    }
+
+    /// Record a write (or a discovered entry) as most recently used.
+    pub fn insert(&mut self, meta: &EntryMeta) {
+        self.remove(&meta.key);
+        self.seq += 1;
+        let e = Indexed {
+            size: meta.size,
+            expires_ms: meta.expires_ms,
+            namespace: Arc::from(meta.namespace.as_str()),
+            tags: meta.tags.clone(),
+            seq: self.seq,
+        };
+        self.add(meta.key, e, true);
+    }
+
+    fn add(&mut self, key: KeyHash, e: Indexed, front: bool) {
+        self.bytes += e.size;
+        if let Some(t) = e.expires_ms {
+            self.expiry.insert((t, key));
+        }
+        if front {
+            self.lru.insert(key, e);
+        } else {
+            self.lru.insert_back(key, e);
+        }
+    }
+
+    pub fn remove(&mut self, key: &KeyHash) -> Option<Indexed> {
+        let e = self.lru.remove(key)?;
+        self.bytes -= e.size;
+        if let Some(t) = e.expires_ms {
+            self.expiry.remove(&(t, *key));
+        }
+        Some(e)
+    }
+
+    /// Mark a read; `false` if the key is unknown here.
+    pub fn touch(&mut self, key: &KeyHash) -> bool {
+        self.lru.get_mut(key).is_some()
+    }
+
+    /// Replace the index with a fresh listing (whose recency is current: the
+    /// cache flushes its touches first), keeping entries this process inserted
+    /// after the listing started (`since_seq`), which the listing may miss.
+    pub fn replace(&mut self, mut listed: Vec<EntryMeta>, since_seq: u64, now_ms: u64) {
+        let mut old = core::mem::take(&mut self.lru);
+        let seq = self.seq;
+        *self = Index { seq, loaded: true, last_sync_ms: now_ms, ..Index::default() };
+        // Most recent first, each pushed to the back: the newest ends up in front.
+        listed.sort_unstable_by_key(|m| core::cmp::Reverse(m.last_access_ms));
+        for m in &listed {
+            let e = Indexed {
+                size: m.size,
+                expires_ms: m.expires_ms,
+                namespace: Arc::from(m.namespace.as_str()),
+                tags: m.tags.clone(),
+                seq: 0,
+            };
+            self.add(m.key, e, false);
+        }
+        let newer: Vec<(KeyHash, Indexed)> =
+            core::iter::from_fn(|| old.pop_lru()).filter(|(_, e)| e.seq > since_seq).collect();
+        for (k, e) in newer {
+            self.remove(&k);
+            self.add(k, e, true);
+        }
+    }
+
+    /// The least recently used key, if the index is over either limit.
+    pub fn over_limit(&self, max_bytes: Option<u64>, max_entries: Option<u64>) -> Option<KeyHash> {
+        let over_bytes = max_bytes.is_some_and(|m| self.bytes > m);
+        let over_count = max_entries.is_some_and(|m| self.lru.len() as u64 > m);
+        if over_bytes || over_count { self.lru.peek_lru().map(|(k, _)| k) } else { None }
+    }
+
+    /// Up to `limit` keys that expired at or before `now_ms`, soonest first.
+    pub fn expired(&self, now_ms: u64, limit: usize) -> Vec<KeyHash> {
+        self.expiry.iter().take_while(|(t, _)| *t <= now_ms).take(limit).map(|(_, k)| *k).collect()
+    }
+
+    pub fn keys_where(&self, mut pred: impl FnMut(&Indexed) -> bool) -> Vec<KeyHash> {
+        self.lru.iter().filter(|(_, e)| pred(e)).map(|(k, _)| k).collect()
+    }
+
+    pub fn clear(&mut self) {
+        let seq = self.seq;
+        *self = Index { seq, loaded: true, last_sync_ms: self.last_sync_ms, ..Index::default() };
+    }
+}
+
+/// Hot entries in RAM under a byte budget; the store always holds them too
+/// (write-through), so leaving RAM ("spilling") loses nothing.
+pub(crate) struct MemTier {
+    lru: Lru<Arc<Entry>>,
+    bytes: u64,
+    budget: u64,
+}
+
+/// Bookkeeping bytes charged per memory entry on top of its payload.
+const MEM_OVERHEAD: u64 = 96;
+
+fn mem_cost(e: &Entry) -> u64 {
+    let tags: usize = e.tags.iter().map(String::len).sum();
+    (e.payload.len() + e.meta.len() + tags) as u64 + MEM_OVERHEAD
+}
+
+impl MemTier {
+    pub fn new(budget: u64) -> Self {
+        MemTier { lru: Lru::default(), bytes: 0, budget }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lru.len()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn get(&mut self, key: &KeyHash) -> Option<Arc<Entry>> {
+        self.lru.get_mut(key).cloned()
+    }
+
+    pub fn peek(&self, key: &KeyHash) -> Option<&Arc<Entry>> {
+        self.lru.peek(key)
+    }
+
+    /// Insert and spill least recently used entries past the budget; returns
+    /// how many spilled. An entry larger than the whole budget is not kept.
+    pub fn insert(&mut self, key: KeyHash, e: Arc<Entry>) -> u64 {
+        self.remove(&key);
+        let cost = mem_cost(&e);
+        if cost > self.budget {
+            return 0;
+        }
+        self.bytes += cost;
+        self.lru.insert(key, e);
+        let mut spilled = 0;
+        while self.bytes > self.budget {
+            match self.lru.pop_lru() {
+                Some((_, old)) => {
+                    self.bytes -= mem_cost(&old);
+                    spilled += 1;
+                }
+                None => break,
+            }
+        }
+        spilled
+    }
+
+    pub fn remove(&mut self, key: &KeyHash) -> bool {
+        match self.lru.remove(key) {
+            Some(old) => {
+                self.bytes -= mem_cost(&old);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&KeyHash, &Entry) -> bool) {
+        let drop: Vec<KeyHash> = self.lru.iter().filter(|(k, e)| !keep(k, e)).map(|(k, _)| k).collect();
+        for k in drop {
+            self.remove(&k);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.lru.clear();
+        self.bytes = 0;
+    }
+}

@@ -44,7 +44,12 @@ impl Flights {
         }
         let f = Arc::new(Flight(Lock::new(State::Running(Vec::new()))));
         map.insert(key, f.clone());
-        Join::Leader(Leader { flights: self, key, flight: f, done: false })
+        Join::Leader(Leader {
+            flights: self,
+            key,
+            flight: f,
+            done: false,
+        })
     }
 }
 

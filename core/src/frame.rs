@@ -112,7 +112,9 @@ pub struct FrameHeader {
 impl FrameHeader {
     /// Length of the whole frame this header describes.
     pub fn frame_len(&self) -> u64 {
-        (self.header_len as u64).saturating_add(self.stored_len).saturating_add(8)
+        (self.header_len as u64)
+            .saturating_add(self.stored_len)
+            .saturating_add(8)
     }
 
     /// Store metadata for this entry.
@@ -142,12 +144,17 @@ pub enum HeaderRead {
 /// Check the user-supplied parts of an entry without encoding it.
 pub fn validate(tags: &[String], meta: &[u8]) -> Result<()> {
     if tags.len() > MAX_TAGS {
-        return Err(Error::invalid("put", alloc::format!("at most {MAX_TAGS} tags per entry")));
+        return Err(Error::invalid(
+            "put",
+            alloc::format!("at most {MAX_TAGS} tags per entry"),
+        ));
     }
     for t in tags {
         if t.is_empty() || t.len() > MAX_TAG {
-            return Err(Error::invalid("put", alloc::format!("tags must be 1 to {MAX_TAG} bytes"))
-                .with_context(alloc::format!("tag {t:?}")));
+            return Err(
+                Error::invalid("put", alloc::format!("tags must be 1 to {MAX_TAG} bytes"))
+                    .with_context(alloc::format!("tag {t:?}")),
+            );
         }
     }
     if meta.len() > MAX_META {
@@ -274,7 +281,10 @@ pub fn decode_header(bytes: &[u8]) -> Result<HeaderRead> {
         return Err(corrupt("not a larder frame (bad magic)"));
     }
     if bytes[4] != FORMAT_VERSION {
-        return Err(corrupt(alloc::format!("unsupported format version {}", bytes[4])));
+        return Err(corrupt(alloc::format!(
+            "unsupported format version {}",
+            bytes[4]
+        )));
     }
     let (flags, codec) = (bytes[5], bytes[6]);
     if flags & !FLAG_LZ4 != 0 || bytes[7] != 0 {
@@ -304,7 +314,10 @@ pub fn decode_header(bytes: &[u8]) -> Result<HeaderRead> {
     }
     let expires = read_u64(bytes, 36);
     let key = KeyHash(u128::from_be_bytes(array16(bytes, 52)));
-    let mut r = Reader { bytes: &bytes[..hsum_at], at: FIXED_HEADER };
+    let mut r = Reader {
+        bytes: &bytes[..hsum_at],
+        at: FIXED_HEADER,
+    };
     let ns_len = r.u16()? as usize;
     let namespace = r.string(ns_len)?;
     let key_len = r.u32()? as usize;
@@ -393,6 +406,8 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self, n: usize) -> Result<String> {
         let s = self.take(n)?;
-        core::str::from_utf8(s).map(String::from).map_err(|_| corrupt("text field is not UTF-8"))
+        core::str::from_utf8(s)
+            .map(String::from)
+            .map_err(|_| corrupt("text field is not UTF-8"))
     }
 }

@@ -17,9 +17,9 @@ mod block_on;
 pub mod cache;
 pub mod clock;
 pub mod error;
+mod flight;
 pub mod frame;
 pub mod key;
-mod flight;
 mod lru;
 pub mod memory_store;
 mod policy;
@@ -29,10 +29,10 @@ pub mod units;
 
 pub use block_on::block_on;
 pub use cache::{Cache, Config, Entry, PutOptions, Stats};
-pub use clock::{Clock, ManualClock};
-pub use memory_store::MemoryStore;
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use clock::SystemClock;
+pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
 pub use key::{Canon, Key, KeyHash};
+pub use memory_store::MemoryStore;
 pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutItem, Store};

@@ -50,7 +50,13 @@ pub(crate) struct Lru<V> {
 
 impl<V> Default for Lru<V> {
     fn default() -> Self {
-        Lru { map: KeyMap::default(), nodes: Vec::new(), free: Vec::new(), head: NIL, tail: NIL }
+        Lru {
+            map: KeyMap::default(),
+            nodes: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
+        }
     }
 }
 
@@ -81,9 +87,16 @@ impl<V> Lru<V> {
         if let Some(&i) = self.map.get(&key) {
             self.unlink(i);
             self.push_front(i);
-            return self.node_mut(i).map(|n| core::mem::replace(&mut n.value, value));
+            return self
+                .node_mut(i)
+                .map(|n| core::mem::replace(&mut n.value, value));
         }
-        let node = Node { key, value, prev: NIL, next: NIL };
+        let node = Node {
+            key,
+            value,
+            prev: NIL,
+            next: NIL,
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.nodes[i as usize] = Some(node);
@@ -148,7 +161,9 @@ impl<V> Lru<V> {
     }
 
     fn unlink(&mut self, i: u32) {
-        let Some((prev, next)) = self.node(i).map(|n| (n.prev, n.next)) else { return };
+        let Some((prev, next)) = self.node(i).map(|n| (n.prev, n.next)) else {
+            return;
+        };
         match self.node_mut(prev) {
             Some(p) => p.next = next,
             None => self.head = next,

@@ -64,7 +64,11 @@ impl<T: Default> Default for Lock<T> {
 #[cfg_attr(any(target_arch = "wasm32", not(feature = "std")), async_trait(?Send))]
 impl Store for MemoryStore {
     fn capabilities(&self) -> Capabilities {
-        Capabilities { persistent_recency: true, native_batch: true, ..Capabilities::default() }
+        Capabilities {
+            persistent_recency: true,
+            native_batch: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
@@ -72,7 +76,9 @@ impl Store for MemoryStore {
     }
 
     async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
-        self.entries.lock().insert(meta.key, (meta.clone(), frame.to_vec()));
+        self.entries
+            .lock()
+            .insert(meta.key, (meta.clone(), frame.to_vec()));
         Ok(())
     }
 

@@ -96,7 +96,12 @@ impl Index {
     pub fn replace(&mut self, mut listed: Vec<EntryMeta>, since_seq: u64, now_ms: u64) {
         let mut old = core::mem::take(&mut self.lru);
         let seq = self.seq;
-        *self = Index { seq, loaded: true, last_sync_ms: now_ms, ..Index::default() };
+        *self = Index {
+            seq,
+            loaded: true,
+            last_sync_ms: now_ms,
+            ..Index::default()
+        };
         // Most recent first, each pushed to the back: the newest ends up in front.
         listed.sort_unstable_by_key(|m| core::cmp::Reverse(m.last_access_ms));
         for m in &listed {
@@ -109,8 +114,9 @@ impl Index {
             };
             self.add(m.key, e, false);
         }
-        let newer: Vec<(KeyHash, Indexed)> =
-            core::iter::from_fn(|| old.pop_lru()).filter(|(_, e)| e.seq > since_seq).collect();
+        let newer: Vec<(KeyHash, Indexed)> = core::iter::from_fn(|| old.pop_lru())
+            .filter(|(_, e)| e.seq > since_seq)
+            .collect();
         for (k, e) in newer {
             self.remove(&k);
             self.add(k, e, true);
@@ -121,21 +127,39 @@ impl Index {
     pub fn over_limit(&self, max_bytes: Option<u64>, max_entries: Option<u64>) -> Option<KeyHash> {
         let over_bytes = max_bytes.is_some_and(|m| self.bytes > m);
         let over_count = max_entries.is_some_and(|m| self.lru.len() as u64 > m);
-        if over_bytes || over_count { self.lru.peek_lru().map(|(k, _)| k) } else { None }
+        if over_bytes || over_count {
+            self.lru.peek_lru().map(|(k, _)| k)
+        } else {
+            None
+        }
     }
 
     /// Up to `limit` keys that expired at or before `now_ms`, soonest first.
     pub fn expired(&self, now_ms: u64, limit: usize) -> Vec<KeyHash> {
-        self.expiry.iter().take_while(|(t, _)| *t <= now_ms).take(limit).map(|(_, k)| *k).collect()
+        self.expiry
+            .iter()
+            .take_while(|(t, _)| *t <= now_ms)
+            .take(limit)
+            .map(|(_, k)| *k)
+            .collect()
     }
 
     pub fn keys_where(&self, mut pred: impl FnMut(&Indexed) -> bool) -> Vec<KeyHash> {
-        self.lru.iter().filter(|(_, e)| pred(e)).map(|(k, _)| k).collect()
+        self.lru
+            .iter()
+            .filter(|(_, e)| pred(e))
+            .map(|(k, _)| k)
+            .collect()
     }
 
     pub fn clear(&mut self) {
         let seq = self.seq;
-        *self = Index { seq, loaded: true, last_sync_ms: self.last_sync_ms, ..Index::default() };
+        *self = Index {
+            seq,
+            loaded: true,
+            last_sync_ms: self.last_sync_ms,
+            ..Index::default()
+        };
     }
 }
 
@@ -157,7 +181,11 @@ fn mem_cost(e: &Entry) -> u64 {
 
 impl MemTier {
     pub fn new(budget: u64) -> Self {
-        MemTier { lru: Lru::default(), bytes: 0, budget }
+        MemTier {
+            lru: Lru::default(),
+            bytes: 0,
+            budget,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -210,7 +238,12 @@ impl MemTier {
     }
 
     pub fn retain(&mut self, mut keep: impl FnMut(&KeyHash, &Entry) -> bool) {
-        let drop: Vec<KeyHash> = self.lru.iter().filter(|(k, e)| !keep(k, e)).map(|(k, _)| k).collect();
+        let drop: Vec<KeyHash> = self
+            .lru
+            .iter()
+            .filter(|(k, e)| !keep(k, e))
+            .map(|(k, _)| k)
+            .collect();
         for k in drop {
             self.remove(&k);
         }

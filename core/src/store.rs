@@ -122,7 +122,11 @@ pub trait Store: MaybeSend + MaybeSync {
     /// Record last-access times in one go. The core batches reads into these calls.
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
         let _ = touches;
-        Err(Error::new(ErrorKind::Unsupported, "touch_many", "this store does not keep recency"))
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "touch_many",
+            "this store does not keep recency",
+        ))
     }
 
     /// `get` for several keys; results in the same order.
@@ -159,3 +163,53 @@ pub trait Store: MaybeSend + MaybeSync {
         self.delete_many(&keys).await.map(|_| ())
     }
 }
+
+macro_rules! forward_store {
+    ($ptr:ident) => {
+        #[cfg_attr(all(not(target_arch = "wasm32"), feature = "std"), async_trait)]
+        #[cfg_attr(any(target_arch = "wasm32", not(feature = "std")), async_trait(?Send))]
+        impl<T: Store + ?Sized> Store for ptr::$ptr<T> {
+            fn capabilities(&self) -> Capabilities {
+                (**self).capabilities()
+            }
+            async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
+                (**self).get(key).await
+            }
+            async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
+                (**self).put(meta, frame).await
+            }
+            async fn delete(&self, key: KeyHash) -> Result<bool> {
+                (**self).delete(key).await
+            }
+            async fn list(&self) -> Result<Vec<EntryMeta>> {
+                (**self).list().await
+            }
+            async fn get_header(&self, key: KeyHash) -> Result<Option<FrameHeader>> {
+                (**self).get_header(key).await
+            }
+            async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
+                (**self).touch_many(touches).await
+            }
+            async fn get_many(&self, keys: &[KeyHash]) -> Result<Vec<Option<Vec<u8>>>> {
+                (**self).get_many(keys).await
+            }
+            async fn put_many(&self, items: &[PutItem]) -> Result<()> {
+                (**self).put_many(items).await
+            }
+            async fn delete_many(&self, keys: &[KeyHash]) -> Result<usize> {
+                (**self).delete_many(keys).await
+            }
+            async fn clear(&self) -> Result<()> {
+                (**self).clear().await
+            }
+        }
+    };
+}
+
+// `Box<dyn Store>` and `Arc<S>` are stores too.
+mod ptr {
+    pub(super) use alloc::boxed::Box;
+    pub(super) use alloc::sync::Arc;
+}
+forward_store!(Box);
+forward_store!(Arc);

@@ -49,7 +49,11 @@ fn compresses_only_when_it_shrinks() {
     let repetitive = vec![7u8; 10_000];
     let bytes = encode(&repetitive, &[], b"", None);
     let (h, p) = frame::decode(&bytes).unwrap();
-    assert!(h.compressed && bytes.len() < 1_000, "frame is {} bytes", bytes.len());
+    assert!(
+        h.compressed && bytes.len() < 1_000,
+        "frame is {} bytes",
+        bytes.len()
+    );
     assert_eq!(p, repetitive);
 
     // xorshift noise does not compress: stored raw.
@@ -95,7 +99,10 @@ fn every_bit_flip_and_truncation_is_detected() {
         }
     }
     for n in 0..bytes.len() {
-        assert!(frame::decode(&bytes[..n]).is_err(), "truncated to {n} decoded");
+        assert!(
+            frame::decode(&bytes[..n]).is_err(),
+            "truncated to {n} decoded"
+        );
     }
     let mut longer = bytes.clone();
     longer.push(0);

@@ -42,14 +42,22 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// Remove every entry carrying `tag`; returns how many were removed.
     pub async fn invalidate_tag(&self, tag: &str) -> Result<usize> {
         self.sync_index(true).await?;
-        let keys = self.state.lock().index.keys_where(|e| e.tags.iter().any(|t| t == tag));
+        let keys = self
+            .state
+            .lock()
+            .index
+            .keys_where(|e| e.tags.iter().any(|t| t == tag));
         self.remove_keys(&keys).await
     }
 
     /// Remove every entry of `namespace` (all versions); returns how many.
     pub async fn invalidate_namespace(&self, namespace: &str) -> Result<usize> {
         self.sync_index(true).await?;
-        let keys = self.state.lock().index.keys_where(|e| &*e.namespace == namespace);
+        let keys = self
+            .state
+            .lock()
+            .index
+            .keys_where(|e| &*e.namespace == namespace);
         self.remove_keys(&keys).await
     }
 
@@ -72,7 +80,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 st.touches.remove(k);
             }
         }
-        if keys.is_empty() { Ok(0) } else { self.store.delete_many(keys).await }
+        if keys.is_empty() {
+            Ok(0)
+        } else {
+            self.store.delete_many(keys).await
+        }
     }
 
     /// Remove everything.
@@ -94,7 +106,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
         Ok(Stats {
             hits: c.hits,
             misses: c.misses,
-            hit_rate: if lookups == 0 { 0.0 } else { c.hits as f64 / lookups as f64 },
+            hit_rate: if lookups == 0 {
+                0.0
+            } else {
+                c.hits as f64 / lookups as f64
+            },
             evictions: c.evictions,
             spills: c.spills,
             expired: c.expired,
@@ -114,13 +130,18 @@ impl<S: Store, C: Clock> Cache<S, C> {
         self.flush_quietly().await;
         let mut listed = self.store.list().await?;
         listed.retain(|m| {
-            filter.namespace.as_ref().is_none_or(|ns| &m.namespace == ns)
+            filter
+                .namespace
+                .as_ref()
+                .is_none_or(|ns| &m.namespace == ns)
                 && filter.tag.as_ref().is_none_or(|t| m.tags.contains(t))
         });
         listed.sort_unstable_by_key(|m| core::cmp::Reverse(m.last_access_ms));
         let mut out = Vec::with_capacity(listed.len());
         for m in listed {
-            let Ok(Some(h)) = self.store.get_header(m.key).await else { continue };
+            let Ok(Some(h)) = self.store.get_header(m.key).await else {
+                continue;
+            };
             let key = Key::from_bytes(&h.key_bytes).ok();
             out.push(EntryInfo {
                 key: m.key,

@@ -179,7 +179,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
             Ok(decoded) => decoded,
             Err(error) => {
                 self.state.lock().stats.corrupt += 1;
-                self.emit(Event::Corrupt { key: h, error: &error });
+                self.emit(Event::Corrupt {
+                    key: h,
+                    error: &error,
+                });
                 self.discard(h).await;
                 return Ok(Lookup::Miss);
             }
@@ -299,7 +302,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
         frame::validate(&opts.tags, &opts.meta)?;
         let now = self.clock.now_ms();
-        let expires_ms = opts.ttl_ms.or(self.config.default_ttl_ms).map(|t| now.saturating_add(t));
+        let expires_ms = opts
+            .ttl_ms
+            .or(self.config.default_ttl_ms)
+            .map(|t| now.saturating_add(t));
         Ok(Arc::new(Entry {
             payload,
             codec: opts.codec,
@@ -328,7 +334,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     "put",
-                    alloc::format!("the entry takes {} bytes; the cache holds {max}", bytes.len()),
+                    alloc::format!(
+                        "the entry takes {} bytes; the cache holds {max}",
+                        bytes.len()
+                    ),
                 )
                 .with_context(key.namespace()));
             }
@@ -372,7 +381,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
         };
         let mut dead: Vec<KeyHash> = expired;
         for (key, bytes) in &evicted {
-            self.emit(Event::Evicted { key: *key, bytes: *bytes });
+            self.emit(Event::Evicted {
+                key: *key,
+                bytes: *bytes,
+            });
             dead.push(*key);
         }
         if !dead.is_empty() {
@@ -446,7 +458,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
             self.miss(h);
             let Some(f) = compute.take() else {
-                return Err(Error::new(ErrorKind::Compute, "get_or_compute", "computation lost"));
+                return Err(Error::new(
+                    ErrorKind::Compute,
+                    "get_or_compute",
+                    "computation lost",
+                ));
             };
             let start = self.clock.now_us();
             let result = f().await;

@@ -79,10 +79,16 @@ impl Config {
     /// Check the values make sense together.
     pub fn validate(&self) -> Result<()> {
         if self.max_bytes == Some(0) || self.max_entries == Some(0) {
-            return Err(Error::invalid("configure cache", "limits must be greater than zero"));
+            return Err(Error::invalid(
+                "configure cache",
+                "limits must be greater than zero",
+            ));
         }
         if self.default_ttl_ms == Some(0) {
-            return Err(Error::invalid("configure cache", "a ttl must be greater than zero"));
+            return Err(Error::invalid(
+                "configure cache",
+                "a ttl must be greater than zero",
+            ));
         }
         Ok(())
     }
@@ -112,7 +118,10 @@ pub struct PutOptions {
 impl PutOptions {
     /// Defaults: cache TTL, no tags, no metadata, raw bytes.
     pub fn new() -> Self {
-        PutOptions { codec: codec::BYTES, ..PutOptions::default() }
+        PutOptions {
+            codec: codec::BYTES,
+            ..PutOptions::default()
+        }
     }
 
     /// Expire this entry after `ms`.
@@ -120,6 +129,12 @@ impl PutOptions {
     pub fn ttl_ms(mut self, ms: u64) -> Self {
         self.ttl_ms = Some(ms);
         self
+    }
+
+    /// Expire this entry after `ttl` (whole milliseconds).
+    #[must_use]
+    pub fn ttl(self, ttl: core::time::Duration) -> Self {
+        self.ttl_ms(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
     }
 
     /// Add a tag.

@@ -1,0 +1,90 @@
+//! Test helpers: a store wrapper that counts calls and can claim to be shared,
+//! and an observer that records events.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+use async_trait::async_trait;
+use larder_core::cache::{Event, Observer, Tier};
+use larder_core::{Capabilities, EntryMeta, KeyHash, MemoryStore, Result, Store};
+
+/// Wraps a [`MemoryStore`], counting calls.
+#[derive(Default)]
+pub struct Counting {
+    pub inner: MemoryStore,
+    pub shared: bool,
+    pub gets: AtomicUsize,
+    pub puts: AtomicUsize,
+    pub lists: AtomicUsize,
+    pub touch_calls: AtomicUsize,
+    pub touched: AtomicUsize,
+}
+
+impl Counting {
+    pub fn n(c: &AtomicUsize) -> usize {
+        c.load(SeqCst)
+    }
+}
+
+#[async_trait]
+impl Store for Counting {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            shared: self.shared,
+            ..self.inner.capabilities()
+        }
+    }
+    async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
+        self.gets.fetch_add(1, SeqCst);
+        self.inner.get(key).await
+    }
+    async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
+        self.puts.fetch_add(1, SeqCst);
+        self.inner.put(meta, frame).await
+    }
+    async fn delete(&self, key: KeyHash) -> Result<bool> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self) -> Result<Vec<EntryMeta>> {
+        self.lists.fetch_add(1, SeqCst);
+        self.inner.list().await
+    }
+    async fn touch_many(&self, t: &[(KeyHash, u64)]) -> Result<()> {
+        self.touch_calls.fetch_add(1, SeqCst);
+        self.touched.fetch_add(t.len(), SeqCst);
+        self.inner.touch_many(t).await
+    }
+}
+
+/// Records where hits came from and what was evicted.
+#[derive(Default, Clone)]
+pub struct Recorder(pub std::sync::Arc<Mutex<Vec<String>>>);
+
+impl Recorder {
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Observer for Recorder {
+    fn event(&self, e: &Event<'_>) {
+        let s = match e {
+            Event::Hit {
+                tier: Tier::Memory, ..
+            } => "hit:memory".to_string(),
+            Event::Hit {
+                tier: Tier::Store, ..
+            } => "hit:store".to_string(),
+            Event::Hit {
+                tier: Tier::Flight, ..
+            } => "hit:flight".to_string(),
+            Event::Miss { .. } => "miss".to_string(),
+            Event::Evicted { .. } => "evicted".to_string(),
+            Event::Corrupt { .. } => "corrupt".to_string(),
+            Event::Error { error } => format!("error:{error}"),
+            _ => "other".to_string(),
+        };
+        self.0.lock().unwrap().push(s);
+    }
+}

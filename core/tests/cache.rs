@@ -389,16 +389,8 @@ fn shared_stores_resync_before_invalidating() {
         shared: true,
         ..Counting::default()
     });
-    let a = Cache::with_clock(
-        SharedRef(shared.clone()),
-        ManualClock::new(0),
-        Config::default(),
-    );
-    let b = Cache::with_clock(
-        SharedRef(shared.clone()),
-        ManualClock::new(0),
-        Config::default(),
-    );
+    let a = Cache::with_clock(shared.clone(), ManualClock::new(0), Config::default());
+    let b = Cache::with_clock(shared.clone(), ManualClock::new(0), Config::default());
     let (a, b) = (a.unwrap(), b.unwrap());
     put(&a, &key(1), b"a", &PutOptions::new().tag("x"));
     block_on(a.stats()).unwrap(); // a's index is loaded now

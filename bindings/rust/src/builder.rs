@@ -1,0 +1,154 @@
+//! [`Builder`]: where the cache lives and what limits it keeps.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use larder_core::cache::Config;
+use larder_core::{Error, MemoryStore, Result, Store, SystemClock};
+use larder_fs::FsStore;
+
+use crate::observe::Tracing;
+use crate::{Cache, Shared, Size, Ttl};
+
+/// The environment variable that names the default cache directory.
+pub const DIR_ENV: &str = "LARDER_DIR";
+/// The default byte limit: 1 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+
+/// Configures and opens a [`Cache`].
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// let cache = larder::Cache::builder()
+///     .dir(dir.path())
+///     .max_bytes("200MB")
+///     .max_entries(10_000)
+///     .ttl("7d")
+///     .memory_bytes("16MiB")
+///     .open()
+///     .unwrap();
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct Builder {
+    dir: Option<PathBuf>,
+    in_memory: bool,
+    max_bytes: Option<Size>,
+    unlimited: bool,
+    max_entries: Option<u64>,
+    ttl: Option<Ttl>,
+    memory_bytes: Option<Size>,
+    fsync: bool,
+}
+
+impl Builder {
+    /// Keep the cache in `dir` (created if missing, mode 0700).
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Keep entries in process memory only (no files): for tests and throwaway caches.
+    pub fn in_memory(mut self) -> Self {
+        self.in_memory = true;
+        self
+    }
+
+    /// Evict least recently used entries past this size (default 1 GiB).
+    pub fn max_bytes(mut self, size: impl Into<Size>) -> Self {
+        self.max_bytes = Some(size.into());
+        self
+    }
+
+    /// No byte limit.
+    pub fn unlimited(mut self) -> Self {
+        self.unlimited = true;
+        self
+    }
+
+    /// Evict least recently used entries past this many entries.
+    pub fn max_entries(mut self, n: u64) -> Self {
+        self.max_entries = Some(n);
+        self
+    }
+
+    /// Default time to live for entries put without one.
+    pub fn ttl(mut self, ttl: impl Into<Ttl>) -> Self {
+        self.ttl = Some(ttl.into());
+        self
+    }
+
+    /// Budget of the in-memory tier in front of the store (default 32 MiB; 0 disables).
+    pub fn memory_bytes(mut self, size: impl Into<Size>) -> Self {
+        self.memory_bytes = Some(size.into());
+        self
+    }
+
+    /// fsync each entry and its directory before a write returns: durable
+    /// across power loss, and slower. Off by default (writes are still atomic).
+    pub fn fsync(mut self, on: bool) -> Self {
+        self.fsync = on;
+        self
+    }
+
+    fn config(&self) -> Result<Config> {
+        let mut c = Config::default();
+        if !self.unlimited {
+            let max = self.max_bytes.as_ref().map_or(Ok(DEFAULT_MAX_BYTES), Size::bytes)?;
+            c = c.max_bytes(max);
+        }
+        if let Some(n) = self.max_entries {
+            c = c.max_entries(n);
+        }
+        if let Some(t) = &self.ttl {
+            c = c.default_ttl_ms(t.millis()?);
+        }
+        if let Some(m) = &self.memory_bytes {
+            c = c.memory_bytes(m.bytes()?);
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Open the cache. Cheap even for a directory of many entries: nothing is
+    /// scanned until a limit needs the index.
+    pub fn open(self) -> Result<Cache> {
+        let config = self.config()?;
+        let store: Box<dyn Store> = if self.in_memory {
+            Box::new(MemoryStore::new())
+        } else {
+            let dir = match &self.dir {
+                Some(d) => d.clone(),
+                None => default_dir()?,
+            };
+            Box::new(FsStore::builder(dir).fsync(self.fsync).open()?)
+        };
+        let core = larder_core::Cache::with_clock(store, SystemClock, config)?;
+        Ok(Cache { shared: Arc::new(Shared { core: core.with_observer(Tracing) }) })
+    }
+}
+
+/// The directory used when none is given: `$LARDER_DIR`, else `larder` in
+/// the platform's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows).
+///
+/// ```
+/// let dir = larder::default_dir().unwrap();
+/// assert!(dir.is_absolute() || std::env::var_os("LARDER_DIR").is_some());
+/// ```
+pub fn default_dir() -> Result<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(d) = var(DIR_ENV) {
+        return Ok(d);
+    }
+    let base = if cfg!(target_os = "macos") {
+        var("HOME").map(|h| h.join("Library/Caches"))
+    } else if cfg!(windows) {
+        var("LOCALAPPDATA")
+    } else {
+        var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))
+    };
+    base.map(|b| b.join("larder")).ok_or_else(|| {
+        Error::invalid("open cache", "no cache directory found: set LARDER_DIR or pass a directory")
+    })
+}

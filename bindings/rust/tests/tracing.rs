@@ -1,0 +1,72 @@
+//! larder reports hits, misses, evictions and errors through `tracing`.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Collects "LEVEL message" for every event.
+#[derive(Clone, Default)]
+struct Collect(Arc<Mutex<Vec<String>>>);
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl Subscriber for Collect {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        self.0.lock().unwrap().push(format!("{} {}", event.metadata().level(), m.0));
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn hit_miss_eviction_and_corruption_are_traced() {
+    let dir = tempfile::tempdir().unwrap();
+    let collect = Collect::default();
+    tracing::subscriber::with_default(collect.clone(), || {
+        let cache = larder::Cache::builder()
+            .dir(dir.path())
+            .max_entries(1)
+            .memory_bytes(0u64)
+            .open()
+            .unwrap()
+            .blocking();
+        cache.get::<_, u8>("t", &1).unwrap();
+        cache.put("t", &1, &1u8).unwrap();
+        cache.get::<_, u8>("t", &1).unwrap();
+        cache.put("t", &2, &2u8).unwrap(); // evicts 1
+        let hex = cache.r#async().key("t", &2).unwrap().hash().to_hex();
+        let path = dir.path().join("larder-v1/entries").join(&hex[..2]).join(&hex);
+        std::fs::write(path, b"garbage").unwrap();
+        cache.get::<_, u8>("t", &2).unwrap();
+    });
+    let events = collect.0.lock().unwrap().clone();
+    for want in [
+        "DEBUG larder miss",
+        "DEBUG larder hit",
+        "DEBUG larder eviction",
+        "WARN larder removed a corrupt entry",
+    ] {
+        assert!(events.iter().any(|e| e == want), "no {want:?} in {events:?}");
+    }
+}

@@ -184,37 +184,33 @@ impl FsStore {
     /// Write `frame` as `key`'s entry; returns the shard directory it went to.
     fn put_one(&self, key: KeyHash, last_access_ms: u64, frame: &[u8]) -> Result<PathBuf> {
         let dest = self.entry_path(key);
-        let (tmp, file) = self
+        let (tmp, mut file) = self
             .temps
             .create(&self.tmp)
             .map_err(|e| io_error("put", &self.tmp, e))?;
-        let res = self.fill_temp(file, &tmp, last_access_ms, frame);
+        let res = self.fill_temp(&mut file, &tmp, frame);
         let res = res.and_then(|()| self.rename_into_place(&tmp, &dest));
         if res.is_err() {
+            drop(file);
             let _ = fs::remove_file(&tmp);
+            return res.map(|()| PathBuf::new());
         }
-        res.map(|()| dest.parent().map(Path::to_path_buf).unwrap_or_default())
+        // The mtime (recency) is set through the still-open handle only after the
+        // rename: a temp's mtime must stay "now" while it sits in tmp/, or another
+        // process's clean-up would take it for a stale leftover. Best effort: the
+        // entry is in place whether or not this succeeds.
+        let _ = file.set_modified(time::from_ms(last_access_ms));
+        Ok(dest.parent().map(Path::to_path_buf).unwrap_or_default())
     }
 
-    fn fill_temp(
-        &self,
-        mut file: File,
-        tmp: &Path,
-        last_access_ms: u64,
-        frame: &[u8],
-    ) -> Result<()> {
+    fn fill_temp(&self, file: &mut File, tmp: &Path, frame: &[u8]) -> Result<()> {
         file.write_all(frame).map_err(|e| io_error("put", tmp, e))?;
-        file.set_modified(time::from_ms(last_access_ms))
-            .map_err(|e| io_error("put", tmp, e))?;
         if self.fsync {
             file.sync_all().map_err(|e| io_error("put", tmp, e))?;
         }
         if self.fail_puts.load(Ordering::Relaxed) {
-            return Err(Error::new(
-                ErrorKind::Storage,
-                "put",
-                "injected failure (test hook)",
-            ));
+            let msg = "injected failure (test hook)";
+            return Err(Error::new(ErrorKind::Storage, "put", msg));
         }
         Ok(())
     }

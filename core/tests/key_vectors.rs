@@ -128,7 +128,7 @@ fn float(s: &str) -> f64 {
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
 
@@ -384,7 +384,7 @@ mod erased {
     }
     impl<T: serde::Serialize> Param for T {
         fn key(&self, ns: &str, version: u32) -> Key {
-            Key::with_version(ns, version, self).unwrap()
+            Key::with_version(ns, version, self).expect("key")
         }
     }
 }

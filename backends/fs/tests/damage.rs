@@ -1,0 +1,123 @@
+//! Failed writes and damaged files: nothing partial is ever visible, and whatever
+//! cannot be an entry is a miss, is removed, and is counted.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+
+use larder_core::{ErrorKind, Store, block_on};
+use larder_fs::FsStore;
+use larder_tests::fixtures::{entry, payload};
+
+fn tmp_files(store: &FsStore) -> usize {
+    fs::read_dir(store.root().join(larder_fs::LAYOUT_DIR).join("tmp"))
+        .unwrap()
+        .count()
+}
+
+#[test]
+fn a_failed_put_leaves_no_temp_and_the_old_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let (old, new) = (entry(1, b"old"), entry(1, b"new value"));
+    block_on(store.put(&old.meta, &old.frame)).unwrap();
+    store.inject_put_failure(true);
+    assert!(block_on(store.put(&new.meta, &new.frame)).is_err());
+    assert!(block_on(store.put_many(std::slice::from_ref(&new))).is_err());
+    assert_eq!(tmp_files(&store), 0, "a failed put left a temp file");
+    assert_eq!(block_on(store.get(old.meta.key)).unwrap(), Some(old.frame));
+    store.inject_put_failure(false);
+    block_on(store.put(&new.meta, &new.frame)).unwrap();
+    assert_eq!(block_on(store.get(new.meta.key)).unwrap(), Some(new.frame));
+}
+
+#[test]
+fn a_put_that_cannot_rename_removes_its_temp_and_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let e = entry(1, b"x");
+    let shard = store.entry_path(e.meta.key).parent().unwrap().to_path_buf();
+    fs::write(&shard, b"a file where the shard directory goes").unwrap();
+    let err = block_on(store.put(&e.meta, &e.frame)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.to_string().contains(&e.meta.key.to_hex()[..2]), "{err}");
+    assert_eq!(tmp_files(&store), 0);
+}
+
+#[test]
+fn list_removes_and_counts_damaged_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let good: Vec<_> = (0..3).map(|i| entry(i, &payload(i, 1000))).collect();
+    block_on(store.put_many(&good)).unwrap();
+    let damaged: Vec<_> = (10..15).map(|i| entry(i, &payload(i, 1000))).collect();
+    block_on(store.put_many(&damaged)).unwrap();
+    let path = |i: usize| store.entry_path(damaged[i].meta.key);
+    // A flipped header byte; a truncated frame; an empty file; a directory;
+    // a valid frame under another key's name.
+    let mut bytes = damaged[0].frame.clone();
+    bytes[80] ^= 0x55;
+    fs::write(path(0), bytes).unwrap();
+    fs::write(path(1), &damaged[1].frame[..damaged[1].frame.len() - 10]).unwrap();
+    fs::write(path(2), b"").unwrap();
+    fs::remove_file(path(3)).unwrap();
+    fs::create_dir(path(3)).unwrap();
+    fs::write(path(3).join("inner"), b"junk").unwrap();
+    fs::write(path(4), &good[0].frame).unwrap();
+    // Unknown names are left alone.
+    let shard = path(0).parent().unwrap().to_path_buf();
+    let unknown = shard.join("README");
+    fs::write(&unknown, b"not an entry").unwrap();
+
+    let mut listed: Vec<_> = block_on(store.list())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.key)
+        .collect();
+    listed.sort();
+    let mut want: Vec<_> = good.iter().map(|e| e.meta.key).collect();
+    want.sort();
+    assert_eq!(listed, want);
+    assert_eq!(store.take_corrupt_count(), 5);
+    assert_eq!(store.take_corrupt_count(), 0, "the count is taken");
+    for i in 0..5 {
+        assert!(
+            fs::symlink_metadata(path(i)).is_err(),
+            "damaged entry {i} was not removed"
+        );
+    }
+    assert!(unknown.exists());
+}
+
+#[test]
+fn a_directory_in_place_of_an_entry_is_a_miss_and_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let e = entry(1, b"x");
+    let path = store.entry_path(e.meta.key);
+    fs::create_dir_all(path.join("sub")).unwrap();
+    assert_eq!(block_on(store.get(e.meta.key)).unwrap(), None);
+    assert!(!path.exists());
+    fs::create_dir_all(&path).unwrap();
+    assert!(!block_on(store.delete(e.meta.key)).unwrap());
+    assert!(!path.exists());
+    // put replaces a squatting directory too.
+    fs::create_dir_all(path.join("sub")).unwrap();
+    block_on(store.put(&e.meta, &e.frame)).unwrap();
+    assert_eq!(block_on(store.get(e.meta.key)).unwrap(), Some(e.frame));
+}
+
+#[test]
+fn touch_sets_mtime_forward_only_and_ignores_missing_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let e = entry(1, b"x");
+    block_on(store.put(&e.meta, &e.frame)).unwrap();
+    let last = || block_on(store.list()).unwrap()[0].last_access_ms;
+    assert_eq!(last(), e.meta.last_access_ms);
+    let later = e.meta.last_access_ms + 5000;
+    let missing = entry(2, b"y").meta.key;
+    block_on(store.touch_many(&[(e.meta.key, later), (missing, later)])).unwrap();
+    assert_eq!(last(), later);
+    block_on(store.touch_many(&[(e.meta.key, later - 1000)])).unwrap();
+    assert_eq!(last(), later, "recency moved backwards");
+}

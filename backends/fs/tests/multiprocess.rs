@@ -1,0 +1,165 @@
+//! Several processes reading and writing one cache directory at once never see
+//! a partial or foreign frame. The test binary runs itself as the children.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::env;
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use larder_core::{PutItem, Store, block_on};
+use larder_fs::FsStore;
+use larder_tests::fixtures::{entry, payload};
+
+const ROLE: &str = "LARDER_FS_TEST_CHILD";
+const DIR: &str = "LARDER_FS_TEST_DIR";
+const CHILDREN: u32 = 4;
+const OWN: u32 = 200;
+const SHARED: u32 = 50;
+const ROUNDS: u32 = 3;
+
+fn own_index(child: u32, j: u32) -> u32 {
+    300_000 + child * 1000 + j
+}
+
+fn shared_index(j: u32) -> u32 {
+    400_000 + j
+}
+
+/// The frame every process writes for key `i`: 1 to 16 KiB, so a torn write shows.
+/// Encoded once per process (debug builds encode slowly).
+fn item(i: u32) -> &'static PutItem {
+    static ITEMS: OnceLock<HashMap<u32, PutItem>> = OnceLock::new();
+    let items = ITEMS.get_or_init(|| {
+        let own = (0..CHILDREN).flat_map(|c| (0..OWN).map(move |j| own_index(c, j)));
+        let all = own.chain((0..SHARED).map(shared_index));
+        all.map(|i| (i, entry(i, &payload(i, 1024 * (1 + (i % 16) as usize)))))
+            .collect()
+    });
+    &items[&i]
+}
+
+fn check_read(store: &FsStore, i: u32, who: &str) {
+    let want = item(i);
+    let got = block_on(store.get(want.meta.key)).unwrap();
+    assert!(
+        got.is_none() || got.as_ref() == Some(&want.frame),
+        "{who}: key {i} read back a wrong frame"
+    );
+}
+
+fn child(id: u32, dir: &Path) {
+    let store = FsStore::open(dir).unwrap();
+    let who = format!("child {id}");
+    for round in 0..ROUNDS {
+        for j in 0..OWN.max(SHARED) {
+            let mut mine = Vec::new();
+            if j < OWN {
+                mine.push(own_index(id, j));
+            }
+            if j < SHARED {
+                mine.push(shared_index(j));
+            }
+            for &i in &mine {
+                let e = item(i);
+                block_on(store.put(&e.meta, &e.frame)).unwrap();
+            }
+            // Read what every other process is writing right now.
+            for other in 0..CHILDREN {
+                check_read(&store, own_index(other, j % OWN), &who);
+            }
+            check_read(&store, shared_index((j + round) % SHARED), &who);
+            if (j + id) % 17 == 0 {
+                block_on(store.delete(item(shared_index(j % SHARED)).meta.key)).unwrap();
+            }
+        }
+        assert!(!block_on(store.list()).unwrap().is_empty());
+    }
+    assert_eq!(
+        store.take_corrupt_count(),
+        0,
+        "{who}: list found damaged entries"
+    );
+}
+
+/// The child's entry point; a no-op unless the parent test set the role.
+#[test]
+fn child_role() {
+    if let (Ok(role), Ok(dir)) = (env::var(ROLE), env::var(DIR)) {
+        child(role.parse().unwrap(), Path::new(&dir));
+    }
+}
+
+#[test]
+fn four_processes_share_one_directory() {
+    if env::var(ROLE).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env::current_exe().unwrap();
+    let children: Vec<_> = (0..CHILDREN)
+        .map(|id| {
+            Command::new(&exe)
+                .args(["--exact", "child_role", "--nocapture", "--test-threads=1"])
+                .env(ROLE, id.to_string())
+                .env(DIR, dir.path())
+                .output_async()
+        })
+        .collect();
+    for (id, c) in children.into_iter().enumerate() {
+        let out = c.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "child {id} failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "child {id} did not run its role:\n{stdout}"
+        );
+    }
+    let store = FsStore::open(dir.path()).unwrap();
+    for id in 0..CHILDREN {
+        for j in 0..OWN {
+            let e = item(own_index(id, j));
+            let got = block_on(store.get(e.meta.key)).unwrap();
+            assert!(
+                got.as_ref() == Some(&e.frame),
+                "key {} of child {id} is missing or wrong",
+                j
+            );
+        }
+    }
+    for j in 0..SHARED {
+        check_read(&store, shared_index(j), "parent");
+    }
+    let listed = block_on(store.list()).unwrap().len() as u32;
+    assert!(
+        (CHILDREN * OWN..=CHILDREN * OWN + SHARED).contains(&listed),
+        "{listed} entries"
+    );
+    assert_eq!(store.take_corrupt_count(), 0);
+    let tmp = dir.path().join(larder_fs::LAYOUT_DIR).join("tmp");
+    assert_eq!(
+        std::fs::read_dir(tmp).unwrap().count(),
+        0,
+        "temps left behind"
+    );
+}
+
+/// `Command::spawn` with captured output, as a one-liner.
+trait OutputAsync {
+    fn output_async(&mut self) -> std::process::Child;
+}
+
+impl OutputAsync for Command {
+    fn output_async(&mut self) -> std::process::Child {
+        use std::process::Stdio;
+        self.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}

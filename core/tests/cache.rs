@@ -20,8 +20,26 @@ fn cache_with(config: Config) -> (TestCache, ManualClock) {
     )
 }
 
+#[derive(serde::Serialize)]
+struct P {
+    n: u32,
+}
+
 fn key(n: u32) -> Key {
-    Key::new("test", &[("n", n)]).unwrap()
+    Key::new("test", &P { n }).unwrap()
+}
+
+/// Incompressible bytes (xorshift64), so that lz4 cannot shrink them.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }
 
 fn put(c: &TestCache<impl Store>, k: &Key, v: &[u8], o: &PutOptions) {
@@ -99,7 +117,7 @@ fn lru_eviction_by_entries_respects_recency() {
 fn byte_limit_is_enforced_on_every_write() {
     let (c, _) = cache_with(Config::default().max_bytes(4_000));
     for n in 0..50 {
-        put(&c, &key(n), &[n as u8; 300], &PutOptions::new());
+        put(&c, &key(n), &noise(300, n.into()), &PutOptions::new());
         let s = block_on(c.stats()).unwrap();
         assert!(
             s.store_bytes <= 4_000,
@@ -120,7 +138,7 @@ fn byte_limit_is_enforced_on_every_write() {
 fn oversized_value_is_rejected_and_changes_nothing() {
     let (c, _) = cache_with(Config::default().max_bytes(1_000));
     put(&c, &key(1), b"small", &PutOptions::new());
-    let e = block_on(c.put(&key(2), vec![1; 5_000], &PutOptions::new())).unwrap_err();
+    let e = block_on(c.put(&key(2), noise(5_000, 2), &PutOptions::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TooLarge);
     assert!(e.to_string().contains("holds 1000"), "{e}");
     assert_eq!(c.store().len(), 1);
@@ -271,7 +289,7 @@ fn time_saved_adds_the_compute_cost_of_each_hit() {
 #[test]
 fn invalidation_by_key_tag_and_namespace() {
     let (c, _) = cache_with(Config::default());
-    let other = Key::new("other", &[("n", 1)]).unwrap();
+    let other = Key::new("other", &P { n: 1 }).unwrap();
     put(&c, &key(1), b"1", &PutOptions::new().tag("red"));
     put(&c, &key(2), b"2", &PutOptions::new().tag("red").tag("blue"));
     put(&c, &key(3), b"3", &PutOptions::new().tag("blue"));

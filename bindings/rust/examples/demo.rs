@@ -70,7 +70,11 @@ fn main() -> Result<(), larder::Error> {
     let hit = t.elapsed();
     assert_eq!(again, image);
     let speedup = miss.as_secs_f64() / hit.as_secs_f64().max(1e-9);
-    println!("hit:  the same {} pixels in {} ({speedup:.0}x faster)", again.len(), ms(hit));
+    println!(
+        "hit:  the same {} pixels in {} ({speedup:.0}x faster)",
+        again.len(),
+        ms(hit)
+    );
 
     let s = cache.stats()?;
     println!(

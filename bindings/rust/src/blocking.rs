@@ -151,7 +151,10 @@ impl Cache {
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> T,
     {
-        block_on(self.inner.get_or_compute(ns, params, || async { compute() }))
+        block_on(
+            self.inner
+                .get_or_compute(ns, params, || async { compute() }),
+        )
     }
 
     /// See [`crate::Cache::try_get_or_compute`].
@@ -176,7 +179,10 @@ impl Cache {
         E: From<Error> + Display,
         F: FnOnce() -> std::result::Result<T, E>,
     {
-        block_on(self.inner.try_get_or_compute(ns, params, opts, || async { compute() }))
+        block_on(
+            self.inner
+                .try_get_or_compute(ns, params, opts, || async { compute() }),
+        )
     }
 
     /// See [`crate::Cache::contains`].

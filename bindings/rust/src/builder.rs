@@ -94,7 +94,10 @@ impl Builder {
     fn config(&self) -> Result<Config> {
         let mut c = Config::default();
         if !self.unlimited {
-            let max = self.max_bytes.as_ref().map_or(Ok(DEFAULT_MAX_BYTES), Size::bytes)?;
+            let max = self
+                .max_bytes
+                .as_ref()
+                .map_or(Ok(DEFAULT_MAX_BYTES), Size::bytes)?;
             c = c.max_bytes(max);
         }
         if let Some(n) = self.max_entries {
@@ -124,7 +127,11 @@ impl Builder {
             Box::new(FsStore::builder(dir).fsync(self.fsync).open()?)
         };
         let core = larder_core::Cache::with_clock(store, SystemClock, config)?;
-        Ok(Cache { shared: Arc::new(Shared { core: core.with_observer(Tracing) }) })
+        Ok(Cache {
+            shared: Arc::new(Shared {
+                core: core.with_observer(Tracing),
+            }),
+        })
     }
 }
 
@@ -137,7 +144,11 @@ impl Builder {
 /// assert!(dir.is_absolute() || std::env::var_os("LARDER_DIR").is_some());
 /// ```
 pub fn default_dir() -> Result<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(d) = var(DIR_ENV) {
         return Ok(d);
     }
@@ -149,6 +160,9 @@ pub fn default_dir() -> Result<PathBuf> {
         var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))
     };
     base.map(|b| b.join("larder")).ok_or_else(|| {
-        Error::invalid("open cache", "no cache directory found: set LARDER_DIR or pass a directory")
+        Error::invalid(
+            "open cache",
+            "no cache directory found: set LARDER_DIR or pass a directory",
+        )
     })
 }

@@ -68,7 +68,11 @@ pub struct Cache {
 
 fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     postcard::to_allocvec(value).map_err(|e| {
-        Error::new(ErrorKind::Codec, "encode value", format!("the value does not serialize: {e}"))
+        Error::new(
+            ErrorKind::Codec,
+            "encode value",
+            format!("the value does not serialize: {e}"),
+        )
     })
 }
 
@@ -78,13 +82,19 @@ fn decode<T: DeserializeOwned>(entry: &Entry, ns: &str) -> Result<T> {
             .with_context(format!("{ns} as {}", std::any::type_name::<T>()))
     };
     if entry.codec != codec::POSTCARD {
-        return Err(wrong(format!("the entry holds codec {} (raw bytes are 0)", entry.codec)));
+        return Err(wrong(format!(
+            "the entry holds codec {} (raw bytes are 0)",
+            entry.codec
+        )));
     }
     postcard::from_bytes(&entry.payload).map_err(|e| wrong(format!("stored value: {e}")))
 }
 
 fn typed(opts: &PutOptions) -> PutOptions {
-    PutOptions { codec: codec::POSTCARD, ..opts.clone() }
+    PutOptions {
+        codec: codec::POSTCARD,
+        ..opts.clone()
+    }
 }
 
 impl Cache {
@@ -127,7 +137,9 @@ impl Cache {
     /// cache.blocking().put("ns", &1, &"one").unwrap();
     /// ```
     pub fn blocking(&self) -> blocking::Cache {
-        blocking::Cache { inner: self.clone() }
+        blocking::Cache {
+            inner: self.clone(),
+        }
     }
 
     /// The core cache, for key-level calls (`get`, `put` with a prepared [`Key`]).
@@ -138,10 +150,12 @@ impl Cache {
     /// The key of `params` in namespace `ns`.
     ///
     /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Area { w: u32, h: u32 }
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
-    /// let a = cache.key("area", &[("w", 2), ("h", 3)]).unwrap();
-    /// let b = cache.key("area", &[("h", 3), ("w", 2)]).unwrap();
-    /// assert_eq!(a.hash(), b.hash());
+    /// let a = cache.key("area", &Area { w: 2, h: 3 }).unwrap();
+    /// let b = cache.key("area", &std::collections::BTreeMap::from([("h", 3), ("w", 2)])).unwrap();
+    /// assert_eq!(a.hash(), b.hash(), "a struct is the map of its fields, in any order");
     /// ```
     pub fn key<'a, P: Serialize + ?Sized>(&self, ns: impl Into<Ns<'a>>, params: &P) -> Result<Key> {
         let ns = ns.into();
@@ -222,7 +236,11 @@ impl Cache {
     /// assert_eq!(cache.get_bytes("blob", &1).await.unwrap().unwrap(), b"\x00\x01");
     /// # });
     /// ```
-    pub async fn get_bytes<'a, P>(&self, ns: impl Into<Ns<'a>>, params: &P) -> Result<Option<Vec<u8>>>
+    pub async fn get_bytes<'a, P>(
+        &self,
+        ns: impl Into<Ns<'a>>,
+        params: &P,
+    ) -> Result<Option<Vec<u8>>>
     where
         P: Serialize + ?Sized,
     {
@@ -249,7 +267,10 @@ impl Cache {
         P: Serialize + ?Sized,
     {
         let key = self.key(ns, params)?;
-        let opts = PutOptions { codec: codec::BYTES, ..opts.clone() };
+        let opts = PutOptions {
+            codec: codec::BYTES,
+            ..opts.clone()
+        };
         self.core().put(&key, bytes, &opts).await
     }
 
@@ -276,8 +297,10 @@ impl Cache {
         Fut: Future<Output = T>,
     {
         let opts = PutOptions::new();
-        self.try_get_or_compute(ns, params, &opts, || async { Ok::<T, Error>(compute().await) })
-            .await
+        self.try_get_or_compute(ns, params, &opts, || async {
+            Ok::<T, Error>(compute().await)
+        })
+        .await
     }
 
     /// [`get_or_compute`](Cache::get_or_compute) for fallible computations,
@@ -346,7 +369,7 @@ impl Cache {
             if let Some(v) = computed.take() {
                 return Ok(v);
             }
-            match decode(&result?, ns.name) {
+            match decode(&*result?, ns.name) {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt == 0 && compute.is_some() => {
                     tracing::info!(%e, "larder replaces an entry that no longer decodes");
@@ -465,7 +488,7 @@ impl Cache {
     /// ```
     /// # larder_core::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
-    /// cache.put("ns", &[("x", 1)], &()).await.unwrap();
+    /// cache.put("ns", &std::collections::BTreeMap::from([("x", 1)]), &()).await.unwrap();
     /// let list = cache.entries(&larder::Filter::default()).await.unwrap();
     /// assert_eq!(list[0].params.as_ref().unwrap().to_string(), r#"{"x": 1}"#);
     /// # });

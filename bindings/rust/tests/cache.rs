@@ -21,12 +21,31 @@ struct Params {
 }
 
 fn report() -> Report {
-    Report { title: "q3".into(), rows: vec![(1, 0.5), (2, 1.5)] }
+    Report {
+        title: "q3".into(),
+        rows: vec![(1, 0.5), (2, 1.5)],
+    }
+}
+
+/// Incompressible bytes (xorshift64), so that lz4 cannot shrink them.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }
 
 fn entry_file(dir: &std::path::Path, key: &larder::Key) -> std::path::PathBuf {
     let hex = key.hash().to_hex();
-    dir.join("larder-v1").join("entries").join(&hex[..2]).join(hex)
+    dir.join("larder-v1")
+        .join("entries")
+        .join(&hex[..2])
+        .join(hex)
 }
 
 #[tokio::test]
@@ -34,17 +53,43 @@ async fn typed_values_round_trip_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
         let cache = Cache::open(dir.path()).unwrap();
-        cache.put("report", &Params { year: 2024, region: "eu" }, &report()).await.unwrap();
+        cache
+            .put(
+                "report",
+                &Params {
+                    year: 2024,
+                    region: "eu",
+                },
+                &report(),
+            )
+            .await
+            .unwrap();
     }
     let cache = Cache::open(dir.path()).unwrap();
     let got: Option<Report> = cache.get("report", &[("region", "eu")]).await.unwrap();
     assert_eq!(got, None, "different params, different key");
     // A map with the same fields, in another order, is the same key.
-    let key_struct = cache.key("report", &Params { year: 2024, region: "eu" }).unwrap();
+    let key_struct = cache
+        .key(
+            "report",
+            &Params {
+                year: 2024,
+                region: "eu",
+            },
+        )
+        .unwrap();
     let key_map = cache.key("report", &as_map_params()).unwrap();
     assert_eq!(key_struct.hash(), key_map.hash());
-    let got: Option<Report> =
-        cache.get("report", &Params { year: 2024, region: "eu" }).await.unwrap();
+    let got: Option<Report> = cache
+        .get(
+            "report",
+            &Params {
+                year: 2024,
+                region: "eu",
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(got, Some(report()));
 }
 
@@ -60,7 +105,14 @@ async fn versions_separate_entries() {
     let cache = Cache::builder().in_memory().open().unwrap();
     cache.put(("f", 1), &1, &"v1").await.unwrap();
     assert_eq!(cache.get::<_, String>(("f", 2), &1).await.unwrap(), None);
-    assert_eq!(cache.get::<_, String>(("f", 1), &1).await.unwrap().as_deref(), Some("v1"));
+    assert_eq!(
+        cache
+            .get::<_, String>(("f", 1), &1)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("v1")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -127,9 +179,15 @@ async fn a_failing_computation_caches_nothing() {
         }
     }
     let r: Result<u32, MyError> = cache
-        .try_get_or_compute("f", &1, &PutOptions::new(), || async { Err(MyError("nope".into())) })
+        .try_get_or_compute("f", &1, &PutOptions::new(), || async {
+            Err(MyError("nope".into()))
+        })
         .await;
-    assert_eq!(r.unwrap_err().0, "nope", "the caller gets its own error back");
+    assert_eq!(
+        r.unwrap_err().0,
+        "nope",
+        "the caller gets its own error back"
+    );
     assert!(!cache.contains("f", &1).await.unwrap());
 }
 
@@ -139,16 +197,27 @@ async fn an_entry_of_another_type_is_recomputed() {
     cache.put("f", &1, &7u8).await.unwrap();
     let err = cache.get::<_, Report>("f", &1).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Codec);
-    let v: Report = cache.get_or_compute("f", &1, || async { report() }).await.unwrap();
+    let v: Report = cache
+        .get_or_compute("f", &1, || async { report() })
+        .await
+        .unwrap();
     assert_eq!(v, report());
-    assert_eq!(cache.get::<_, Report>("f", &1).await.unwrap(), Some(report()));
+    assert_eq!(
+        cache.get::<_, Report>("f", &1).await.unwrap(),
+        Some(report())
+    );
 }
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("never-created");
-    let e = Cache::builder().dir(&sub).max_bytes("10XB").open().err().unwrap();
+    let e = Cache::builder()
+        .dir(&sub)
+        .max_bytes("10XB")
+        .open()
+        .err()
+        .unwrap();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("10XB"), "{e}");
     assert!(!sub.exists(), "a bad option creates nothing");
@@ -161,32 +230,44 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("a-file"), "{e}");
 
-    let cache = Cache::builder().dir(dir.path().join("c")).max_bytes(10_000u64).open().unwrap();
+    let cache = Cache::builder()
+        .dir(dir.path().join("c"))
+        .max_bytes(10_000u64)
+        .open()
+        .unwrap();
     cache.put("ok", &1, &"kept").await.unwrap();
 
     struct Unserializable;
     impl Serialize for Unserializable {
         fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-            Err(serde::ser::Error::custom("this parameter refuses to serialize"))
+            Err(serde::ser::Error::custom(
+                "this parameter refuses to serialize",
+            ))
         }
     }
     let e = cache.put("p", &Unserializable, &1).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("refuses to serialize"), "{e}");
 
-    // Noise, so that lz4 cannot shrink it below the limit.
-    let noise: Vec<u8> = (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let e2 = cache.put("big", &1, &noise).await.unwrap_err();
+    let e2 = cache.put("big", &1, &noise(50_000, 1)).await.unwrap_err();
     assert_eq!(e2.kind(), ErrorKind::TooLarge);
     assert_eq!(cache.stats().await.unwrap().entries, 1, "nothing was added");
-    assert_eq!(cache.get::<_, String>("ok", &1).await.unwrap().as_deref(), Some("kept"));
+    assert_eq!(
+        cache.get::<_, String>("ok", &1).await.unwrap().as_deref(),
+        Some("kept")
+    );
 }
 
 #[tokio::test]
 async fn corrupt_files_are_misses_removed_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::builder().dir(dir.path()).memory_bytes(0u64).open().unwrap();
-    let damage: [(&str, fn(&std::path::Path)); 4] = [
+    let cache = Cache::builder()
+        .dir(dir.path())
+        .memory_bytes(0u64)
+        .open()
+        .unwrap();
+    type Damage = fn(&std::path::Path);
+    let damage: [(&str, Damage); 4] = [
         ("flipped bit", |p| {
             let mut b = std::fs::read(p).unwrap();
             b[40] ^= 1;
@@ -197,13 +278,19 @@ async fn corrupt_files_are_misses_removed_and_counted() {
             std::fs::write(p, &b[..b.len() / 2]).unwrap();
         }),
         ("zero length", |p| std::fs::write(p, b"").unwrap()),
-        ("foreign file", |p| std::fs::write(p, b"{\"not\": \"larder\"}").unwrap()),
+        ("foreign file", |p| {
+            std::fs::write(p, b"{\"not\": \"larder\"}").unwrap()
+        }),
     ];
     for (i, (what, damage)) in damage.iter().enumerate() {
         cache.put("c", &i, &format!("value {i}")).await.unwrap();
         let path = entry_file(dir.path(), &cache.key("c", &i).unwrap());
         damage(&path);
-        assert_eq!(cache.get::<_, String>("c", &i).await.unwrap(), None, "{what}");
+        assert_eq!(
+            cache.get::<_, String>("c", &i).await.unwrap(),
+            None,
+            "{what}"
+        );
         assert!(!path.exists(), "{what}: the damaged file is removed");
     }
     // A swapped file: another key's valid entry under this key's name.
@@ -214,8 +301,15 @@ async fn corrupt_files_are_misses_removed_and_counted() {
         entry_file(dir.path(), &cache.key("c", &"b").unwrap()),
     );
     std::fs::copy(&pb, &pa).unwrap();
-    assert_eq!(cache.get::<_, String>("c", &"a").await.unwrap(), None, "never b's value");
-    assert_eq!(cache.get::<_, String>("c", &"b").await.unwrap().as_deref(), Some("value b"));
+    assert_eq!(
+        cache.get::<_, String>("c", &"a").await.unwrap(),
+        None,
+        "never b's value"
+    );
+    assert_eq!(
+        cache.get::<_, String>("c", &"b").await.unwrap().as_deref(),
+        Some("value b")
+    );
     assert_eq!(cache.stats().await.unwrap().corrupt, 4);
 }
 
@@ -223,13 +317,33 @@ async fn corrupt_files_are_misses_removed_and_counted() {
 async fn entries_and_invalidation() {
     let cache = Cache::builder().in_memory().open().unwrap();
     let tagged = PutOptions::new().tag("eu").meta(b"source=db".to_vec());
-    cache.put_with("report", &Params { year: 2024, region: "eu" }, &report(), &tagged).await.unwrap();
+    cache
+        .put_with(
+            "report",
+            &Params {
+                year: 2024,
+                region: "eu",
+            },
+            &report(),
+            &tagged,
+        )
+        .await
+        .unwrap();
     cache.put("other", &1, &2).await.unwrap();
-    let eu = cache.entries(&Filter { tag: Some("eu".into()), ..Filter::default() }).await.unwrap();
+    let eu = cache
+        .entries(&Filter {
+            tag: Some("eu".into()),
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(eu.len(), 1);
     assert_eq!(eu[0].meta, b"source=db");
     let params = eu[0].params.as_ref().unwrap().to_string();
-    assert!(params.contains("region") && params.contains("2024"), "{params}");
+    assert!(
+        params.contains("region") && params.contains("2024"),
+        "{params}"
+    );
     assert_eq!(cache.invalidate_tag("eu").await.unwrap(), 1);
     assert_eq!(cache.invalidate_namespace("other").await.unwrap(), 1);
     assert_eq!(cache.stats().await.unwrap().entries, 0);
@@ -238,10 +352,17 @@ async fn entries_and_invalidation() {
 #[tokio::test]
 async fn byte_limit_holds_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::builder().dir(dir.path()).max_bytes("64KiB").open().unwrap();
+    let cache = Cache::builder()
+        .dir(dir.path())
+        .max_bytes("64KiB")
+        .open()
+        .unwrap();
     for i in 0..200u32 {
-        let noise: Vec<u8> = (0..1000u32).map(|j| ((i * 7919 + j).wrapping_mul(2_654_435_761) >> 11) as u8).collect();
-        cache.put_bytes("fill", &i, noise, &PutOptions::new()).await.unwrap();
+        let value = noise(1000, u64::from(i));
+        cache
+            .put_bytes("fill", &i, value, &PutOptions::new())
+            .await
+            .unwrap();
     }
     let mut on_disk = 0;
     for shard in std::fs::read_dir(dir.path().join("larder-v1/entries")).unwrap() {
@@ -251,5 +372,8 @@ async fn byte_limit_holds_on_disk() {
     }
     assert!(on_disk <= 64 * 1024, "{on_disk} bytes on disk");
     assert!(cache.stats().await.unwrap().evictions > 100);
-    assert!(cache.get_bytes("fill", &199u32).await.unwrap().is_some(), "the newest stays");
+    assert!(
+        cache.get_bytes("fill", &199u32).await.unwrap().is_some(),
+        "the newest stays"
+    );
 }

@@ -33,7 +33,10 @@ impl Subscriber for Collect {
     fn event(&self, event: &Event<'_>) {
         let mut m = Message(String::new());
         event.record(&mut m);
-        self.0.lock().unwrap().push(format!("{} {}", event.metadata().level(), m.0));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", event.metadata().level(), m.0));
     }
     fn enter(&self, _: &Id) {}
     fn exit(&self, _: &Id) {}
@@ -56,7 +59,11 @@ fn hit_miss_eviction_and_corruption_are_traced() {
         cache.get::<_, u8>("t", &1).unwrap();
         cache.put("t", &2, &2u8).unwrap(); // evicts 1
         let hex = cache.r#async().key("t", &2).unwrap().hash().to_hex();
-        let path = dir.path().join("larder-v1/entries").join(&hex[..2]).join(&hex);
+        let path = dir
+            .path()
+            .join("larder-v1/entries")
+            .join(&hex[..2])
+            .join(&hex);
         std::fs::write(path, b"garbage").unwrap();
         cache.get::<_, u8>("t", &2).unwrap();
     });
@@ -67,6 +74,9 @@ fn hit_miss_eviction_and_corruption_are_traced() {
         "DEBUG larder eviction",
         "WARN larder removed a corrupt entry",
     ] {
-        assert!(events.iter().any(|e| e == want), "no {want:?} in {events:?}");
+        assert!(
+            events.iter().any(|e| e == want),
+            "no {want:?} in {events:?}"
+        );
     }
 }

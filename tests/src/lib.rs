@@ -18,6 +18,37 @@ pub use join::join_all;
 
 use fixtures::{Extras, entry, entry_with, key, payload};
 
+/// `get_header` returns the verified header of what was put, `None` when absent.
+pub async fn header_matches_the_frame<S: Store + ?Sized>(store: &S) {
+    const T: &str = "header_matches_the_frame";
+    reset(T, store).await;
+    let extras = Extras {
+        tags: vec!["t".into()],
+        expires_ms: Some(9),
+        cost_us: 5,
+    };
+    let e = entry_with(3, &payload(3, 5000), &extras);
+    put(T, store, &e).await;
+    let h = must(T, "get_header", store.get_header(e.meta.key).await);
+    let h = h.unwrap_or_else(|| panic!("conformance `{T}`: no header for a stored entry"));
+    assert_eq!(h.key, e.meta.key, "conformance `{T}`: key");
+    assert_eq!(
+        h.frame_len(),
+        e.frame.len() as u64,
+        "conformance `{T}`: frame length"
+    );
+    assert_eq!(
+        (h.tags, h.expires_ms),
+        (extras.tags, extras.expires_ms),
+        "conformance `{T}`"
+    );
+    let missing = must(T, "get_header", store.get_header(key(4).hash()).await);
+    assert!(
+        missing.is_none(),
+        "conformance `{T}`: header for a missing key"
+    );
+}
+
 /// Run the whole suite against `store`, printing each test's name as it starts.
 pub async fn run_all<S: Store + ?Sized>(store: &S) {
     macro_rules! run {
@@ -33,6 +64,7 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
         delete_reports_presence,
         batch_calls_agree_with_single_calls,
         list_returns_metadata,
+        header_matches_the_frame,
         touch_updates_last_access,
         clear_empties,
         concurrent_writers,

@@ -42,9 +42,10 @@ mod time;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use larder_core::frame::FrameHeader;
 use larder_core::{Capabilities, EntryMeta, Error, ErrorKind, KeyHash, PutItem, Result, Store};
 
 use crate::errors::io_error;
@@ -70,7 +71,6 @@ pub struct FsStore {
     fsync: bool,
     temps: TempNamer,
     corrupt: AtomicU64,
-    fail_puts: AtomicBool,
 }
 
 /// Options for opening an [`FsStore`]; from [`FsStore::builder`].
@@ -111,7 +111,6 @@ impl FsStoreBuilder {
             fsync: self.fsync,
             temps: TempNamer::new(),
             corrupt: AtomicU64::new(0),
-            fail_puts: AtomicBool::new(false),
         };
         store.check_writable()?;
         temp::clean_stale(&store.tmp)
@@ -160,13 +159,6 @@ impl FsStore {
         self.corrupt.swap(0, Ordering::Relaxed)
     }
 
-    /// For larder's own tests: while on, every put fails after writing its temp
-    /// file and before renaming it into place.
-    #[doc(hidden)]
-    pub fn inject_put_failure(&self, on: bool) {
-        self.fail_puts.store(on, Ordering::Relaxed);
-    }
-
     fn check_writable(&self) -> Result<()> {
         let op = "open cache directory";
         let (path, file) = self.temps.create(&self.tmp).map_err(|e| match e.kind() {
@@ -207,10 +199,6 @@ impl FsStore {
         file.write_all(frame).map_err(|e| io_error("put", tmp, e))?;
         if self.fsync {
             file.sync_all().map_err(|e| io_error("put", tmp, e))?;
-        }
-        if self.fail_puts.load(Ordering::Relaxed) {
-            let msg = "injected failure (test hook)";
-            return Err(Error::new(ErrorKind::Storage, "put", msg));
         }
         Ok(())
     }
@@ -299,6 +287,31 @@ impl Store for FsStore {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("get", &path, e)),
+        }
+    }
+
+    async fn get_header(&self, key: KeyHash) -> Result<Option<FrameHeader>> {
+        let path = self.entry_path(key);
+        // lstat first: opening a FIFO squatting on the name would block.
+        match fs::symlink_metadata(&path) {
+            Ok(md) if md.is_file() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error("get_header", &path, e)),
+        }
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error("get_header", &path, e)),
+        };
+        let md = file
+            .metadata()
+            .map_err(|e| io_error("get_header", &path, e))?;
+        match scan::read_header(&mut file, md.len()) {
+            Ok(Some(h)) if h.key == key && h.frame_len() == md.len() => Ok(Some(h)),
+            Ok(_) => Err(Error::corrupt("get_header", "not a valid entry")
+                .with_context(path.display().to_string())),
+            Err(e) => Err(io_error("get_header", &path, e)),
         }
     }
 

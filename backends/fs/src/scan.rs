@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use larder_core::frame::{self, HeaderRead};
+use larder_core::frame::{self, FrameHeader, HeaderRead};
 use larder_core::{EntryMeta, KeyHash, Result};
 
 use crate::errors::io_error;
@@ -120,23 +120,31 @@ fn read_meta(path: &Path, key: KeyHash) -> Found {
         return Found::Skip;
     };
     let len = md.len();
-    let mut buf = Vec::new();
-    let mut want = HEADER_PREFIX;
-    let header = loop {
-        if read_up_to(&mut file, &mut buf, want).is_err() {
-            return Found::Skip;
-        }
-        match frame::decode_header(&buf) {
-            Ok(HeaderRead::Complete(h)) => break h,
-            Ok(HeaderRead::NeedBytes(n)) if n > buf.len() && n as u64 <= len => want = n,
-            _ => return Found::Damaged(Some(md)),
-        }
+    let header = match read_header(&mut file, len) {
+        Ok(Some(h)) => h,
+        Ok(None) => return Found::Damaged(Some(md)),
+        Err(_) => return Found::Skip,
     };
     if header.key != key || header.frame_len() != len {
         return Found::Damaged(Some(md));
     }
     let mtime = md.modified().map_or(0, crate::time::to_ms);
     Found::Meta(header.to_meta(mtime))
+}
+
+/// Decode the header at the start of `file` (of length `len`), reading only as
+/// much as the header needs. `Ok(None)`: not a valid header.
+pub(crate) fn read_header(file: &mut File, len: u64) -> io::Result<Option<FrameHeader>> {
+    let mut buf = Vec::new();
+    let mut want = HEADER_PREFIX;
+    loop {
+        read_up_to(file, &mut buf, want)?;
+        match frame::decode_header(&buf) {
+            Ok(HeaderRead::Complete(h)) => return Ok(Some(h)),
+            Ok(HeaderRead::NeedBytes(n)) if n > buf.len() && n as u64 <= len => want = n,
+            _ => return Ok(None),
+        }
+    }
 }
 
 /// Read from `file` until `buf` holds `want` bytes or the file ends.

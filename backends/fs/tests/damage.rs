@@ -20,14 +20,22 @@ fn a_failed_put_leaves_no_temp_and_the_old_entry() {
     let store = FsStore::open(dir.path()).unwrap();
     let (old, new) = (entry(1, b"old"), entry(1, b"new value"));
     block_on(store.put(&old.meta, &old.frame)).unwrap();
-    store.inject_put_failure(true);
-    assert!(block_on(store.put(&new.meta, &new.frame)).is_err());
+    // A real fault: the temp directory is gone and a file sits in its place.
+    let tmp = store.root().join(larder_fs::LAYOUT_DIR).join("tmp");
+    fs::remove_dir(&tmp).unwrap();
+    fs::write(&tmp, b"not a directory").unwrap();
+    let err = block_on(store.put(&new.meta, &new.frame)).unwrap_err();
+    assert!(
+        err.to_string().contains("tmp"),
+        "the error names the path: {err}"
+    );
     assert!(block_on(store.put_many(std::slice::from_ref(&new))).is_err());
-    assert_eq!(tmp_files(&store), 0, "a failed put left a temp file");
     assert_eq!(block_on(store.get(old.meta.key)).unwrap(), Some(old.frame));
-    store.inject_put_failure(false);
+    fs::remove_file(&tmp).unwrap();
+    fs::create_dir(&tmp).unwrap();
     block_on(store.put(&new.meta, &new.frame)).unwrap();
     assert_eq!(block_on(store.get(new.meta.key)).unwrap(), Some(new.frame));
+    assert_eq!(tmp_files(&store), 0, "no temp file is left behind");
 }
 
 #[test]

@@ -27,7 +27,13 @@ impl Canon {
     /// assert_eq!(Canon::from_serialize(&2.0f64).unwrap(), Canon::Int(2));
     /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Canon> {
-        ser::to_canon(value)?.normalize_with("build key")
+        // One serde mapping (ser.rs) writes canonical bytes; reading them back gives
+        // the normalized value.
+        let mut enc = Encoder::new(Vec::new(), "build key");
+        ser::write(&mut enc, value, 0)?;
+        let bytes = enc.into_bytes();
+        let mut d = Decoder::new(&bytes, "build key");
+        d.value(0)
     }
 
     /// The normalized form of this value: integral floats within ±2^53 become `Int`,
@@ -51,11 +57,7 @@ impl Canon {
     /// assert!(dup.normalize().is_err());
     /// ```
     pub fn normalize(self) -> Result<Canon> {
-        self.normalize_with("normalize value")
-    }
-
-    fn normalize_with(self, op: &'static str) -> Result<Canon> {
-        normalize_in(self, 0, op)
+        normalize_in(self, 0, "normalize value")
     }
 
     /// The canonical encoding of this value (normalizing it on the way).

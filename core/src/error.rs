@@ -69,7 +69,12 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` raised by operation `op`.
     pub fn new(kind: ErrorKind, op: &'static str, message: impl Into<String>) -> Self {
-        Error { kind, op, context: None, message: message.into() }
+        Error {
+            kind,
+            op,
+            context: None,
+            message: message.into(),
+        }
     }
 
     /// Attach what the operation was working on (a path, a key in hex...).

@@ -21,9 +21,9 @@ pub mod store;
 mod sync;
 pub mod units;
 
-pub use clock::{Clock, ManualClock};
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use clock::SystemClock;
+pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
 pub use key::{Canon, Key, KeyHash};
 pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutItem, Store};

@@ -109,7 +109,11 @@ pub trait Store: MaybeSend + MaybeSync {
     /// Record last-access times in one go. The core batches reads into these calls.
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
         let _ = touches;
-        Err(Error::new(ErrorKind::Unsupported, "touch_many", "this store does not keep recency"))
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "touch_many",
+            "this store does not keep recency",
+        ))
     }
 
     /// `get` for several keys; results in the same order.

@@ -39,7 +39,7 @@ impl Canon {
     /// The normalized form of this value: integral floats within ±2^53 become `Int`,
     /// NaN becomes the canonical NaN, map entries are sorted by the canonical encoding
     /// of their keys. Fails on duplicate keys and on nesting deeper than
-    /// [`MAX_DEPTH`](super::MAX_DEPTH).
+    /// [`MAX_DEPTH`].
     ///
     /// ```
     /// use larder_core::Canon;
@@ -77,7 +77,7 @@ impl Canon {
     /// Decode a canonical encoding. Anything [`Canon::encode`] can produce is accepted
     /// and anything else (truncated, trailing bytes, non-minimal varints, unsorted or
     /// duplicate map keys, un-normalized floats, invalid UTF-8, nesting deeper than
-    /// [`MAX_DEPTH`](super::MAX_DEPTH)) is an [`ErrorKind::Corrupt`](crate::ErrorKind)
+    /// [`MAX_DEPTH`]) is an [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt)
     /// error. Never panics.
     ///
     /// ```

@@ -87,6 +87,20 @@ proptest! {
     }
 
     #[test]
+    fn serde_path_matches_model_path(c in canon()) {
+        // `Canon: Serialize` goes through the serde writer; `from_canon` through the
+        // model encoder. Both must give the same key, or the same kind of error.
+        match (Key::new("ns", &c), Key::from_canon("ns", 0, c.clone())) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
+            (a, b) => prop_assert!(false, "{a:?} vs {b:?}"),
+        }
+        if let Ok(n) = c.clone().normalize() {
+            prop_assert!(same(&Canon::from_serialize(&c).unwrap(), &n));
+        }
+    }
+
+    #[test]
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
         if let Ok(c) = Canon::decode(&bytes) {
             prop_assert_eq!(c.encode().unwrap(), bytes.clone());
@@ -116,6 +130,65 @@ proptest! {
         prop_assert_eq!(Key::new("ns", &f).unwrap(), Key::new("ns", &i).unwrap());
         prop_assert_eq!(Canon::from_serialize(&f).unwrap(), Canon::Int(i.into()));
     }
+}
+
+/// Serializes with wrong or missing length hints, as some hand-written impls do.
+struct Hints {
+    seq: Option<usize>,
+    map: Option<usize>,
+}
+
+impl serde::Serialize for Hints {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct L(Option<usize>);
+        impl serde::Serialize for L {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut q = s.serialize_seq(self.0)?;
+                for i in 0..200 {
+                    q.serialize_element(&i)?;
+                }
+                q.end()
+            }
+        }
+        let mut m = s.serialize_map(self.map)?;
+        m.serialize_entry("z", &L(self.seq))?;
+        m.serialize_entry("a", &1)?;
+        m.end()
+    }
+}
+
+#[test]
+fn length_hints_do_not_matter() {
+    let want = Key::new(
+        "ns",
+        &Hints {
+            seq: Some(200),
+            map: Some(2),
+        },
+    )
+    .unwrap();
+    for (seq, map) in [
+        (None, None),
+        (Some(3), Some(0)),
+        (Some(1000), None),
+        (None, Some(5)),
+    ] {
+        assert_eq!(
+            Key::new("ns", &Hints { seq, map }).unwrap(),
+            want,
+            "{seq:?} {map:?}"
+        );
+    }
+    let list: Vec<i32> = (0..200).collect();
+    let map = Canon::Map(vec![
+        (Canon::Str("a".into()), Canon::Int(1)),
+        (
+            Canon::Str("z".into()),
+            Canon::from_serialize(&list).unwrap(),
+        ),
+    ]);
+    assert_eq!(Key::from_canon("ns", 0, map).unwrap(), want);
 }
 
 #[test]

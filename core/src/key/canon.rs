@@ -27,13 +27,19 @@ impl Canon {
     /// assert_eq!(Canon::from_serialize(&2.0f64).unwrap(), Canon::Int(2));
     /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Canon> {
-        ser::to_canon(value)?.normalize_with("build key")
+        // One serde mapping (ser.rs) writes canonical bytes; reading them back gives
+        // the normalized value.
+        let mut enc = Encoder::new(Vec::new(), "build key");
+        ser::write(&mut enc, value, 0)?;
+        let bytes = enc.into_bytes();
+        let mut d = Decoder::new(&bytes, "build key");
+        d.value(0)
     }
 
     /// The normalized form of this value: integral floats within ±2^53 become `Int`,
     /// NaN becomes the canonical NaN, map entries are sorted by the canonical encoding
     /// of their keys. Fails on duplicate keys and on nesting deeper than
-    /// [`MAX_DEPTH`](super::MAX_DEPTH).
+    /// [`MAX_DEPTH`].
     ///
     /// ```
     /// use larder_core::Canon;
@@ -51,11 +57,7 @@ impl Canon {
     /// assert!(dup.normalize().is_err());
     /// ```
     pub fn normalize(self) -> Result<Canon> {
-        self.normalize_with("normalize value")
-    }
-
-    fn normalize_with(self, op: &'static str) -> Result<Canon> {
-        normalize_in(self, 0, op)
+        normalize_in(self, 0, "normalize value")
     }
 
     /// The canonical encoding of this value (normalizing it on the way).
@@ -75,7 +77,7 @@ impl Canon {
     /// Decode a canonical encoding. Anything [`Canon::encode`] can produce is accepted
     /// and anything else (truncated, trailing bytes, non-minimal varints, unsorted or
     /// duplicate map keys, un-normalized floats, invalid UTF-8, nesting deeper than
-    /// [`MAX_DEPTH`](super::MAX_DEPTH)) is an [`ErrorKind::Corrupt`](crate::ErrorKind)
+    /// [`MAX_DEPTH`]) is an [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt)
     /// error. Never panics.
     ///
     /// ```

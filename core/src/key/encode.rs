@@ -6,7 +6,10 @@
 //! place by their encoded key bytes.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
+
+use super::decode::Decoder;
 
 use super::{Canon, MAX_DEPTH};
 use crate::error::{Error, Result};
@@ -66,7 +69,27 @@ struct Entry {
     key_start: usize,
     key_end: usize,
     end: usize,
-    index: usize,
+}
+
+/// Where an open list or map started; see [`Encoder::begin`] and [`Encoder::end_map`].
+pub(crate) struct Mark {
+    /// Offset of the item count, right after the tag.
+    count_pos: usize,
+    /// Offset of the first item.
+    start: usize,
+    /// The count written up front (a hint: corrected when the container closes).
+    len: Option<usize>,
+    /// Items written so far (lists only; maps count their entries).
+    count: usize,
+    /// First of this map's entries on the shared entry stack.
+    base: usize,
+}
+
+impl Mark {
+    /// Count one more list item.
+    pub(crate) fn item(&mut self) {
+        self.count += 1;
+    }
 }
 
 /// Writes canonical bytes. Scratch buffers are reused across nested maps (they are
@@ -94,9 +117,44 @@ impl Encoder {
         self.out
     }
 
+    /// The operation errors are reported under.
+    pub(crate) fn op(&self) -> &'static str {
+        self.op
+    }
+
+    /// Current length of the output (an offset for [`Encoder::entry`]).
+    pub(crate) fn pos(&self) -> usize {
+        self.out.len()
+    }
+
     /// Append raw bytes (fixed framing written by the caller).
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn null(&mut self) {
+        self.out.push(TAG_NULL);
+    }
+
+    pub(crate) fn bool(&mut self, b: bool) {
+        self.out.extend_from_slice(&[TAG_BOOL, u8::from(b)]);
+    }
+
+    /// Append an integer value (tag, zigzag varint).
+    pub(crate) fn int(&mut self, i: i128) {
+        self.out.push(TAG_INT);
+        put_varint(&mut self.out, zigzag(i));
+    }
+
+    /// Append a float, normalized (it may become an integer).
+    pub(crate) fn float(&mut self, f: f64) {
+        match normalize_float(f) {
+            Num::Int(i) => self.int(i),
+            Num::Float(f) => {
+                self.out.push(TAG_FLOAT);
+                self.out.extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+        }
     }
 
     /// Append a string value (tag, length, UTF-8).
@@ -105,10 +163,9 @@ impl Encoder {
         self.blob(s.as_bytes());
     }
 
-    /// Append an integer value (tag, zigzag varint).
-    pub(crate) fn int(&mut self, i: i128) {
-        self.out.push(TAG_INT);
-        put_varint(&mut self.out, zigzag(i));
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.out.push(TAG_BYTES);
+        self.blob(b);
     }
 
     fn blob(&mut self, b: &[u8]) {
@@ -119,95 +176,123 @@ impl Encoder {
     /// Append `v`, normalized. `level` is the number of lists/maps enclosing it.
     pub(crate) fn value(&mut self, v: &Canon, level: usize) -> Result<()> {
         match v {
-            Canon::Null => self.out.push(TAG_NULL),
-            Canon::Bool(b) => self.out.extend_from_slice(&[TAG_BOOL, u8::from(*b)]),
+            Canon::Null => self.null(),
+            Canon::Bool(b) => self.bool(*b),
             Canon::Int(i) => self.int(*i),
-            Canon::Float(f) => match normalize_float(*f) {
-                Num::Int(i) => self.int(i),
-                Num::Float(f) => {
-                    self.out.push(TAG_FLOAT);
-                    self.out.extend_from_slice(&f.to_bits().to_le_bytes());
-                }
-            },
+            Canon::Float(f) => self.float(*f),
             Canon::Str(s) => self.str(s),
-            Canon::Bytes(b) => {
-                self.out.push(TAG_BYTES);
-                self.blob(b);
-            }
+            Canon::Bytes(b) => self.bytes(b),
             Canon::List(items) => {
-                self.enter(level)?;
-                self.out.push(TAG_LIST);
-                put_varint(&mut self.out, items.len() as u128);
+                let mut m = self.begin(TAG_LIST, level, Some(items.len()))?;
                 for item in items {
                     self.value(item, level + 1)?;
+                    m.item();
                 }
+                self.end_list(m);
             }
-            Canon::Map(entries) => self.map(entries, level)?,
+            Canon::Map(entries) => {
+                let m = self.begin(TAG_MAP, level, Some(entries.len()))?;
+                for (k, v) in entries {
+                    let key_start = self.pos();
+                    self.value(k, level + 1)?;
+                    let key_end = self.pos();
+                    self.value(v, level + 1)?;
+                    self.entry(key_start, key_end);
+                }
+                self.end_map(m)?;
+            }
         }
         Ok(())
     }
 
-    fn enter(&self, level: usize) -> Result<()> {
+    /// Open a list or map (`tag`) at `level`. `len` is the expected item count; when
+    /// it is unknown or wrong, the count is fixed up when the container closes.
+    pub(crate) fn begin(&mut self, tag: u8, level: usize, len: Option<usize>) -> Result<Mark> {
         if level >= MAX_DEPTH {
             return Err(Error::invalid(
                 self.op,
                 format!("value is nested more than {MAX_DEPTH} lists/maps deep"),
             ));
         }
-        Ok(())
+        self.out.push(tag);
+        let count_pos = self.out.len();
+        if let Some(n) = len {
+            put_varint(&mut self.out, n as u128);
+        }
+        Ok(Mark {
+            count_pos,
+            start: self.out.len(),
+            len,
+            count: 0,
+            base: self.entries.len(),
+        })
     }
 
-    fn map(&mut self, entries: &[(Canon, Canon)], level: usize) -> Result<()> {
-        self.enter(level)?;
-        self.out.push(TAG_MAP);
-        put_varint(&mut self.out, entries.len() as u128);
-        let start = self.out.len();
-        let base = self.entries.len();
-        for (index, (k, v)) in entries.iter().enumerate() {
-            let key_start = self.out.len();
-            self.value(k, level + 1)?;
-            let key_end = self.out.len();
-            self.value(v, level + 1)?;
-            self.entries.push(Entry {
-                key_start,
-                key_end,
-                end: self.out.len(),
-                index,
-            });
+    /// Close a list opened with [`Encoder::begin`].
+    pub(crate) fn end_list(&mut self, m: Mark) {
+        if m.len != Some(m.count) {
+            let mut count = Vec::with_capacity(10);
+            put_varint(&mut count, m.count as u128);
+            self.out.splice(m.count_pos..m.start, count);
         }
+    }
+
+    /// Record a map entry whose key spans `key_start..key_end` and whose value
+    /// ends here.
+    pub(crate) fn entry(&mut self, key_start: usize, key_end: usize) {
+        self.entries.push(Entry {
+            key_start,
+            key_end,
+            end: self.out.len(),
+        });
+    }
+
+    /// Close a map: sort its entries by encoded key, reject duplicates.
+    pub(crate) fn end_map(&mut self, m: Mark) -> Result<()> {
+        let count = self.entries.len() - m.base;
         let out = &self.out;
-        let mine = &mut self.entries[base..];
+        let mine = &mut self.entries[m.base..];
         let key = |e: &Entry| &out[e.key_start..e.key_end];
         // Fast path: already in canonical order (common for sorted or single-entry maps).
-        if !mine.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        let sorted = mine.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+        if !sorted {
             mine.sort_unstable_by(|a, b| key(a).cmp(key(b)));
             if let Some(w) = mine.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
-                return Err(Error::invalid(
-                    self.op,
-                    format!(
-                        "duplicate map key {} (two keys are equal after normalization)",
-                        entries[w[1].index].0
-                    ),
-                ));
+                return Err(duplicate(self.op, key(&w[1])));
             }
+        }
+        if !sorted || m.len != Some(count) {
+            let start = m.start;
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.out[start..]);
-            self.out.truncate(start);
-            for e in &self.entries[base..] {
+            self.out.truncate(m.count_pos);
+            put_varint(&mut self.out, count as u128);
+            for e in &self.entries[m.base..] {
                 self.out
                     .extend_from_slice(&self.scratch[e.key_start - start..e.end - start]);
             }
         }
-        self.entries.truncate(base);
+        self.entries.truncate(m.base);
         Ok(())
     }
+}
+
+/// The error for a duplicate map key, showing the key (decoded from its bytes).
+fn duplicate(op: &'static str, key: &[u8]) -> Error {
+    let shown = match Decoder::new(key, op).value(0) {
+        Ok(k) => format!("{k}"),
+        Err(_) => String::from("(too deep to show)"),
+    };
+    Error::invalid(
+        op,
+        format!("duplicate map key {shown} (two keys are equal after normalization)"),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     //! The hand-written encoder must match postcard byte for byte.
     use super::*;
-    use alloc::string::String;
     use alloc::vec;
     use serde::ser::{SerializeMap, SerializeSeq};
     use serde::{Serialize, Serializer};

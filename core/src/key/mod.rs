@@ -132,8 +132,7 @@ impl Key {
         params: &P,
     ) -> Result<Key> {
         check_namespace(namespace, ErrorKind::InvalidInput, "build key")?;
-        let params = ser::to_canon(params)?;
-        Key::build(namespace, version, &params)
+        Key::build(namespace, version, |enc| ser::write(enc, params, 1))
     }
 
     /// Key of params already in the model (normalized here).
@@ -152,14 +151,20 @@ impl Key {
     /// ```
     pub fn from_canon(namespace: &str, version: u32, params: Canon) -> Result<Key> {
         check_namespace(namespace, ErrorKind::InvalidInput, "build key")?;
-        Key::build(namespace, version, &params)
+        Key::build(namespace, version, |enc| enc.value(&params, 1))
     }
 
-    fn build(namespace: &str, version: u32, params: &Canon) -> Result<Key> {
-        let mut out = Vec::with_capacity(64 + namespace.len());
+    /// Encode a key whose params `write` appends (at level 1, inside the key map).
+    fn build(
+        namespace: &str,
+        version: u32,
+        write: impl FnOnce(&mut Encoder) -> Result<()>,
+    ) -> Result<Key> {
+        // Room for typical params, so most keys are written without reallocating.
+        let mut out = Vec::with_capacity(192 + namespace.len());
         out.extend_from_slice(KEY_HEAD);
         let mut enc = Encoder::new(out, "build key");
-        enc.value(params, 1)?;
+        write(&mut enc)?;
         enc.raw(KEY_VERSION);
         let mut out = enc.into_bytes();
         put_varint(&mut out, u128::from(version) << 1);
@@ -271,7 +276,7 @@ impl Key {
         let version = u32::try_from(version)
             .map_err(|_| Error::corrupt(OP, format!("version {version} is not a u32")))?;
         check_namespace(&namespace, ErrorKind::Corrupt, OP)?;
-        let key = Key::build(&namespace, version, &params)
+        let key = Key::build(&namespace, version, |enc| enc.value(&params, 1))
             .map_err(|e| Error::corrupt(OP, format!("does not re-encode: {}", e.message())))?;
         if key.bytes != bytes {
             return Err(Error::corrupt(OP, "not in canonical form"));

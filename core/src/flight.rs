@@ -37,6 +37,8 @@ pub(crate) enum Join<'a> {
 }
 
 impl Flights {
+    // Without std the lock is a RefCell and the whole build single-threaded.
+    #[cfg_attr(not(feature = "std"), allow(clippy::arc_with_non_send_sync))]
     pub fn join(&self, key: KeyHash) -> Join<'_> {
         let mut map = self.0.lock();
         if let Some(f) = map.get(&key) {

@@ -85,7 +85,14 @@ pub fn display(c: &Command) -> String {
         .get_envs()
         .filter_map(|(k, v)| Some(format!("{}={}", k.to_string_lossy(), v?.to_string_lossy())))
         .collect();
-    parts.push(c.get_program().to_string_lossy().into_owned());
+    // `$CARGO` is a long toolchain path; it is the cargo the user ran, so call it that.
+    let program = c.get_program();
+    let is_our_cargo = std::env::var_os("CARGO").is_some_and(|cargo| cargo == program);
+    parts.push(if is_our_cargo {
+        "cargo".into()
+    } else {
+        program.to_string_lossy().into_owned()
+    });
     parts.extend(c.get_args().map(quote));
     parts.join(" ")
 }

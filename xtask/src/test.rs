@@ -1,0 +1,244 @@
+//! `cargo xtask test`: setup, then every stage CI runs, in order, with a banner
+//! and a time for each. The last line is `xtask: N passed, M failed`, a form CI
+//! parsers read; the exit status is non-zero when anything failed.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, Ctx};
+use crate::setup;
+
+/// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset.
+const DEFAULT_FUZZ_SECONDS: u64 = 20;
+
+/// How a stage that did not fail ended.
+enum Done {
+    Ran,
+    /// Nothing to do in this checkout (why). Counted as passed.
+    Skipped(String),
+}
+
+type StageResult = Result<Done, String>;
+
+struct Stage {
+    name: &'static str,
+    run: fn(&Ctx) -> StageResult,
+}
+
+const STAGES: [Stage; 7] = [
+    Stage {
+        name: "fmt",
+        run: fmt,
+    },
+    Stage {
+        name: "clippy",
+        run: clippy,
+    },
+    Stage {
+        name: "test",
+        run: test,
+    },
+    Stage {
+        name: "no_std build (thumbv7em)",
+        run: no_std,
+    },
+    Stage {
+        name: "wasm32 build",
+        run: wasm32,
+    },
+    Stage {
+        name: "fuzz smoke",
+        run: fuzz,
+    },
+    Stage {
+        name: "bench build",
+        run: bench_build,
+    },
+];
+
+pub fn run(args: &[String]) -> ExitCode {
+    let mut keep_going = false;
+    for arg in args {
+        match arg.as_str() {
+            "--keep-going" | "-k" => keep_going = true,
+            other => {
+                eprintln!("xtask: error: unknown option {other:?} for `test` (try --keep-going)");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let ctx = Ctx::new();
+    let started = Instant::now();
+
+    banner("setup");
+    if let Err(e) = setup::run(&ctx) {
+        eprintln!("xtask test: setup failed: {e}");
+        println!("xtask: 0 passed, 1 failed");
+        return ExitCode::FAILURE;
+    }
+
+    let total = STAGES.len();
+    let mut results: Vec<(&str, Duration, Result<Done, String>)> = Vec::new();
+    for (i, stage) in STAGES.iter().enumerate() {
+        let title = format!("[{}/{total}] {}", i + 1, stage.name);
+        banner(&title);
+        let t = Instant::now();
+        let result = (stage.run)(&ctx);
+        let took = t.elapsed();
+        match &result {
+            Ok(Done::Ran) => println!("xtask test {title}: ok ({})", secs(took)),
+            Ok(Done::Skipped(why)) => println!("xtask test {title}: skipped: {why}"),
+            Err(e) => eprintln!("xtask test {title}: FAILED ({}): {e}", secs(took)),
+        }
+        let failed = result.is_err();
+        results.push((stage.name, took, result));
+        if failed && !keep_going {
+            break;
+        }
+    }
+
+    println!();
+    println!("xtask test summary ({} in all):", secs(started.elapsed()));
+    for (name, took, result) in &results {
+        let (status, note) = match result {
+            Ok(Done::Ran) => ("ok", String::new()),
+            Ok(Done::Skipped(why)) => ("skipped", format!("  ({why})")),
+            Err(_) => ("FAILED", String::new()),
+        };
+        println!("  {status:<8} {name:<26} {:>8}{note}", secs(*took));
+    }
+    for stage in &STAGES[results.len()..] {
+        println!("  {:<8} {:<26} {:>8}", "not run", stage.name, "-");
+    }
+    let failed = results.iter().filter(|(_, _, r)| r.is_err()).count();
+    let passed = results.len() - failed;
+    println!("xtask: {passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn banner(title: &str) {
+    let rule = "=".repeat(72);
+    println!("\n{rule}\nxtask test {title}\n{rule}");
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+fn ran(result: Result<(), String>) -> StageResult {
+    result.map(|()| Done::Ran)
+}
+
+fn fmt(ctx: &Ctx) -> StageResult {
+    ran(cmd::run(ctx.cargo().args(["fmt", "--all", "--check"])))
+}
+
+fn clippy(ctx: &Ctx) -> StageResult {
+    ran(cmd::run(ctx.cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])))
+}
+
+/// Unit, integration and doc tests of every workspace member.
+fn test(ctx: &Ctx) -> StageResult {
+    ran(cmd::run(ctx.cargo().args(["test", "--workspace"])))
+}
+
+/// larder-core must build without std or an allocator-providing OS: a bare-metal target proves it.
+fn no_std(ctx: &Ctx) -> StageResult {
+    ran(cmd::run(ctx.cargo().args([
+        "build",
+        "-p",
+        "larder-core",
+        "--no-default-features",
+        "--target",
+        "thumbv7em-none-eabihf",
+    ])))
+}
+
+fn wasm32(ctx: &Ctx) -> StageResult {
+    let build = || {
+        let mut c = ctx.cargo();
+        c.args([
+            "build",
+            "-p",
+            "larder-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]);
+        c
+    };
+    cmd::run(&mut build())?;
+    ran(cmd::run(build().arg("--no-default-features")))
+}
+
+/// Each target of core/fuzz for `LARDER_FUZZ_SECONDS` (default 20): a smoke test
+/// that the targets build and do not crash at once, not a fuzzing campaign.
+fn fuzz(ctx: &Ctx) -> StageResult {
+    let crate_dir = ctx.path("core");
+    if !crate_dir.join("fuzz").join("Cargo.toml").is_file() {
+        return Ok(Done::Skipped("core/fuzz does not exist".into()));
+    }
+    let seconds = fuzz_seconds()?;
+    let nightly = setup::nightly_installed(ctx);
+    let cargo_fuzz = || {
+        let mut c = if nightly {
+            ctx.cargo_on(setup::NIGHTLY)
+        } else {
+            // cargo-fuzz needs unstable flags; without nightly, unlock them on stable.
+            let mut c = ctx.cargo();
+            c.env("RUSTC_BOOTSTRAP", "1");
+            c
+        };
+        c.arg("fuzz").current_dir(&crate_dir);
+        c
+    };
+    if !nightly {
+        println!("xtask: no nightly toolchain, fuzzing on stable with RUSTC_BOOTSTRAP=1");
+    }
+    let listed = cmd::capture(cargo_fuzz().arg("list"))?;
+    let targets: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if targets.is_empty() {
+        return Ok(Done::Skipped("core/fuzz has no fuzz targets".into()));
+    }
+    println!("xtask: fuzzing {} for {seconds}s each", targets.join(", "));
+    for target in targets {
+        cmd::run(
+            cargo_fuzz()
+                .args(["run", target, "--"])
+                .arg(format!("-max_total_time={seconds}")),
+        )?;
+    }
+    Ok(Done::Ran)
+}
+
+fn fuzz_seconds() -> Result<u64, String> {
+    match std::env::var("LARDER_FUZZ_SECONDS") {
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_FUZZ_SECONDS),
+        Err(e) => Err(format!("LARDER_FUZZ_SECONDS: {e}")),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "LARDER_FUZZ_SECONDS must be a whole number of seconds > 0, got {v:?}"
+            )),
+        },
+    }
+}
+
+/// Benches are not run in CI, only compiled, so they cannot rot unnoticed.
+fn bench_build(ctx: &Ctx) -> StageResult {
+    ran(cmd::run(ctx.cargo().args(["bench", "--no-run"])))
+}

@@ -186,3 +186,27 @@ proptest! {
         prop_assert!(frame::decode(&with_prefix).is_err());
     }
 }
+
+/// The fuzz target's seeds (core/fuzz/seeds/frame_decode) are valid frames, so
+/// the fuzzer starts past the checksums. `LARDER_WRITE_SEEDS=1` regenerates them.
+#[test]
+fn fuzz_seeds_are_valid_frames() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/frame_decode");
+    let tags = vec!["tag".to_string(), "ünï".to_string()];
+    let seeds = [
+        ("plain", encode(b"small value", &[], b"", None)),
+        ("tagged", encode(b"with tags and meta", &tags, b"meta", Some(7))),
+        ("lz4", encode(&[5u8; 2000], &tags, b"", None)),
+    ];
+    if std::env::var_os("LARDER_WRITE_SEEDS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in &seeds {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+    for (name, bytes) in &seeds {
+        let on_disk = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(&on_disk, bytes, "seed {name} is stale: rerun with LARDER_WRITE_SEEDS=1");
+        frame::decode(&on_disk).unwrap();
+    }
+}

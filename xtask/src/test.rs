@@ -216,11 +216,17 @@ fn fuzz(ctx: &Ctx) -> StageResult {
     }
     println!("xtask: fuzzing {} for {seconds}s each", targets.join(", "));
     for target in targets {
-        cmd::run(
-            cargo_fuzz()
-                .args(["run", target, "--"])
-                .arg(format!("-max_total_time={seconds}")),
-        )?;
+        // New inputs go to corpus/<target> (ignored by git); committed seeds
+        // in seeds/<target> (valid inputs that pass the checksums) are read too.
+        let corpus = crate_dir.join("fuzz").join("corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let seeds = crate_dir.join("fuzz").join("seeds").join(target);
+        let mut run = cargo_fuzz();
+        run.args(["run", target]).arg(&corpus);
+        if seeds.is_dir() {
+            run.arg(&seeds);
+        }
+        cmd::run(run.arg("--").arg(format!("-max_total_time={seconds}")))?;
     }
     Ok(Done::Ran)
 }

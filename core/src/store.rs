@@ -93,6 +93,13 @@ pub trait Store: MaybeSend + MaybeSync {
     /// What this backend does by itself.
     fn capabilities(&self) -> Capabilities;
 
+    /// How many damaged entries the store found and removed by itself (while
+    /// listing or reading) since the last call. The cache adds them to its
+    /// `corrupt` count.
+    fn take_corrupt(&self) -> u64 {
+        0
+    }
+
     /// The frame stored under `key`, or `None`.
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>>;
 
@@ -171,6 +178,9 @@ macro_rules! forward_store {
         impl<T: Store + ?Sized> Store for ptr::$ptr<T> {
             fn capabilities(&self) -> Capabilities {
                 (**self).capabilities()
+            }
+            fn take_corrupt(&self) -> u64 {
+                (**self).take_corrupt()
             }
             async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
                 (**self).get(key).await

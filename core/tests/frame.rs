@@ -195,7 +195,10 @@ fn fuzz_seeds_are_valid_frames() {
     let tags = vec!["tag".to_string(), "ünï".to_string()];
     let seeds = [
         ("plain", encode(b"small value", &[], b"", None)),
-        ("tagged", encode(b"with tags and meta", &tags, b"meta", Some(7))),
+        (
+            "tagged",
+            encode(b"with tags and meta", &tags, b"meta", Some(7)),
+        ),
         ("lz4", encode(&[5u8; 2000], &tags, b"", None)),
     ];
     if std::env::var_os("LARDER_WRITE_SEEDS").is_some() {
@@ -206,7 +209,10 @@ fn fuzz_seeds_are_valid_frames() {
     }
     for (name, bytes) in &seeds {
         let on_disk = std::fs::read(dir.join(name)).unwrap();
-        assert_eq!(&on_disk, bytes, "seed {name} is stale: rerun with LARDER_WRITE_SEEDS=1");
+        assert_eq!(
+            &on_disk, bytes,
+            "seed {name} is stale: rerun with LARDER_WRITE_SEEDS=1"
+        );
         frame::decode(&on_disk).unwrap();
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use larder_core::Store;
 use larder_fs::FsStore;
 
 fn open(dir: &tempfile::TempDir) -> FsStore {
@@ -14,7 +15,7 @@ async fn fs_store_passes_the_suite() {
     let store = open(&dir);
     larder_tests::run_all(&store).await;
     assert_eq!(
-        store.take_corrupt_count(),
+        store.take_corrupt(),
         0,
         "the suite only writes valid frames"
     );

@@ -153,12 +153,6 @@ impl FsStore {
         self.entries.join(&hex[..2]).join(hex)
     }
 
-    /// How many damaged entries this store found and removed since the last call.
-    /// The cache adds them to its `corrupt` statistic.
-    pub fn take_corrupt_count(&self) -> u64 {
-        self.corrupt.swap(0, Ordering::Relaxed)
-    }
-
     fn check_writable(&self) -> Result<()> {
         let op = "open cache directory";
         let (path, file) = self.temps.create(&self.tmp).map_err(|e| match e.kind() {
@@ -270,6 +264,10 @@ impl Store for FsStore {
             persistent_recency: true,
             ..Capabilities::default()
         }
+    }
+
+    fn take_corrupt(&self) -> u64 {
+        self.corrupt.swap(0, Ordering::Relaxed)
     }
 
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {

@@ -85,8 +85,8 @@ fn list_removes_and_counts_damaged_entries() {
     let mut want: Vec<_> = good.iter().map(|e| e.meta.key).collect();
     want.sort();
     assert_eq!(listed, want);
-    assert_eq!(store.take_corrupt_count(), 5);
-    assert_eq!(store.take_corrupt_count(), 0, "the count is taken");
+    assert_eq!(store.take_corrupt(), 5);
+    assert_eq!(store.take_corrupt(), 0, "the count is taken");
     for i in 0..5 {
         assert!(
             fs::symlink_metadata(path(i)).is_err(),

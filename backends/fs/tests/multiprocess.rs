@@ -76,11 +76,7 @@ fn child(id: u32, dir: &Path) {
         }
         assert!(!block_on(store.list()).unwrap().is_empty());
     }
-    assert_eq!(
-        store.take_corrupt_count(),
-        0,
-        "{who}: list found damaged entries"
-    );
+    assert_eq!(store.take_corrupt(), 0, "{who}: list found damaged entries");
 }
 
 /// The child's entry point; a no-op unless the parent test set the role.
@@ -140,7 +136,7 @@ fn four_processes_share_one_directory() {
         (CHILDREN * OWN..=CHILDREN * OWN + SHARED).contains(&listed),
         "{listed} entries"
     );
-    assert_eq!(store.take_corrupt_count(), 0);
+    assert_eq!(store.take_corrupt(), 0);
     let tmp = dir.path().join(larder_fs::LAYOUT_DIR).join("tmp");
     assert_eq!(
         std::fs::read_dir(tmp).unwrap().count(),

@@ -18,6 +18,13 @@ use crate::{EntryInfo, Error, Filter, Ns, PutOptions, Result, Stats};
 
 /// A blocking handle; cheap to clone; clones and [`crate::Cache::blocking`]
 /// handles share one cache.
+///
+/// ```
+/// let cache = larder::Cache::builder().in_memory().open().unwrap().blocking();
+/// let clone = cache.clone();
+/// clone.put("ns", &1, &"shared").unwrap();
+/// assert_eq!(cache.get::<_, String>("ns", &1).unwrap().as_deref(), Some("shared"));
+/// ```
 #[derive(Clone)]
 pub struct Cache {
     pub(crate) inner: crate::Cache,

@@ -11,8 +11,17 @@ use crate::observe::Tracing;
 use crate::{Cache, Shared, Size, Ttl};
 
 /// The environment variable that names the default cache directory.
+///
+/// ```
+/// assert_eq!(larder::DIR_ENV, "LARDER_DIR");
+/// ```
 pub const DIR_ENV: &str = "LARDER_DIR";
 /// The default byte limit: 1 GiB.
+///
+/// ```
+/// let cache = larder::Cache::builder().in_memory().open().unwrap();
+/// assert_eq!(cache.core().config().max_bytes, Some(larder::DEFAULT_MAX_BYTES));
+/// ```
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
 /// Configures and opens a [`Cache`].
@@ -43,42 +52,82 @@ pub struct Builder {
 
 impl Builder {
     /// Keep the cache in `dir` (created if missing, mode 0700).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let cache = larder::Cache::builder().dir(dir.path().join("cache")).open().unwrap();
+    /// assert!(dir.path().join("cache").is_dir());
+    /// ```
     pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.dir = Some(dir.as_ref().to_owned());
         self
     }
 
     /// Keep entries in process memory only (no files): for tests and throwaway caches.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().open().unwrap();
+    /// ```
     pub fn in_memory(mut self) -> Self {
         self.in_memory = true;
         self
     }
 
-    /// Evict least recently used entries past this size (default 1 GiB).
+    /// Evict least recently used entries past this size (default 1 GiB):
+    /// bytes, or text such as `"512MB"` or `"2GiB"`.
+    ///
+    /// ```
+    /// let b = larder::Cache::builder().in_memory();
+    /// assert!(b.clone().max_bytes("2GB").open().is_ok());
+    /// assert!(b.clone().max_bytes(4096u64).open().is_ok());
+    /// assert_eq!(b.max_bytes("2 gigs").open().err().unwrap().kind(), larder::ErrorKind::InvalidInput);
+    /// ```
     pub fn max_bytes(mut self, size: impl Into<Size>) -> Self {
         self.max_bytes = Some(size.into());
         self
     }
 
     /// No byte limit.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().unlimited().open().unwrap();
+    /// assert_eq!(cache.core().config().max_bytes, None);
+    /// ```
     pub fn unlimited(mut self) -> Self {
         self.unlimited = true;
         self
     }
 
     /// Evict least recently used entries past this many entries.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().max_entries(2).open().unwrap().blocking();
+    /// for n in 0..3 { cache.put("ns", &n, &n).unwrap(); }
+    /// assert_eq!(cache.stats().unwrap().entries, 2);
+    /// ```
     pub fn max_entries(mut self, n: u64) -> Self {
         self.max_entries = Some(n);
         self
     }
 
-    /// Default time to live for entries put without one.
+    /// Default time to live for entries put without one: a `Duration`, or
+    /// text such as `"90s"`, `"24h"` or `"7d"`.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().ttl("1h").open().unwrap();
+    /// assert_eq!(cache.core().config().default_ttl_ms, Some(3_600_000));
+    /// ```
     pub fn ttl(mut self, ttl: impl Into<Ttl>) -> Self {
         self.ttl = Some(ttl.into());
         self
     }
 
     /// Budget of the in-memory tier in front of the store (default 32 MiB; 0 disables).
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().memory_bytes("64MiB").open().unwrap();
+    /// assert_eq!(cache.core().config().memory_bytes, 64 << 20);
+    /// ```
     pub fn memory_bytes(mut self, size: impl Into<Size>) -> Self {
         self.memory_bytes = Some(size.into());
         self
@@ -86,6 +135,11 @@ impl Builder {
 
     /// fsync each entry and its directory before a write returns: durable
     /// across power loss, and slower. Off by default (writes are still atomic).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let cache = larder::Cache::builder().dir(dir.path()).fsync(true).open().unwrap();
+    /// ```
     pub fn fsync(mut self, on: bool) -> Self {
         self.fsync = on;
         self
@@ -115,6 +169,11 @@ impl Builder {
 
     /// Open the cache. Cheap even for a directory of many entries: nothing is
     /// scanned until a limit needs the index.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let cache = larder::Cache::builder().dir(dir.path()).open().unwrap();
+    /// ```
     pub fn open(self) -> Result<Cache> {
         let config = self.config()?;
         let store: Box<dyn Store> = if self.in_memory {

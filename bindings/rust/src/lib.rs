@@ -40,7 +40,7 @@ pub use args::{Ns, Size, Ttl};
 pub use builder::{Builder, DEFAULT_MAX_BYTES, DIR_ENV, default_dir};
 pub use larder_core::cache::{Entry, EntryInfo, Filter, PutOptions, Stats};
 pub use larder_core::frame::codec;
-pub use larder_core::{Canon, Error, ErrorKind, Key, KeyHash, Result, units};
+pub use larder_core::{Canon, Error, ErrorKind, Key, KeyHash, Result, block_on, units};
 pub use larder_fs::FsStore;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -61,6 +61,11 @@ impl Drop for Shared {
 }
 
 /// A cache handle. Cheap to clone; clones share one cache. `Send + Sync`.
+///
+/// ```
+/// fn assert_send_sync<T: Send + Sync>() {}
+/// assert_send_sync::<larder::Cache>();
+/// ```
 #[derive(Clone)]
 pub struct Cache {
     shared: Arc<Shared>,
@@ -143,6 +148,15 @@ impl Cache {
     }
 
     /// The core cache, for key-level calls (`get`, `put` with a prepared [`Key`]).
+    ///
+    /// ```
+    /// # larder::block_on(async {
+    /// let cache = larder::Cache::builder().in_memory().open().unwrap();
+    /// let key = cache.key("ns", &1).unwrap();
+    /// cache.core().put(&key, b"raw".to_vec(), &Default::default()).await.unwrap();
+    /// assert_eq!(cache.core().get(&key).await.unwrap().unwrap().payload, b"raw");
+    /// # });
+    /// ```
     pub fn core(&self) -> &CoreCache {
         &self.shared.core
     }
@@ -165,7 +179,7 @@ impl Cache {
     /// The value stored for `params`, decoded as `T`; `None` on a miss.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("squares", &4, &16u32).await.unwrap();
     /// assert_eq!(cache.get::<_, u32>("squares", &4).await.unwrap(), Some(16));
@@ -188,7 +202,7 @@ impl Cache {
     /// Store `value` for `params` with the cache's defaults.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("greeting", &("en",), &"hello".to_string()).await.unwrap();
     /// # });
@@ -204,7 +218,7 @@ impl Cache {
     /// Store `value` with options: TTL, tags, metadata.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// use larder::PutOptions;
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// let opts = PutOptions::new().ttl(std::time::Duration::from_secs(60)).tag("reports");
@@ -230,7 +244,7 @@ impl Cache {
     /// The raw bytes stored for `params`.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put_bytes("blob", &1, b"\x00\x01".to_vec(), &Default::default()).await.unwrap();
     /// assert_eq!(cache.get_bytes("blob", &1).await.unwrap().unwrap(), b"\x00\x01");
@@ -251,7 +265,7 @@ impl Cache {
     /// Store raw bytes for `params`, as they are.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put_bytes("blob", &"a", vec![7; 100], &Default::default()).await.unwrap();
     /// # });
@@ -278,7 +292,7 @@ impl Cache {
     /// Concurrent callers of one key share one computation.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// let v: u64 = cache.get_or_compute("sum", &[1, 2, 3], || async { 1 + 2 + 3 }).await.unwrap();
     /// assert_eq!(v, 6);
@@ -311,7 +325,7 @@ impl Cache {
     /// is recomputed and replaced.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// use larder::PutOptions;
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// let r: Result<u32, larder::Error> = cache
@@ -384,7 +398,7 @@ impl Cache {
     /// Whether a live entry exists for `params` (no hit or miss is counted).
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("ns", &1, &()).await.unwrap();
     /// assert!(cache.contains("ns", &1).await.unwrap());
@@ -401,7 +415,7 @@ impl Cache {
     /// Remove the entry for `params`; `true` if there was one.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("ns", &1, &()).await.unwrap();
     /// assert!(cache.remove("ns", &1).await.unwrap());
@@ -419,7 +433,7 @@ impl Cache {
     /// Remove every entry tagged `tag`; returns how many.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put_with("ns", &1, &(), &larder::PutOptions::new().tag("t")).await.unwrap();
     /// assert_eq!(cache.invalidate_tag("t").await.unwrap(), 1);
@@ -432,7 +446,7 @@ impl Cache {
     /// Remove every entry of `namespace`, all versions; returns how many.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put(("ns", 1), &1, &()).await.unwrap();
     /// cache.put(("ns", 2), &1, &()).await.unwrap();
@@ -446,7 +460,7 @@ impl Cache {
     /// Remove expired entries; returns how many.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// assert_eq!(cache.prune().await.unwrap(), 0);
     /// # });
@@ -458,7 +472,7 @@ impl Cache {
     /// Remove every entry.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("ns", &1, &()).await.unwrap();
     /// cache.clear().await.unwrap();
@@ -472,7 +486,7 @@ impl Cache {
     /// Hits, misses, hit rate, evictions, sizes, time saved...
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.get::<_, u8>("ns", &1).await.unwrap();
     /// assert_eq!(cache.stats().await.unwrap().misses, 1);
@@ -486,7 +500,7 @@ impl Cache {
     /// decoded parameters, sizes, times, tags and metadata.
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.put("ns", &std::collections::BTreeMap::from([("x", 1)]), &()).await.unwrap();
     /// let list = cache.entries(&larder::Filter::default()).await.unwrap();
@@ -500,7 +514,7 @@ impl Cache {
     /// Write pending recency to the store now (it is batched, and flushed on drop).
     ///
     /// ```
-    /// # larder_core::block_on(async {
+    /// # larder::block_on(async {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// cache.flush().await.unwrap();
     /// # });

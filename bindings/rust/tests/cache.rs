@@ -377,3 +377,19 @@ async fn byte_limit_holds_on_disk() {
         "the newest stays"
     );
 }
+
+#[tokio::test]
+async fn damage_found_while_listing_is_counted_too() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = Cache::open(dir.path()).unwrap();
+        cache.put("c", &1, &"one").await.unwrap();
+        cache.put("c", &2, &"two").await.unwrap();
+        let path = entry_file(dir.path(), &cache.key("c", &1).unwrap());
+        std::fs::write(&path, b"garbage").unwrap();
+    }
+    let cache = Cache::open(dir.path()).unwrap();
+    let s = cache.stats().await.unwrap(); // lists the directory
+    assert_eq!((s.entries, s.corrupt), (1, 1));
+    assert!(!entry_file(dir.path(), &cache.key("c", &1).unwrap()).exists());
+}

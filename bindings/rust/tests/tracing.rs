@@ -66,6 +66,12 @@ fn hit_miss_eviction_and_corruption_are_traced() {
             .join(&hex);
         std::fs::write(path, b"garbage").unwrap();
         cache.get::<_, u8>("t", &2).unwrap();
+        // A real storage fault: the temp directory replaced by a file. The
+        // computed value is still returned; the failed write is logged.
+        let tmp = dir.path().join("larder-v1/tmp");
+        std::fs::remove_dir_all(&tmp).unwrap();
+        std::fs::write(&tmp, b"not a directory").unwrap();
+        assert_eq!(cache.get_or_compute("t", &3, || 3u8).unwrap(), 3);
     });
     let events = collect.0.lock().unwrap().clone();
     for want in [
@@ -73,6 +79,7 @@ fn hit_miss_eviction_and_corruption_are_traced() {
         "DEBUG larder hit",
         "DEBUG larder eviction",
         "WARN larder removed a corrupt entry",
+        "WARN larder storage error",
     ] {
         assert!(
             events.iter().any(|e| e == want),

@@ -100,7 +100,9 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// Counters and sizes. Loads the index on first use.
     pub async fn stats(&self) -> Result<Stats> {
         self.sync_index(false).await?;
-        let st = self.state.lock();
+        let found_by_store = self.store.take_corrupt();
+        let mut st = self.state.lock();
+        st.stats.corrupt += found_by_store;
         let c = &st.stats;
         let lookups = c.hits + c.misses;
         Ok(Stats {

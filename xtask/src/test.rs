@@ -25,7 +25,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 7] = [
+const STAGES: [Stage; 8] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -37,6 +37,10 @@ const STAGES: [Stage; 7] = [
     Stage {
         name: "test",
         run: test,
+    },
+    Stage {
+        name: "demo",
+        run: demo,
     },
     Stage {
         name: "no_std build (thumbv7em)",
@@ -151,6 +155,29 @@ fn clippy(ctx: &Ctx) -> StageResult {
 /// Unit, integration and doc tests of every workspace member.
 fn test(ctx: &Ctx) -> StageResult {
     ran(cmd::run(ctx.cargo().args(["test", "--workspace"])))
+}
+
+/// The README's demo, as written, in a private cache directory: it must show a
+/// miss, then hits from memory and from disk.
+fn demo(ctx: &Ctx) -> StageResult {
+    let dir = ctx.path("target").join("demo-cache");
+    let out = cmd::capture(
+        ctx.cargo()
+            .args(["run", "-p", "larder", "--example", "demo"])
+            .env("LARDER_DIR", &dir),
+    )?;
+    print!("{out}");
+    for want in [
+        "miss: rendered",
+        "from memory in",
+        "from disk in",
+        "stats: ",
+    ] {
+        if !out.contains(want) {
+            return Err(format!("the demo's output lacks {want:?}"));
+        }
+    }
+    Ok(Done::Ran)
 }
 
 /// larder-core must build without std or an allocator-providing OS: a bare-metal target proves it.

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use common::{Counting, Recorder};
+use common::{Counting, Recorder, noise};
 use larder_core::cache::{Cache, Config, Filter, PutOptions};
 use larder_core::{Canon, Error, ErrorKind, Key, ManualClock, MemoryStore, Store, block_on, frame};
 
@@ -27,19 +27,6 @@ struct P {
 
 fn key(n: u32) -> Key {
     Key::new("test", &P { n }).unwrap()
-}
-
-/// Incompressible bytes (xorshift64), so that lz4 cannot shrink them.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 fn put(c: &TestCache<impl Store>, k: &Key, v: &[u8], o: &PutOptions) {

@@ -1,6 +1,8 @@
 //! Frame codec: round trips, compression choice, and that no damage goes unnoticed.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use larder_core::frame::{self, FrameInput, HeaderRead, codec};
 use larder_core::{ErrorKind, Key};
 use proptest::prelude::*;
@@ -56,16 +58,8 @@ fn compresses_only_when_it_shrinks() {
     );
     assert_eq!(p, repetitive);
 
-    // xorshift noise does not compress: stored raw.
-    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-    let noise: Vec<u8> = (0..10_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    // Noise does not compress: stored raw.
+    let noise = common::noise(10_000, 1);
     let bytes = encode(&noise, &[], b"", None);
     let (h, p) = frame::decode(&bytes).unwrap();
     assert!(!h.compressed);

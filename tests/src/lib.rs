@@ -16,6 +16,9 @@ use larder_core::{EntryMeta, KeyHash, PutItem, Result, Store};
 
 pub use join::join_all;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod processes;
+
 use fixtures::{Extras, entry, entry_with, key, payload};
 
 /// `get_header` returns the verified header of what was put, `None` when absent.

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::env;
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use larder_core::{PutItem, Store, block_on};
@@ -93,29 +92,12 @@ fn four_processes_share_one_directory() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let exe = env::current_exe().unwrap();
-    let children: Vec<_> = (0..CHILDREN)
-        .map(|id| {
-            Command::new(&exe)
-                .args(["--exact", "child_role", "--nocapture", "--test-threads=1"])
-                .env(ROLE, id.to_string())
-                .env(DIR, dir.path())
-                .output_async()
-        })
-        .collect();
-    for (id, c) in children.into_iter().enumerate() {
-        let out = c.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "child {id} failed:\n{stdout}\n{stderr}"
-        );
-        assert!(
-            stdout.contains("1 passed"),
-            "child {id} did not run its role:\n{stdout}"
-        );
-    }
+    larder_tests::processes::run_children(
+        "child_role",
+        ROLE,
+        CHILDREN.into(),
+        &[(DIR, dir.path().as_os_str())],
+    );
     let store = FsStore::open(dir.path()).unwrap();
     for id in 0..CHILDREN {
         for j in 0..OWN {
@@ -143,19 +125,4 @@ fn four_processes_share_one_directory() {
         0,
         "temps left behind"
     );
-}
-
-/// `Command::spawn` with captured output, as a one-liner.
-trait OutputAsync {
-    fn output_async(&mut self) -> std::process::Child;
-}
-
-impl OutputAsync for Command {
-    fn output_async(&mut self) -> std::process::Child {
-        use std::process::Stdio;
-        self.stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    }
 }

@@ -27,17 +27,9 @@ fn report() -> Report {
     }
 }
 
-/// Incompressible bytes (xorshift64), so that lz4 cannot shrink them.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+/// Incompressible bytes, so that lz4 cannot shrink them.
+fn noise(len: usize, seed: u32) -> Vec<u8> {
+    larder_tests::fixtures::payload(seed, len)
 }
 
 fn entry_file(dir: &std::path::Path, key: &larder::Key) -> std::path::PathBuf {
@@ -358,7 +350,7 @@ async fn byte_limit_holds_on_disk() {
         .open()
         .unwrap();
     for i in 0..200u32 {
-        let value = noise(1000, u64::from(i));
+        let value = noise(1000, i);
         cache
             .put_bytes("fill", &i, value, &PutOptions::new())
             .await

@@ -6,7 +6,6 @@
 
 use std::env;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const ROLE: &str = "LARDER_MP_CHILD";
 const DIR: &str = "LARDER_MP_DIR";
@@ -17,15 +16,7 @@ const LIMIT: u64 = 256 * 1024;
 
 /// The one right value for key `k`: 1 to 8 KiB of bytes derived from `k`.
 fn value(k: u64) -> Vec<u8> {
-    let mut x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..1024 * (1 + k % 8))
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    larder_tests::fixtures::payload(k as u32, 1024 * (1 + k as usize % 8))
 }
 
 fn child(id: u64, dir: &Path) {
@@ -83,32 +74,12 @@ fn four_processes_share_a_cache_under_constant_eviction() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let exe = env::current_exe().unwrap();
-    let children: Vec<_> = (0..CHILDREN)
-        .map(|id| {
-            Command::new(&exe)
-                .args(["--exact", "child_role", "--nocapture", "--test-threads=1"])
-                .env(ROLE, id.to_string())
-                .env(DIR, dir.path())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for (id, c) in children.into_iter().enumerate() {
-        let out = c.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "child {id} failed:\n{stdout}\n{stderr}"
-        );
-        assert!(
-            stdout.contains("1 passed"),
-            "child {id} did not run:\n{stdout}"
-        );
-    }
+    larder_tests::processes::run_children(
+        "child_role",
+        ROLE,
+        CHILDREN,
+        &[(DIR, dir.path().as_os_str())],
+    );
     // Every entry left behind is intact and holds its key's value.
     let cache = larder::Cache::builder()
         .dir(dir.path())

@@ -88,3 +88,16 @@ impl Observer for Recorder {
         self.0.lock().unwrap().push(s);
     }
 }
+
+/// Incompressible bytes (xorshift64), so that lz4 cannot shrink them.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}

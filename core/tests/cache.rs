@@ -366,6 +366,22 @@ fn recency_is_written_back_in_batches_not_per_read() {
         "the 256th pending read flushes"
     );
     assert_eq!(Counting::n(&c.store().touched), 1 + 256);
+    // Keys read again within the granularity are not written back again...
+    clock.advance_ms(2_000);
+    for n in 0..300 {
+        get(&c, &key(n + 10));
+    }
+    block_on(c.flush()).unwrap();
+    assert_eq!(
+        Counting::n(&c.store().touched),
+        1 + 300,
+        "only the 44 never written back"
+    );
+    // ...but are once it has passed.
+    clock.advance_ms(60_000);
+    get(&c, &key(10));
+    block_on(c.flush()).unwrap();
+    assert_eq!(Counting::n(&c.store().touched), 1 + 300 + 1);
 }
 
 #[test]

@@ -94,6 +94,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         st.index.clear();
         st.mem.clear();
         st.touches.clear();
+        st.queued.clear();
         Ok(())
     }
 

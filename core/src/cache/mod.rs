@@ -23,6 +23,13 @@ use crate::sync::Lock;
 
 /// Entries expired before `now` that a single write also removes.
 const EXPIRED_PER_WRITE: usize = 64;
+/// Keys whose last queued access is remembered (see `State::queued`).
+const MAX_QUEUED: usize = 1 << 16;
+
+fn count_hit(st: &mut State, e: &Entry) {
+    st.stats.hits += 1;
+    st.stats.time_saved_us += e.cost_us;
+}
 
 #[derive(Default)]
 struct Counters {
@@ -42,6 +49,9 @@ struct State {
     stats: Counters,
     /// Reads not yet written back to the store, key → access time.
     touches: KeyMap<u64>,
+    /// When each recently read key last had its access queued for write-back,
+    /// so that a key is written back at most once per `recency_granularity_ms`.
+    queued: KeyMap<u64>,
     last_flush_ms: u64,
 }
 
@@ -69,7 +79,7 @@ pub struct Cache<S, C> {
 }
 
 enum Lookup {
-    Hit(Arc<Entry>, Tier),
+    Hit(Arc<Entry>),
     Miss,
 }
 
@@ -94,6 +104,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             mem: MemTier::new(config.memory_bytes),
             stats: Counters::default(),
             touches: KeyMap::default(),
+            queued: KeyMap::default(),
             last_flush_ms: clock.now_ms(),
         };
         Ok(Cache {
@@ -138,7 +149,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// The value under `key`, or `None` if absent, expired or corrupt.
     pub async fn get(&self, key: &Key) -> Result<Option<Arc<Entry>>> {
         match self.lookup(key).await? {
-            Lookup::Hit(e, tier) => Ok(Some(self.hit(key.hash(), e, tier))),
+            Lookup::Hit(e) => Ok(Some(e)),
             Lookup::Miss => {
                 self.miss(key.hash());
                 Ok(None)
@@ -146,13 +157,13 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
     }
 
-    fn hit(&self, key: KeyHash, e: Arc<Entry>, tier: Tier) -> Arc<Entry> {
-        {
-            let mut st = self.state.lock();
-            st.stats.hits += 1;
-            st.stats.time_saved_us += e.cost_us;
-        }
-        self.emit(Event::Hit { key, tier });
+    /// A hit served by another caller's computation (lookups count their own).
+    fn flight_hit(&self, key: KeyHash, e: Arc<Entry>) -> Arc<Entry> {
+        count_hit(&mut self.state.lock(), &e);
+        self.emit(Event::Hit {
+            key,
+            tier: Tier::Flight,
+        });
         e
     }
 
@@ -161,15 +172,20 @@ impl<S: Store, C: Clock> Cache<S, C> {
         self.emit(Event::Miss { key });
     }
 
-    /// Find `key` in memory, then in the store; verifies, expires and promotes.
+    /// Find `key` in memory, then in the store; verifies, expires, promotes,
+    /// and counts a hit (a miss is the caller's to count).
     async fn lookup(&self, key: &Key) -> Result<Lookup> {
         let h = key.hash();
         let now = self.clock.now_ms();
         if let Some((e, flush)) = self.memory_hit(key, now) {
+            self.emit(Event::Hit {
+                key: h,
+                tier: Tier::Memory,
+            });
             if flush {
                 self.flush_quietly().await;
             }
-            return Ok(Lookup::Hit(e, Tier::Memory));
+            return Ok(Lookup::Hit(e));
         }
         let Some(bytes) = self.store.get(h).await? else {
             self.state.lock().index.remove(&h);
@@ -214,16 +230,21 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 // Written by another process since we listed: adopt it.
                 st.index.insert(&meta);
             }
-            st.touches.insert(h, now);
-            self.flush_due(&st, now)
+            count_hit(&mut st, &entry);
+            self.accessed(&mut st, h, now)
         };
+        self.emit(Event::Hit {
+            key: h,
+            tier: Tier::Store,
+        });
         if flush {
             self.flush_quietly().await;
         }
-        Ok(Lookup::Hit(entry, Tier::Store))
+        Ok(Lookup::Hit(entry))
     }
 
-    /// A live memory-tier entry for `key`, and whether recency is due to be flushed.
+    /// A live memory-tier entry for `key`, counted as a hit, and whether
+    /// recency is due to be flushed. One lock for all of it: this is the hot path.
     fn memory_hit(&self, key: &Key, now: u64) -> Option<(Arc<Entry>, bool)> {
         let h = key.hash();
         let mut st = self.state.lock();
@@ -236,9 +257,29 @@ impl<S: Store, C: Clock> Cache<S, C> {
             return None;
         }
         st.index.touch(&h);
-        st.touches.insert(h, now);
-        let flush = self.flush_due(&st, now);
+        count_hit(&mut st, &e);
+        let flush = self.accessed(&mut st, h, now);
         Some((e, flush))
+    }
+
+    /// Record a read of `h` for the store's recency, at most once per key per
+    /// `recency_granularity_ms`; whether a write-back is due.
+    fn accessed(&self, st: &mut State, h: KeyHash, now: u64) -> bool {
+        let granularity = self.config.recency_granularity_ms;
+        if st
+            .queued
+            .get(&h)
+            .is_some_and(|&t| now.saturating_sub(t) < granularity)
+        {
+            return self.flush_due(st, now);
+        }
+        if st.queued.len() >= MAX_QUEUED {
+            // Forgetting only means some keys are written back once more.
+            st.queued.clear();
+        }
+        st.queued.insert(h, now);
+        st.touches.insert(h, now);
+        self.flush_due(st, now)
     }
 
     /// Remove a dead entry everywhere; a failure to delete is absorbed.
@@ -439,22 +480,22 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let mut compute = Some(compute);
         loop {
             match self.lookup(key).await {
-                Ok(Lookup::Hit(e, tier)) => return Ok(self.hit(h, e, tier)),
+                Ok(Lookup::Hit(e)) => return Ok(e),
                 Ok(Lookup::Miss) => {}
                 Err(e) => self.absorb(&e),
             }
             let leader = match self.flights.join(h) {
                 Join::Waiter(wait) => match wait.await {
-                    Some(Ok(e)) => return Ok(self.hit(h, e, Tier::Flight)),
+                    Some(Ok(e)) => return Ok(self.flight_hit(h, e)),
                     Some(Err(e)) => return Err(e),
                     None => continue, // the leader gave up; try again
                 },
                 Join::Leader(l) => l,
             };
             // Filled between our lookup and taking the lead?
-            if let Ok(Lookup::Hit(e, tier)) = self.lookup(key).await {
+            if let Ok(Lookup::Hit(e)) = self.lookup(key).await {
                 leader.publish(Ok(e.clone()));
-                return Ok(self.hit(h, e, tier));
+                return Ok(e);
             }
             self.miss(h);
             let Some(f) = compute.take() else {

@@ -25,6 +25,10 @@ pub struct Config {
     pub default_ttl_ms: Option<u64>,
     /// Byte budget of the in-memory tier (0 disables it).
     pub memory_bytes: u64,
+    /// A key's last access is written back to the store at most once per this
+    /// many ms: recency for eviction need not be finer, and hot keys then cost
+    /// no I/O at all.
+    pub recency_granularity_ms: u64,
     /// Write recency back once this many reads are pending...
     pub touch_batch: usize,
     /// ...or once this long has passed since the last write-back.
@@ -40,6 +44,7 @@ impl Default for Config {
             max_entries: None,
             default_ttl_ms: None,
             memory_bytes: 32 << 20,
+            recency_granularity_ms: 60_000,
             touch_batch: 256,
             touch_interval_ms: 1_000,
             resync_interval_ms: 5_000,

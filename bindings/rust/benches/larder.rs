@@ -11,7 +11,7 @@
 //! | `get_hit/{1KiB,64KiB,1MiB}` | `larder` (fs store, memory tier off, prepared key, decode + checksum), `cacache` (`read_sync`), `std_fs_read` |
 //! | `put/{1KiB,64KiB}` | `larder` (`put_bytes`, overwrites of 1000 keys), `cacache` (`write_sync`), `std_fs_write`, `std_fs_write_rename` |
 //! | `get_or_compute_hit/1KiB` | `larder_fs` (memory tier off), `larder_memory` |
-//! | `memory_hit` | `larder_prepared_key`, `larder_with_key_derivation`, `hashmap_clone` |
+//! | `memory_hit` | `larder_prepared_key` (1000 keys), `larder_prepared_key_one_hot`, `larder_with_key_derivation`, `hashmap_clone` |
 //! | `key_derivation` | `larder_key`, `serde_json_xxh3` |
 //! | `open/100k` | `larder_open`, `larder_open_then_stats` (the first `stats()` lists every entry) |
 
@@ -298,6 +298,13 @@ fn memory_hit(c: &mut Criterion) {
             black_box(e.expect("a hit"))
         })
     });
+    // One hot key: recency is then written back once a second, not every 256 hits.
+    g.bench_function("larder_prepared_key_one_hot", |b| {
+        b.iter(|| {
+            let e = block_on(cache.core().get(&keys[0])).expect("get");
+            black_box(e.expect("a hit"))
+        })
+    });
     let mut id = 0;
     g.bench_function("larder_with_key_derivation", |b| {
         b.iter(|| {
@@ -409,7 +416,7 @@ mod group {
         config = Criterion::default()
             .measurement_time(Duration::from_secs(3))
             .warm_up_time(Duration::from_secs(1));
-        targets = get_hit, put, get_or_compute_hit, memory_hit, key_derivation, open
+        targets = put, get_hit, get_or_compute_hit, memory_hit, key_derivation, open
     }
 }
 criterion_main!(group::benches);

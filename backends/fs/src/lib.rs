@@ -40,7 +40,7 @@ mod temp;
 mod time;
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -126,6 +126,17 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir)
+}
+
+/// Open an entry file for reading without following a symlink or blocking on a
+/// FIFO (`O_NOFOLLOW | O_NONBLOCK` on unix; non-blocking has no effect on a
+/// regular file). A directory opens too; callers check the handle's type.
+fn open_entry(path: &Path) -> io::Result<File> {
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    o.open(path)
 }
 
 impl FsStore {
@@ -231,6 +242,20 @@ impl FsStore {
         Ok(())
     }
 
+    /// An entry that exists but cannot be opened: a symlink (refused by
+    /// `O_NOFOLLOW`) or anything else that is not a file is damage, removed and
+    /// a miss; a regular file we may not read is a real error.
+    fn not_openable<T>(&self, op: &'static str, path: &Path, e: io::Error) -> Result<Option<T>> {
+        match fs::symlink_metadata(path) {
+            Ok(md) if !md.is_file() => {
+                self.discard(path, &md);
+                Ok(None)
+            }
+            Err(e2) if e2.kind() == io::ErrorKind::NotFound => Ok(None),
+            _ => Err(io_error(op, path, e)),
+        }
+    }
+
     fn touch_one(&self, key: KeyHash, at_ms: u64) -> Result<()> {
         let path = self.entry_path(key);
         let mut opts = fs::OpenOptions::new();
@@ -272,18 +297,25 @@ impl Store for FsStore {
 
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
         let path = self.entry_path(key);
-        let md = match fs::symlink_metadata(&path) {
-            Ok(md) => md,
+        // One open, then fstat of the handle (no lstat first): `open_entry`
+        // neither follows a symlink nor blocks on a FIFO.
+        let mut file = match open_entry(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_error("get", &path, e)),
+            Err(e) => return self.not_openable("get", &path, e),
         };
+        let md = file.metadata().map_err(|e| io_error("get", &path, e))?;
         if !md.is_file() {
+            drop(file);
             self.discard(&path, &md);
             return Ok(None);
         }
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(usize::try_from(md.len()).unwrap_or(0))
+            .map_err(|e| io_error("get", &path, io::Error::new(io::ErrorKind::OutOfMemory, e)))?;
+        match file.read_to_end(&mut bytes) {
+            Ok(_) => Ok(Some(bytes)),
             Err(e) => Err(io_error("get", &path, e)),
         }
     }

@@ -129,3 +129,36 @@ fn touch_sets_mtime_forward_only_and_ignores_missing_keys() {
     block_on(store.touch_many(&[(e.meta.key, later - 1000)])).unwrap();
     assert_eq!(last(), later, "recency moved backwards");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_symlink_in_place_of_an_entry_is_a_miss_that_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let (fifo, link) = (entry(1, b"x"), entry(2, b"y"));
+    block_on(store.put_many(&[entry(3, b"z")])).unwrap();
+    let fifo_path = store.entry_path(fifo.meta.key);
+    fs::create_dir_all(fifo_path.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo_path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let link_path = store.entry_path(link.meta.key);
+    fs::create_dir_all(link_path.parent().unwrap()).unwrap();
+    let target = store.entry_path(entry(3, b"z").meta.key);
+    std::os::unix::fs::symlink(&target, &link_path).unwrap();
+
+    assert_eq!(block_on(store.get(fifo.meta.key)).unwrap(), None);
+    assert_eq!(block_on(store.get(link.meta.key)).unwrap(), None);
+    assert!(
+        fs::symlink_metadata(&fifo_path).is_err(),
+        "the FIFO is removed"
+    );
+    assert!(
+        fs::symlink_metadata(&link_path).is_err(),
+        "the symlink is removed"
+    );
+    assert!(target.is_file(), "the symlink's target is left alone");
+    assert_eq!(store.take_corrupt_count(), 2);
+}

@@ -241,6 +241,31 @@ fn compress(payload: &[u8]) -> Option<Vec<u8>> {
 /// hash that does not match the stored key...) is an [`ErrorKind::Corrupt`]
 /// error. Never panics, whatever the input.
 pub fn decode(bytes: &[u8]) -> Result<(FrameHeader, Vec<u8>)> {
+    let header = verify(bytes)?;
+    let payload = if header.compressed {
+        decompress(&header, &bytes[header.header_len..bytes.len() - 8])?
+    } else {
+        bytes[header.header_len..bytes.len() - 8].to_vec()
+    };
+    Ok((header, payload))
+}
+
+/// [`decode`] that keeps an uncompressed payload in the buffer it was read
+/// into instead of copying it out: returns the header, a buffer, and the
+/// offset in that buffer where the payload starts (it runs to the end).
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<(FrameHeader, Vec<u8>, usize)> {
+    let header = verify(&bytes)?;
+    if header.compressed {
+        let payload = decompress(&header, &bytes[header.header_len..bytes.len() - 8])?;
+        return Ok((header, payload, 0));
+    }
+    bytes.truncate(bytes.len() - 8);
+    let start = header.header_len;
+    Ok((header, bytes, start))
+}
+
+/// Check everything about a whole frame but decompress nothing.
+fn verify(bytes: &[u8]) -> Result<FrameHeader> {
     let header = match decode_header(bytes)? {
         HeaderRead::Complete(h) => h,
         HeaderRead::NeedBytes(_) => return Err(corrupt("truncated header")),
@@ -252,19 +277,17 @@ pub fn decode(bytes: &[u8]) -> Result<(FrameHeader, Vec<u8>)> {
     if read_u64(bytes, body_end) != xxh3_64(&bytes[..body_end]) {
         return Err(corrupt("checksum mismatch"));
     }
-    let stored = &bytes[header.header_len..body_end];
-    let payload = if header.compressed {
-        let raw_len =
-            usize::try_from(header.raw_len).map_err(|_| corrupt("payload length overflows"))?;
-        let mut out = vec![0u8; raw_len];
-        match lz4_flex::block::decompress_into(stored, &mut out) {
-            Ok(n) if n == raw_len => out,
-            _ => return Err(corrupt("lz4 payload does not decompress to its length")),
-        }
-    } else {
-        stored.to_vec()
-    };
-    Ok((header, payload))
+    Ok(header)
+}
+
+fn decompress(header: &FrameHeader, stored: &[u8]) -> Result<Vec<u8>> {
+    let raw_len =
+        usize::try_from(header.raw_len).map_err(|_| corrupt("payload length overflows"))?;
+    let mut out = vec![0u8; raw_len];
+    match lz4_flex::block::decompress_into(stored, &mut out) {
+        Ok(n) if n == raw_len => Ok(out),
+        _ => Err(corrupt("lz4 payload does not decompress to its length")),
+    }
 }
 
 /// Decode and verify the header from a prefix of a frame (e.g. the first 4 KiB

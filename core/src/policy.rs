@@ -176,7 +176,7 @@ const MEM_OVERHEAD: u64 = 96;
 
 fn mem_cost(e: &Entry) -> u64 {
     let tags: usize = e.tags.iter().map(String::len).sum();
-    (e.payload.len() + e.meta.len() + tags) as u64 + MEM_OVERHEAD
+    (e.data.len() + e.meta.len() + tags) as u64 + MEM_OVERHEAD
 }
 
 impl MemTier {

@@ -34,7 +34,7 @@ fn put(c: &TestCache<impl Store>, k: &Key, v: &[u8], o: &PutOptions) {
 }
 
 fn get(c: &TestCache<impl Store>, k: &Key) -> Option<Vec<u8>> {
-    block_on(c.get(k)).unwrap().map(|e| e.payload.clone())
+    block_on(c.get(k)).unwrap().map(|e| e.payload().to_vec())
 }
 
 #[test]
@@ -207,8 +207,8 @@ fn get_or_compute_runs_once_across_threads() {
                     Ok(b"computed".to_vec())
                 }))
                 .unwrap()
-                .payload
-                .clone()
+                .payload()
+                .to_vec()
             })
         })
         .collect();
@@ -229,7 +229,7 @@ fn failed_computation_reaches_the_caller_and_caches_nothing() {
     assert_eq!(r.unwrap_err().message(), "boom");
     assert_eq!(c.store().len(), 0);
     let r = block_on(c.get_or_compute(&key(1), &PutOptions::new(), || async { Ok(vec![1]) }));
-    assert_eq!(r.unwrap().payload, [1]);
+    assert_eq!(r.unwrap().payload(), [1]);
 }
 
 #[test]
@@ -252,7 +252,7 @@ fn a_cancelled_leader_hands_over_to_a_waiter() {
     );
     drop(leader);
     match waiter.as_mut().poll(&mut cx) {
-        Poll::Ready(r) => assert_eq!(r.unwrap().payload, b"w"),
+        Poll::Ready(r) => assert_eq!(r.unwrap().payload(), b"w"),
         Poll::Pending => panic!("the waiter should have taken over"),
     }
 }

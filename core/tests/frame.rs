@@ -149,6 +149,9 @@ proptest! {
     ) {
         let bytes = encode(&payload, &tags, &meta, expires);
         let (h, p) = frame::decode(&bytes).unwrap();
+        let (h2, data, start) = frame::decode_owned(bytes.clone()).unwrap();
+        prop_assert_eq!(&h2, &h);
+        prop_assert_eq!(&data[start..], &p[..]);
         prop_assert_eq!(p, payload);
         prop_assert_eq!(h.tags, tags);
         prop_assert_eq!(h.meta, meta);

@@ -160,5 +160,5 @@ fn a_fifo_or_symlink_in_place_of_an_entry_is_a_miss_that_never_blocks() {
         "the symlink is removed"
     );
     assert!(target.is_file(), "the symlink's target is left alone");
-    assert_eq!(store.take_corrupt_count(), 2);
+    assert_eq!(store.take_corrupt(), 2);
 }

@@ -106,7 +106,7 @@ fn get_hit(c: &mut Criterion) {
             paths.push(path);
         }
         let hit = block_on(cache.core().get(&keys[0])).expect("get");
-        assert_eq!(hit.expect("a hit").payload, noise(size, 0));
+        assert_eq!(hit.expect("a hit").payload(), noise(size, 0));
 
         g.throughput(Throughput::Bytes(size as u64));
         let mut at = Cycle::new(n);

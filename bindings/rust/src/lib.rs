@@ -92,7 +92,7 @@ fn decode<T: DeserializeOwned>(entry: &Entry, ns: &str) -> Result<T> {
             entry.codec
         )));
     }
-    postcard::from_bytes(&entry.payload).map_err(|e| wrong(format!("stored value: {e}")))
+    postcard::from_bytes(entry.payload()).map_err(|e| wrong(format!("stored value: {e}")))
 }
 
 fn typed(opts: &PutOptions) -> PutOptions {
@@ -154,7 +154,7 @@ impl Cache {
     /// let cache = larder::Cache::builder().in_memory().open().unwrap();
     /// let key = cache.key("ns", &1).unwrap();
     /// cache.core().put(&key, b"raw".to_vec(), &Default::default()).await.unwrap();
-    /// assert_eq!(cache.core().get(&key).await.unwrap().unwrap().payload, b"raw");
+    /// assert_eq!(cache.core().get(&key).await.unwrap().unwrap().payload(), b"raw");
     /// # });
     /// ```
     pub fn core(&self) -> &CoreCache {
@@ -259,7 +259,7 @@ impl Cache {
         P: Serialize + ?Sized,
     {
         let key = self.key(ns, params)?;
-        Ok(self.core().get(&key).await?.map(|e| e.payload.clone()))
+        Ok(self.core().get(&key).await?.map(|e| e.payload().to_vec()))
     }
 
     /// Store raw bytes for `params`, as they are.

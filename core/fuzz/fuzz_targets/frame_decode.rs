@@ -12,7 +12,13 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let header_only = frame::decode_header(data);
-    let Ok((header, payload)) = frame::decode(data) else { return };
+    let owned = frame::decode_owned(data.to_vec());
+    let Ok((header, payload)) = frame::decode(data) else {
+        assert!(owned.is_err(), "decode_owned accepted what decode did not");
+        return;
+    };
+    let (owned_header, buf, start) = owned.expect("decode_owned agrees with decode");
+    assert_eq!((&owned_header, &buf[start..]), (&header, &payload[..]));
     match header_only {
         Ok(HeaderRead::Complete(h)) => assert_eq!(h, header),
         other => panic!("decode accepted what decode_header did not: {other:?}"),

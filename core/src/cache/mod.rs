@@ -63,8 +63,8 @@ struct State {
 /// let key = Key::new("square", &[("n", 12)]).unwrap();
 /// block_on(async {
 ///     let v = cache.get_or_compute(&key, &PutOptions::new(), || async { Ok(b"144".to_vec()) }).await;
-///     assert_eq!(v.unwrap().payload, b"144");
-///     assert_eq!(cache.get(&key).await.unwrap().unwrap().payload, b"144");
+///     assert_eq!(v.unwrap().payload(), b"144");
+///     assert_eq!(cache.get(&key).await.unwrap().unwrap().payload(), b"144");
 ///     assert_eq!(cache.stats().await.unwrap().hits, 1);
 /// });
 /// ```
@@ -191,7 +191,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             self.state.lock().index.remove(&h);
             return Ok(Lookup::Miss);
         };
-        let (header, payload) = match frame::decode(&bytes) {
+        let (header, data, start) = match frame::decode_owned(bytes) {
             Ok(decoded) => decoded,
             Err(error) => {
                 self.state.lock().stats.corrupt += 1;
@@ -214,7 +214,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
         let meta = header.to_meta(now);
         let entry = Arc::new(Entry {
-            payload,
+            data,
+            start,
             codec: header.codec,
             created_ms: header.created_ms,
             expires_ms: header.expires_ms,
@@ -348,7 +349,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
             .or(self.config.default_ttl_ms)
             .map(|t| now.saturating_add(t));
         Ok(Arc::new(Entry {
-            payload,
+            data: payload,
+            start: 0,
             codec: opts.codec,
             created_ms: now,
             expires_ms,
@@ -368,7 +370,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             codec: entry.codec,
             tags: &entry.tags,
             meta: &entry.meta,
-            payload: &entry.payload,
+            payload: entry.payload(),
         })?;
         if let Some(max) = self.config.max_bytes {
             if bytes.len() as u64 > max {
@@ -384,8 +386,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         }
         let now = self.clock.now_ms();
-        if self.config.max_bytes.is_some() || self.config.max_entries.is_some() {
-            self.sync_index(self.resync_due(now)).await?;
+        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
+        let limited = max_bytes.is_some() || max_entries.is_some();
+        if limited {
+            self.sync_index(false).await?;
         }
         let meta = EntryMeta {
             key: key.hash(),
@@ -398,10 +402,19 @@ impl<S: Store, C: Clock> Cache<S, C> {
             cost_us: entry.cost_us,
         };
         self.store.put(&meta, &bytes).await?;
-        let (expired, evicted) = {
+        let over = {
             let mut st = self.state.lock();
             st.index.insert(&meta);
             st.stats.spills += st.mem.insert(meta.key, entry.clone());
+            st.index.over_limit(max_bytes, max_entries).is_some()
+        };
+        // Other processes sharing the store may have evicted already: before
+        // evicting on a stale view, re-list (at most once per resync interval).
+        if over && self.resync_due(now) {
+            self.sync_index(true).await?;
+        }
+        let (expired, evicted) = {
+            let mut st = self.state.lock();
             let expired = st.index.expired(now, EXPIRED_PER_WRITE);
             for k in &expired {
                 st.index.remove(k);
@@ -410,8 +423,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
             st.stats.expired += expired.len() as u64;
             let mut evicted = Vec::new();
             if st.index.loaded {
-                let (mb, me) = (self.config.max_bytes, self.config.max_entries);
-                while let Some(k) = st.index.over_limit(mb, me).filter(|k| *k != meta.key) {
+                while let Some(k) = st
+                    .index
+                    .over_limit(max_bytes, max_entries)
+                    .filter(|k| *k != meta.key)
+                {
                     let size = st.index.remove(&k).map_or(0, |e| e.size);
                     st.mem.remove(&k);
                     evicted.push((k, size));

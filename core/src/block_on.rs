@@ -25,15 +25,23 @@ cfg_if::cfg_if! {
         /// assert_eq!(larder_core::block_on(async { 1 + 1 }), 2);
         /// ```
         pub fn block_on<F: Future>(fut: F) -> F::Output {
-            let waker = Arc::new(ThreadWaker(thread::current())).into();
-            let mut cx = Context::from_waker(&waker);
-            let mut fut = pin!(fut);
-            loop {
-                match fut.as_mut().poll(&mut cx) {
-                    Poll::Ready(v) => return v,
-                    Poll::Pending => thread::park(),
-                }
+            std::thread_local! {
+                // One waker per thread, made once: most calls (memory hits, file
+                // reads) complete on the first poll, where a fresh Arc would cost
+                // more than the work.
+                static WAKER: std::task::Waker =
+                    Arc::new(ThreadWaker(thread::current())).into();
             }
+            let mut fut = pin!(fut);
+            WAKER.with(|waker| {
+                let mut cx = Context::from_waker(waker);
+                loop {
+                    match fut.as_mut().poll(&mut cx) {
+                        Poll::Ready(v) => return v,
+                        Poll::Pending => thread::park(),
+                    }
+                }
+            })
         }
     } else {
         /// Run a future that never waits on anything external (e.g. over the

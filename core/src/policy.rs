@@ -20,6 +20,8 @@ pub(crate) struct Indexed {
     pub tags: Vec<String>,
     /// Sequence number of the insert, so a re-sync keeps entries written meanwhile.
     pub seq: u64,
+    /// When this process last queued the entry's access for write-back (0: never).
+    pub queued_ms: u64,
 }
 
 /// The store as this process believes it to be.
@@ -60,6 +62,8 @@ impl Index {
             namespace: Arc::from(meta.namespace.as_str()),
             tags: meta.tags.clone(),
             seq: self.seq,
+            // A write records the access itself.
+            queued_ms: meta.last_access_ms,
         };
         self.add(meta.key, e, true);
     }
@@ -85,9 +89,9 @@ impl Index {
         Some(e)
     }
 
-    /// Mark a read; `false` if the key is unknown here.
-    pub fn touch(&mut self, key: &KeyHash) -> bool {
-        self.lru.get_mut(key).is_some()
+    /// Mark a read; the entry, if the key is known here.
+    pub fn touch(&mut self, key: &KeyHash) -> Option<&mut Indexed> {
+        self.lru.get_mut(key)
     }
 
     /// Replace the index with a fresh listing (whose recency is current: the
@@ -111,6 +115,7 @@ impl Index {
                 namespace: Arc::from(m.namespace.as_str()),
                 tags: m.tags.clone(),
                 seq: 0,
+                queued_ms: m.last_access_ms,
             };
             self.add(m.key, e, false);
         }

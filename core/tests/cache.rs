@@ -341,47 +341,46 @@ fn entries_lists_readable_params_and_filters() {
 #[test]
 fn recency_is_written_back_in_batches_not_per_read() {
     let clock = ManualClock::new(0);
-    let c = Cache::with_clock(Counting::default(), clock.clone(), Config::default()).unwrap();
+    let mut cfg = Config::default();
+    cfg.touch_interval_ms = 600_000; // only the batch size triggers a write-back here
+    let c = Cache::with_clock(Counting::default(), clock.clone(), cfg).unwrap();
+    let touched = |c: &TestCache<Counting>| Counting::n(&c.store().touched);
     put(&c, &key(1), b"v", &PutOptions::new());
     for _ in 0..100 {
         get(&c, &key(1));
     }
-    assert_eq!(Counting::n(&c.store().touch_calls), 0);
-    clock.advance_ms(1_000);
+    assert_eq!(touched(&c), 0, "the write itself recorded the access");
+    clock.advance_ms(61_000);
     get(&c, &key(1));
     assert_eq!(
         Counting::n(&c.store().touch_calls),
-        1,
-        "one write-back for the batch"
+        0,
+        "one pending read waits for a batch"
     );
     for n in 0..300 {
         put(&c, &key(n + 10), b"v", &PutOptions::new());
     }
+    clock.advance_ms(61_000);
     for n in 0..300 {
         get(&c, &key(n + 10));
     }
     assert_eq!(
         Counting::n(&c.store().touch_calls),
-        2,
+        1,
         "the 256th pending read flushes"
     );
-    assert_eq!(Counting::n(&c.store().touched), 1 + 256);
-    // Keys read again within the granularity are not written back again...
-    clock.advance_ms(2_000);
+    assert_eq!(touched(&c), 256);
+    // Reading the same keys again within the granularity queues nothing more.
     for n in 0..300 {
         get(&c, &key(n + 10));
     }
     block_on(c.flush()).unwrap();
-    assert_eq!(
-        Counting::n(&c.store().touched),
-        1 + 300,
-        "only the 44 never written back"
-    );
-    // ...but are once it has passed.
-    clock.advance_ms(60_000);
+    assert_eq!(touched(&c), 256 + 45, "only the 45 still pending");
+    // Once the granularity has passed, a read is written back again.
+    clock.advance_ms(61_000);
     get(&c, &key(10));
     block_on(c.flush()).unwrap();
-    assert_eq!(Counting::n(&c.store().touched), 1 + 300 + 1);
+    assert_eq!(touched(&c), 256 + 45 + 1);
 }
 
 #[test]

@@ -310,12 +310,24 @@ impl Store for FsStore {
             self.discard(&path, &md);
             return Ok(None);
         }
+        // An entry file never changes after its rename, so its fstat length is
+        // its length: one read of exactly that (`read_to_end` would statx and
+        // lseek again for a size hint, then probe for EOF).
+        let oom = |e| io_error("get", &path, io::Error::new(io::ErrorKind::OutOfMemory, e));
+        let len = usize::try_from(md.len()).map_err(|e| oom(e.to_string()))?;
         let mut bytes = Vec::new();
         bytes
-            .try_reserve_exact(usize::try_from(md.len()).unwrap_or(0))
-            .map_err(|e| io_error("get", &path, io::Error::new(io::ErrorKind::OutOfMemory, e)))?;
-        match file.read_to_end(&mut bytes) {
-            Ok(_) => Ok(Some(bytes)),
+            .try_reserve_exact(len)
+            .map_err(|e| oom(e.to_string()))?;
+        bytes.resize(len, 0);
+        match file.read_exact(&mut bytes) {
+            Ok(()) => Ok(Some(bytes)),
+            // Shorter than its fstat length: not a file larder wrote whole.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                drop(file);
+                self.discard(&path, &md);
+                Ok(None)
+            }
             Err(e) => Err(io_error("get", &path, e)),
         }
     }

@@ -227,7 +227,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let flush = {
             let mut st = self.state.lock();
             st.stats.spills += st.mem.insert(h, entry.clone());
-            if !st.index.touch(&h) {
+            if !st.index.contains(&h) {
                 // Written by another process since we listed: adopt it.
                 st.index.insert(&meta);
             }
@@ -257,29 +257,47 @@ impl<S: Store, C: Clock> Cache<S, C> {
         if e.key_bytes != key.bytes() {
             return None;
         }
-        st.index.touch(&h);
         count_hit(&mut st, &e);
         let flush = self.accessed(&mut st, h, now);
         Some((e, flush))
     }
 
-    /// Record a read of `h` for the store's recency, at most once per key per
-    /// `recency_granularity_ms`; whether a write-back is due.
+    /// Record a read of `h`: move it to the front of the index, and queue it
+    /// for the store's recency at most once per `recency_granularity_ms`
+    /// (the index entry remembers when; keys the index does not hold use the
+    /// `queued` map). Returns whether a write-back is due.
     fn accessed(&self, st: &mut State, h: KeyHash, now: u64) -> bool {
         let granularity = self.config.recency_granularity_ms;
-        if st
-            .queued
-            .get(&h)
-            .is_some_and(|&t| now.saturating_sub(t) < granularity)
-        {
-            return self.flush_due(st, now);
+        let due = |t: u64| now.saturating_sub(t) >= granularity;
+        let State {
+            index,
+            queued,
+            touches,
+            ..
+        } = st;
+        let record = match index.touch(&h) {
+            Some(e) => {
+                let record = due(e.queued_ms);
+                if record {
+                    e.queued_ms = now;
+                }
+                record
+            }
+            None => {
+                let record = queued.get(&h).is_none_or(|&t| due(t));
+                if record {
+                    if queued.len() >= MAX_QUEUED {
+                        // Forgetting only means some keys are written back once more.
+                        queued.clear();
+                    }
+                    queued.insert(h, now);
+                }
+                record
+            }
+        };
+        if record {
+            touches.insert(h, now);
         }
-        if st.queued.len() >= MAX_QUEUED {
-            // Forgetting only means some keys are written back once more.
-            st.queued.clear();
-        }
-        st.queued.insert(h, now);
-        st.touches.insert(h, now);
         self.flush_due(st, now)
     }
 

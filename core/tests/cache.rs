@@ -341,8 +341,8 @@ fn entries_lists_readable_params_and_filters() {
 #[test]
 fn recency_is_written_back_in_batches_not_per_read() {
     let clock = ManualClock::new(0);
-    let mut cfg = Config::default();
-    cfg.touch_interval_ms = 600_000; // only the batch size triggers a write-back here
+    // Only the batch size triggers a write-back here.
+    let cfg = Config { touch_interval_ms: 600_000, ..Config::default() };
     let c = Cache::with_clock(Counting::default(), clock.clone(), cfg).unwrap();
     let touched = |c: &TestCache<Counting>| Counting::n(&c.store().touched);
     put(&c, &key(1), b"v", &PutOptions::new());

@@ -233,6 +233,63 @@ fn put(c: &mut Criterion) {
     g.finish();
 }
 
+/// The usual put: a new key, after a miss. Every iteration writes a key never
+/// written before (no file is replaced, nothing is evicted under 1 GiB).
+fn put_new_key(c: &mut Criterion) {
+    let mut g = c.benchmark_group("put_new_key");
+    let base = noise(KIB, 11);
+    g.throughput(Throughput::Bytes(KIB as u64));
+
+    let dir = bench_dir();
+    let cache = fs_cache(dir.path()).blocking();
+    cache.put_bytes("new", &u64::MAX, base.clone(), &PutOptions::new()).expect("put");
+    let mut n = 0u64;
+    g.bench_function(BenchmarkId::new("larder", "1KiB"), |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                (n, stamped(&base, n))
+            },
+            |(n, bytes)| cache.put_bytes("new", &n, bytes, &PutOptions::new()).expect("put"),
+            BatchSize::SmallInput,
+        )
+    });
+    drop(cache);
+    drop(dir);
+
+    let dir = bench_dir();
+    let mut n = 0u64;
+    g.bench_function(BenchmarkId::new("cacache", "1KiB"), |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                (format!("new/{n}"), stamped(&base, n))
+            },
+            |(key, bytes)| cacache::write_sync(dir.path(), &key, &bytes).expect("write"),
+            BatchSize::SmallInput,
+        )
+    });
+    drop(dir);
+
+    let dir = bench_dir();
+    let tmp = dir.path().join("write.tmp");
+    let mut n = 0u64;
+    g.bench_function(BenchmarkId::new("std_fs_write_rename", "1KiB"), |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                (dir.path().join(n.to_string()), stamped(&base, n))
+            },
+            |(path, bytes)| {
+                std::fs::write(&tmp, &bytes).expect("fs write");
+                std::fs::rename(&tmp, &path).expect("rename")
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
 /// Small parameters, as a caller would name them.
 #[derive(Serialize)]
 struct Item {
@@ -416,7 +473,7 @@ mod group {
         config = Criterion::default()
             .measurement_time(Duration::from_secs(3))
             .warm_up_time(Duration::from_secs(1));
-        targets = put, get_hit, get_or_compute_hit, memory_hit, key_derivation, open
+        targets = put, put_new_key, get_hit, get_or_compute_hit, memory_hit, key_derivation, open
     }
 }
 criterion_main!(group::benches);

@@ -342,7 +342,10 @@ fn entries_lists_readable_params_and_filters() {
 fn recency_is_written_back_in_batches_not_per_read() {
     let clock = ManualClock::new(0);
     // Only the batch size triggers a write-back here.
-    let cfg = Config { touch_interval_ms: 600_000, ..Config::default() };
+    let cfg = Config {
+        touch_interval_ms: 600_000,
+        ..Config::default()
+    };
     let c = Cache::with_clock(Counting::default(), clock.clone(), cfg).unwrap();
     let touched = |c: &TestCache<Counting>| Counting::n(&c.store().touched);
     put(&c, &key(1), b"v", &PutOptions::new());

@@ -242,7 +242,9 @@ fn put_new_key(c: &mut Criterion) {
 
     let dir = bench_dir();
     let cache = fs_cache(dir.path()).blocking();
-    cache.put_bytes("new", &u64::MAX, base.clone(), &PutOptions::new()).expect("put");
+    cache
+        .put_bytes("new", &u64::MAX, base.clone(), &PutOptions::new())
+        .expect("put");
     let mut n = 0u64;
     g.bench_function(BenchmarkId::new("larder", "1KiB"), |b| {
         b.iter_batched(
@@ -250,7 +252,11 @@ fn put_new_key(c: &mut Criterion) {
                 n += 1;
                 (n, stamped(&base, n))
             },
-            |(n, bytes)| cache.put_bytes("new", &n, bytes, &PutOptions::new()).expect("put"),
+            |(n, bytes)| {
+                cache
+                    .put_bytes("new", &n, bytes, &PutOptions::new())
+                    .expect("put")
+            },
             BatchSize::SmallInput,
         )
     });
@@ -355,7 +361,18 @@ fn memory_hit(c: &mut Criterion) {
             black_box(e.expect("a hit"))
         })
     });
-    // One hot key: recency is then written back once a second, not every 256 hits.
+    let mut at = Cycle::new(KEYS as usize);
+    g.bench_function("larder_blocking_prepared_key", |b| {
+        b.iter(|| {
+            black_box(
+                blocking
+                    .get_entry(&keys[at.next()])
+                    .expect("get")
+                    .expect("a hit"),
+            )
+        })
+    });
+    // One hot key.
     g.bench_function("larder_prepared_key_one_hot", |b| {
         b.iter(|| {
             let e = block_on(cache.core().get(&keys[0])).expect("get");

@@ -14,7 +14,9 @@ use larder_core::block_on;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{EntryInfo, Error, Filter, Ns, PutOptions, Result, Stats};
+use std::sync::Arc;
+
+use crate::{Entry, EntryInfo, Error, Filter, Key, Ns, PutOptions, Result, Stats};
 
 /// A blocking handle; cheap to clone; clones and [`crate::Cache::blocking`]
 /// handles share one cache.
@@ -71,7 +73,28 @@ impl Cache {
         P: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        block_on(self.inner.get(ns, params))
+        let ns = ns.into();
+        let key = self.inner.key(ns, params)?;
+        match self.inner.core().get_cached(&key) {
+            Some(e) => crate::decode(&e, ns.name).map(Some),
+            None => block_on(self.inner.get(ns, params)),
+        }
+    }
+
+    /// The entry under a prepared key: from the memory tier without any
+    /// waiting when it is there, else from the store.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().open().unwrap().blocking();
+    /// cache.put_bytes("ns", &1, b"v".to_vec(), &Default::default()).unwrap();
+    /// let key = cache.r#async().key("ns", &1).unwrap();
+    /// assert_eq!(cache.get_entry(&key).unwrap().unwrap().payload(), b"v");
+    /// ```
+    pub fn get_entry(&self, key: &Key) -> Result<Option<Arc<Entry>>> {
+        match self.inner.core().get_cached(key) {
+            Some(e) => Ok(Some(e)),
+            None => block_on(self.inner.core().get(key)),
+        }
     }
 
     /// See [`crate::Cache::put`].
@@ -118,7 +141,8 @@ impl Cache {
     where
         P: Serialize + ?Sized,
     {
-        block_on(self.inner.get_bytes(ns, params))
+        let key = self.inner.key(ns, params)?;
+        Ok(self.get_entry(&key)?.map(|e| e.payload().to_vec()))
     }
 
     /// See [`crate::Cache::put_bytes`].

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use larder_core::cache::Config;
-use larder_core::{Error, MemoryStore, Result, Store, SystemClock};
+use larder_core::{Error, MemoryStore, Result, Store};
 use larder_fs::FsStore;
 
 use crate::observe::Tracing;
-use crate::{Cache, Shared, Size, Ttl};
+use crate::{Cache, CoarseClock, Shared, Size, Ttl};
 
 /// The environment variable that names the default cache directory.
 ///
@@ -185,7 +185,7 @@ impl Builder {
             };
             Box::new(FsStore::builder(dir).fsync(self.fsync).open()?)
         };
-        let core = larder_core::Cache::with_clock(store, SystemClock, config)?;
+        let core = larder_core::Cache::with_clock(store, CoarseClock::new(), config)?;
         Ok(Cache {
             shared: Arc::new(Shared {
                 core: core.with_observer(Tracing),

@@ -30,6 +30,7 @@
 mod args;
 pub mod blocking;
 mod builder;
+mod clock;
 mod observe;
 
 use std::fmt::Display;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 
 pub use args::{Ns, Size, Ttl};
 pub use builder::{Builder, DEFAULT_MAX_BYTES, DIR_ENV, default_dir};
+pub use clock::CoarseClock;
 pub use larder_core::cache::{Entry, EntryInfo, Filter, PutOptions, Stats};
 pub use larder_core::frame::codec;
 pub use larder_core::{Canon, Error, ErrorKind, Key, KeyHash, Result, block_on, units};
@@ -45,7 +47,7 @@ pub use larder_fs::FsStore;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-type CoreCache = larder_core::Cache<Box<dyn larder_core::Store>, larder_core::SystemClock>;
+type CoreCache = larder_core::Cache<Box<dyn larder_core::Store>, CoarseClock>;
 
 struct Shared {
     core: CoreCache,

@@ -157,6 +157,28 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
     }
 
+    /// The value under `key` if the memory tier holds it, without waiting on
+    /// anything: for synchronous callers, who fall back to [`get`](Cache::get)
+    /// on `None`. A hit is counted and its access recorded (written back by the
+    /// next async call or [`flush`](Cache::flush)); a `None` counts nothing.
+    ///
+    /// ```
+    /// use larder_core::{block_on, Cache, Config, Key, ManualClock, MemoryStore, PutOptions};
+    /// let cache = Cache::with_clock(MemoryStore::new(), ManualClock::new(0), Config::default()).unwrap();
+    /// let key = Key::new("ns", &1).unwrap();
+    /// assert!(cache.get_cached(&key).is_none());
+    /// block_on(cache.put(&key, b"v".to_vec(), &PutOptions::new())).unwrap();
+    /// assert_eq!(cache.get_cached(&key).unwrap().payload(), b"v");
+    /// ```
+    pub fn get_cached(&self, key: &Key) -> Option<Arc<Entry>> {
+        let (e, _) = self.memory_hit(key, self.clock.now_ms())?;
+        self.emit(Event::Hit {
+            key: key.hash(),
+            tier: Tier::Memory,
+        });
+        Some(e)
+    }
+
     /// A hit served by another caller's computation (lookups count their own).
     fn flight_hit(&self, key: KeyHash, e: Arc<Entry>) -> Arc<Entry> {
         count_hit(&mut self.state.lock(), &e);

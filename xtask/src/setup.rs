@@ -77,7 +77,7 @@ fn steps() -> Vec<Step> {
             name: "cargo-fuzz",
             applies: always,
             done: |ctx| cmd::succeeds(ctx.cargo().args(["fuzz", "--version"])),
-            install: |ctx| cmd::run(ctx.cargo().args(["install", "cargo-fuzz", "--locked"])),
+            install: |ctx| cargo_install(ctx, &["cargo-fuzz"]),
             on_failure: OnFailure::Fail,
         },
         Step {
@@ -260,18 +260,22 @@ fn wasm_bindgen_cli_matches(ctx: &Ctx) -> bool {
 }
 
 fn install_wasm_bindgen_cli(ctx: &Ctx) -> Result<(), String> {
-    let version = locked_wasm_bindgen(ctx)?;
-    cmd::run(
-        ctx.cargo()
-            .args([
-                "install",
-                "wasm-bindgen-cli",
-                "--locked",
-                "--force",
-                "--version",
-            ])
-            .arg(format!("={version}")),
-    )
+    let version = format!("={}", locked_wasm_bindgen(ctx)?);
+    cargo_install(ctx, &["wasm-bindgen-cli", "--force", "--version", &version])
+}
+
+/// `cargo install ARGS --locked`, the reproducible build; if the published
+/// lock file names a dependency version the registry no longer serves (seen
+/// with wasm-bindgen-cli 0.2.130), `cargo install ARGS` without it.
+fn cargo_install(ctx: &Ctx, args: &[&str]) -> Result<(), String> {
+    let locked = cmd::run(ctx.cargo().arg("install").args(args).arg("--locked"));
+    match locked {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            println!("xtask setup: {e}; retrying without --locked");
+            cmd::run(ctx.cargo().arg("install").args(args))
+        }
+    }
 }
 
 /// `apt-get install -y PACKAGES`, after one `apt-get update` per run.

@@ -258,8 +258,10 @@ impl IndexedDbStore {
         for k in &bad {
             // Records under keys that are not ours may not even be strings;
             // delete by the exact stored key.
-            let _ = meta_store.delete(k.clone()).primitive();
-            let _ = frames.delete(k.clone()).primitive();
+            let fail =
+                |e: indexed_db_futures::error::Error| self.fail(OP, k.as_string().as_deref(), &e);
+            queued(meta_store.delete(k.clone()).primitive().map_err(fail)?);
+            queued(frames.delete(k.clone()).primitive().map_err(fail)?);
         }
         // Frames without a record (written by something that is not this
         // store): rebuild the record from the verified header, or remove.
@@ -283,16 +285,24 @@ impl IndexedDbStore {
                     });
             match meta {
                 Some(m) => {
-                    let _ = meta_store
-                        .put(record::to_js(&m))
-                        .with_key(k.clone())
-                        .without_key_type()
-                        .primitive();
+                    queued(
+                        meta_store
+                            .put(record::to_js(&m))
+                            .with_key(k.clone())
+                            .without_key_type()
+                            .primitive()
+                            .map_err(|e| self.fail(OP, Some(k), &e))?,
+                    );
                     out.push(m);
                 }
                 None => {
                     damaged += 1;
-                    let _ = frames.delete(k.clone()).primitive();
+                    queued(
+                        frames
+                            .delete(k.clone())
+                            .primitive()
+                            .map_err(|e| self.fail(OP, Some(k), &e))?,
+                    );
                 }
             }
         }
@@ -305,11 +315,12 @@ impl IndexedDbStore {
         const OP: &str = "get";
         let tx = self.tx(OP, &[FRAMES, META], true)?;
         for name in [FRAMES, META] {
-            let _ = self
-                .store(OP, &tx, name)?
-                .delete(hex.to_owned())
-                .primitive()
-                .map_err(|e| self.fail(OP, Some(hex), &e))?;
+            queued(
+                self.store(OP, &tx, name)?
+                    .delete(hex.to_owned())
+                    .primitive()
+                    .map_err(|e| self.fail(OP, Some(hex), &e))?,
+            );
         }
         self.commit(OP, Some(hex), tx).await?;
         self.corrupt.set(self.corrupt.get() + 1);
@@ -324,6 +335,12 @@ impl Drop for IndexedDbStore {
         sys.set_onclose(None);
         sys.close();
     }
+}
+
+/// A request already sent in a transaction whose result we do not need:
+/// a failure aborts the transaction and surfaces from its commit.
+fn queued<F>(request: F) {
+    drop(request);
 }
 
 /// The bytes of a stored frame value: a `Uint8Array` (what we write) or an
@@ -463,8 +480,8 @@ impl Store for IndexedDbStore {
                     .primitive()
                     .map_err(fail)?,
             );
-            let _ = frames.delete(hex.clone()).primitive().map_err(fail)?;
-            let _ = meta.delete(hex.clone()).primitive().map_err(fail)?;
+            queued(frames.delete(hex.clone()).primitive().map_err(fail)?);
+            queued(meta.delete(hex.clone()).primitive().map_err(fail)?);
         }
         let mut n = 0;
         for c in counts {
@@ -528,12 +545,13 @@ impl Store for IndexedDbStore {
             };
             if m.last_access_ms < at {
                 m.last_access_ms = at;
-                let _ = meta
-                    .put(record::to_js(&m))
-                    .with_key(hex.clone())
-                    .without_key_type()
-                    .primitive()
-                    .map_err(|e| self.fail(OP, Some(&hex), &e))?;
+                queued(
+                    meta.put(record::to_js(&m))
+                        .with_key(hex.clone())
+                        .without_key_type()
+                        .primitive()
+                        .map_err(|e| self.fail(OP, Some(&hex), &e))?,
+                );
             }
         }
         drop(meta);
@@ -544,10 +562,11 @@ impl Store for IndexedDbStore {
         const OP: &str = "clear";
         let tx = self.tx(OP, &[FRAMES, META], true)?;
         for name in [FRAMES, META] {
-            let _ = self
-                .store(OP, &tx, name)?
-                .clear()
-                .map_err(|e| self.fail(OP, None, &e))?;
+            queued(
+                self.store(OP, &tx, name)?
+                    .clear()
+                    .map_err(|e| self.fail(OP, None, &e))?,
+            );
         }
         self.commit(OP, None, tx).await
     }
@@ -566,20 +585,22 @@ impl IndexedDbStore {
     ) -> Result<()> {
         let fail = |e: indexed_db_futures::error::Error| self.fail(op, Some(hex), &e);
         let bytes: JsValue = Uint8Array::from(frame).into();
-        let _ = self
-            .store(op, tx, FRAMES)?
-            .put(bytes)
-            .with_key(hex.to_owned())
-            .without_key_type()
-            .primitive()
-            .map_err(fail)?;
-        let _ = self
-            .store(op, tx, META)?
-            .put(record::to_js(meta))
-            .with_key(hex.to_owned())
-            .without_key_type()
-            .primitive()
-            .map_err(fail)?;
+        queued(
+            self.store(op, tx, FRAMES)?
+                .put(bytes)
+                .with_key(hex.to_owned())
+                .without_key_type()
+                .primitive()
+                .map_err(fail)?,
+        );
+        queued(
+            self.store(op, tx, META)?
+                .put(record::to_js(meta))
+                .with_key(hex.to_owned())
+                .without_key_type()
+                .primitive()
+                .map_err(fail)?,
+        );
         Ok(())
     }
 }

@@ -25,8 +25,9 @@
 //! database at a newer version, this connection closes itself at once (so the
 //! other tab is never blocked) and every later call fails fast with an
 //! [`ErrorKind::Storage`](larder_core::ErrorKind::Storage) error saying to reopen the cache. Opening never hangs:
-//! if the open is blocked by an old connection elsewhere, it waits
-//! [`BLOCKED_TIMEOUT_MS`] and then fails with a clear error.
+//! if the open is blocked by an old connection elsewhere, or queued behind
+//! another tab's pending delete, it fails after [`OPEN_TIMEOUT_MS`] with a
+//! clear error.
 //!
 //! ## Damage
 //!
@@ -44,5 +45,5 @@ mod open;
 mod record;
 mod store;
 
-pub use open::BLOCKED_TIMEOUT_MS;
+pub use open::OPEN_TIMEOUT_MS;
 pub use store::{FRAMES, IndexedDbStore, META, database_name};

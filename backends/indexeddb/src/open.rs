@@ -1,10 +1,10 @@
 //! Opening the database: schema creation, and a bounded wait when blocked.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::{Future, IntoFuture, poll_fn};
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::Poll;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -15,9 +15,11 @@ use wasm_bindgen_futures::JsFuture;
 use crate::error;
 use crate::store::{FRAMES, META};
 
-/// How long an open may stay blocked by another tab's old connection before
-/// it fails (ms). A blocked open would otherwise wait forever.
-pub const BLOCKED_TIMEOUT_MS: i32 = 5_000;
+/// How long [`crate::IndexedDbStore::open`] waits for the database before it
+/// fails (ms). An open that is blocked (another tab keeps an old connection
+/// during an upgrade) or queued behind another tab's pending delete or upgrade
+/// would otherwise wait forever.
+pub const OPEN_TIMEOUT_MS: u32 = 10_000;
 
 /// The schema version this code creates and reads.
 pub(crate) const DB_VERSION: u32 = 1;
@@ -26,11 +28,11 @@ pub(crate) const DB_VERSION: u32 = 1;
 extern "C" {
     // The global `setTimeout`: present in windows and workers alike.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+    fn set_timeout(f: &js_sys::Function, ms: u32) -> JsValue;
 }
 
 /// A future that resolves after `ms` milliseconds.
-pub(crate) fn sleep(ms: i32) -> JsFuture {
+pub(crate) fn sleep(ms: u32) -> JsFuture {
     let p = js_sys::Promise::new(&mut |resolve, _reject| {
         set_timeout(&resolve, ms);
     });
@@ -40,19 +42,15 @@ pub(crate) fn sleep(ms: i32) -> JsFuture {
 #[derive(Default)]
 struct Blocked {
     fired: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
 }
 
 /// Open (creating if needed) database `db_name` at [`DB_VERSION`].
-pub(crate) async fn open_db(db_name: &str) -> Result<Database> {
+pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<Database> {
     let blocked = Rc::new(Blocked::default());
     let on_blocked = {
         let blocked = Rc::clone(&blocked);
         move |_evt| {
             blocked.fired.set(true);
-            if let Some(w) = blocked.waker.borrow_mut().take() {
-                w.wake();
-            }
             Ok(())
         }
     };
@@ -72,31 +70,40 @@ pub(crate) async fn open_db(db_name: &str) -> Result<Database> {
         })
         .build()
         .map_err(|e| error::open(db_name, &e))?;
-    let mut request = pin!(request.into_future());
-    let mut timer: Option<JsFuture> = None;
+    let mut request = Some(Box::pin(request.into_future()));
+    let mut timer = sleep(timeout_ms);
     poll_fn(|cx| {
-        if let Poll::Ready(r) = request.as_mut().poll(cx) {
+        let Some(req) = request.as_mut() else {
+            return Poll::Pending; // not reached: Ready is returned once
+        };
+        if let Poll::Ready(r) = req.as_mut().poll(cx) {
             return Poll::Ready(r.map_err(|e| error::open(db_name, &e)));
         }
-        if blocked.fired.get() {
-            let t = timer.get_or_insert_with(|| sleep(BLOCKED_TIMEOUT_MS));
-            if std::pin::Pin::new(t).poll(cx).is_ready() {
-                return Poll::Ready(Err(Error::new(
-                    ErrorKind::Storage,
-                    "open",
-                    format!(
-                        "opening was blocked for {} s by a connection another tab keeps \
-                         open to an older version; close the other tabs of this site \
-                         and try again",
-                        BLOCKED_TIMEOUT_MS / 1000
-                    ),
-                )
-                .with_context(format!("database {db_name}"))));
-            }
-        } else {
-            *blocked.waker.borrow_mut() = Some(cx.waker().clone());
+        if Pin::new(&mut timer).poll(cx).is_pending() {
+            return Poll::Pending;
         }
-        Poll::Pending
+        // Give up, but do not leak the connection if the open succeeds later:
+        // an unclosed connection would block the other tabs' upgrades.
+        if let Some(late) = request.take() {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(db) = late.await {
+                    db.close();
+                }
+            });
+        }
+        let why = if blocked.fired.get() {
+            "it was blocked by a connection another tab keeps open to an older \
+             version; close the other tabs of this site and try again"
+        } else {
+            "another tab may be deleting or upgrading it; close the other tabs \
+             of this site and try again"
+        };
+        Poll::Ready(Err(Error::new(
+            ErrorKind::Storage,
+            "open",
+            format!("IndexedDB did not open the database within {timeout_ms} ms: {why}"),
+        )
+        .with_context(format!("database {db_name}"))))
     })
     .await
 }

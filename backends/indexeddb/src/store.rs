@@ -65,13 +65,19 @@ impl IndexedDbStore {
     /// Fails with [`larder_core::ErrorKind::InvalidInput`] for an empty name,
     /// [`larder_core::ErrorKind::Unsupported`] where IndexedDB is unavailable, and
     /// [`larder_core::ErrorKind::Storage`] when the open fails or stays blocked by another
-    /// tab for [`crate::BLOCKED_TIMEOUT_MS`].
+    /// tab for [`crate::OPEN_TIMEOUT_MS`].
     pub async fn open(name: &str) -> Result<Self> {
+        Self::open_with_timeout(name, open::OPEN_TIMEOUT_MS).await
+    }
+
+    /// [`IndexedDbStore::open`], failing after `timeout_ms` instead of
+    /// [`crate::OPEN_TIMEOUT_MS`] when the database does not open.
+    pub async fn open_with_timeout(name: &str, timeout_ms: u32) -> Result<Self> {
         if name.is_empty() {
             return Err(Error::invalid("open", "the cache name must not be empty"));
         }
         let db_name = database_name(name);
-        let db = open::open_db(&db_name).await?;
+        let db = open::open_db(&db_name, timeout_ms).await?;
         let state = Rc::new(State::default());
         let sys: web_sys::IdbDatabase = db.as_sys().clone().unchecked_into();
         let on_versionchange = {

@@ -282,3 +282,28 @@ async fn empty_name_is_invalid() {
     let err = IndexedDbStore::open("").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+#[wasm_bindgen_test]
+async fn open_queued_behind_a_blocked_delete_fails_instead_of_hanging() {
+    let name = unique("queued");
+    let db_name = database_name(&name);
+    // Another "tab" holds a connection and ignores versionchange...
+    let other = Database::open(db_name.as_str())
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db: Database| {
+            db.create_object_store(FRAMES).build()?;
+            db.create_object_store(META).build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // ...so its delete of the database stays pending, and opens queue behind it.
+    let delete = Database::delete_by_name(&db_name).unwrap();
+    let err = IndexedDbStore::open_with_timeout(&name, 300)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.message().contains("did not open"), "{err}");
+    other.close();
+    delete.await.unwrap();
+}

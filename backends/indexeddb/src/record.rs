@@ -1,0 +1,86 @@
+//! The `meta` record: a plain JS object, so that other code (devtools, the JS
+//! bindings) can read it, and so that listing never deserializes payloads.
+//!
+//! ```text
+//! { size: number, created: number, expires: number | null, lastAccess: number,
+//!   namespace: string, tags: string[], cost: number }
+//! ```
+//! Times are ms since the Unix epoch, `cost` µs; every number is a
+//! non-negative integer at most 2^53 (exact in a JS number).
+
+use js_sys::{Array, Object, Reflect};
+use larder_core::{EntryMeta, KeyHash};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Largest integer a JS number holds exactly.
+const MAX_SAFE: u64 = (1 << 53) - 1;
+
+pub(crate) const LAST_ACCESS: &str = "lastAccess";
+
+fn num(v: u64) -> JsValue {
+    // Clamp rather than lose precision silently: no real time or size is near 2^53.
+    JsValue::from_f64(v.min(MAX_SAFE) as f64)
+}
+
+fn set(obj: &Object, field: &str, v: &JsValue) {
+    // Setting a data property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(field), v);
+}
+
+/// The record for `meta`.
+pub(crate) fn to_js(m: &EntryMeta) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "size", &num(m.size));
+    set(&obj, "created", &num(m.created_ms));
+    set(&obj, "expires", &m.expires_ms.map_or(JsValue::NULL, num));
+    set(&obj, LAST_ACCESS, &num(m.last_access_ms));
+    set(&obj, "namespace", &JsValue::from_str(&m.namespace));
+    let tags: Array = m.tags.iter().map(|t| JsValue::from_str(t)).collect();
+    set(&obj, "tags", &tags);
+    set(&obj, "cost", &num(m.cost_us));
+    obj.into()
+}
+
+fn get(obj: &JsValue, field: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(field)).ok()
+}
+
+/// A non-negative integer within 2^53.
+pub(crate) fn as_u64(v: &JsValue) -> Option<u64> {
+    let f = v.as_f64()?;
+    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE as f64).then_some(f as u64)
+}
+
+fn field_u64(obj: &JsValue, field: &str) -> Option<u64> {
+    as_u64(&get(obj, field)?)
+}
+
+/// Parse a record read from `meta` under the primary key `key`; `None` when
+/// anything about it is malformed.
+pub(crate) fn from_js(key: KeyHash, v: &JsValue) -> Option<EntryMeta> {
+    if !v.is_object() || v.is_null() || Array::is_array(v) {
+        return None;
+    }
+    let expires = get(v, "expires")?;
+    let expires_ms = if expires.is_null() || expires.is_undefined() {
+        None
+    } else {
+        Some(as_u64(&expires)?)
+    };
+    let tags_js = get(v, "tags")?;
+    let tags_arr: &Array = tags_js.dyn_ref()?;
+    let tags = tags_arr
+        .iter()
+        .map(|t| t.as_string())
+        .collect::<Option<Vec<String>>>()?;
+    Some(EntryMeta {
+        key,
+        size: field_u64(v, "size")?,
+        created_ms: field_u64(v, "created")?,
+        expires_ms,
+        last_access_ms: field_u64(v, LAST_ACCESS)?,
+        namespace: get(v, "namespace")?.as_string()?,
+        tags,
+        cost_us: field_u64(v, "cost")?,
+    })
+}

@@ -1,0 +1,309 @@
+//! The conformance suite and IndexedDB-specific behaviour, in a real browser:
+//! `CHROMEDRIVER=/usr/bin/chromedriver
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test -p larder-indexeddb --target wasm32-unknown-unknown`
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::cell::Cell;
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use larder_core::{ErrorKind, KeyHash, PutItem, Store};
+use larder_indexeddb::{FRAMES, IndexedDbStore, META, database_name};
+use larder_tests::fixtures::{entry, payload};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    static SEQ: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A cache name no other test (or earlier run) uses.
+fn unique(test: &str) -> String {
+    let n = SEQ.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    format!("{test}-{}-{n}", js_sys::Date::now() as u64)
+}
+
+async fn fresh(test: &str) -> IndexedDbStore {
+    IndexedDbStore::open(&unique(test)).await.unwrap()
+}
+
+/// A second, raw connection to the store's database (version 1, no upgrade).
+async fn raw(store: &IndexedDbStore) -> Database {
+    Database::open(store.database_name())
+        .with_version(1u32)
+        .await
+        .unwrap()
+}
+
+/// Put `value` under `key` in object store `name`, bypassing the store.
+async fn raw_put(db: &Database, name: &str, key: &str, value: JsValue) {
+    let tx = db
+        .transaction(name)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    let s = tx.object_store(name).unwrap();
+    s.put(value)
+        .with_key(key.to_owned())
+        .without_key_type()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn raw_count(db: &Database, name: &str) -> u32 {
+    let tx = db.transaction(name).build().unwrap();
+    let s = tx.object_store(name).unwrap();
+    s.count().await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn conformance() {
+    let store = fresh("conformance").await;
+    larder_tests::run_all(&store).await;
+}
+
+#[wasm_bindgen_test]
+async fn conformance_through_dyn() {
+    let store: Box<dyn Store> = Box::new(fresh("dyn").await);
+    larder_tests::round_trip(&*store).await;
+    larder_tests::batch_calls_agree_with_single_calls(&*store).await;
+}
+
+#[wasm_bindgen_test]
+async fn put_many_is_one_transaction() {
+    let store = fresh("batch").await;
+    let items: Vec<PutItem> = (0..1000).map(|i| entry(i, &payload(i, 64))).collect();
+    // Readers started while the batch is being written see none of it or all
+    // of it, never a part: IndexedDB orders a transaction that starts after
+    // a readwrite one on the same stores after it, and the batch is one.
+    let observed = std::cell::RefCell::new(Vec::new());
+    let readers = async {
+        for _ in 0..20 {
+            let n = store.list().await.unwrap().len();
+            observed.borrow_mut().push(n);
+            // Let the writer run between reads.
+            wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL))
+                .await
+                .unwrap();
+        }
+    };
+    let writer = async { store.put_many(&items).await.unwrap() };
+    larder_tests::join_all(vec![
+        Box::pin(writer) as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+        Box::pin(readers),
+    ])
+    .await;
+    for n in observed.borrow().iter() {
+        assert!(*n == 0 || *n == 1000, "a reader saw {n} of 1000 entries");
+    }
+    assert_eq!(store.list().await.unwrap().len(), 1000);
+
+    // A batch with a bad item writes nothing.
+    let mut bad: Vec<PutItem> = (1000..1010).map(|i| entry(i, b"x")).collect();
+    bad[5].meta.size += 1;
+    let e = store.put_many(&bad).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(store.list().await.unwrap().len(), 1000);
+    assert!(store.get(bad[0].meta.key).await.unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn list_reads_metadata_not_frames() {
+    let store = fresh("nopayload").await;
+    let e = entry(1, &payload(1, 4000));
+    store.put(&e.meta, &e.frame).await.unwrap();
+    // Replace the frame with something that is not a frame at all: list,
+    // which only reads `meta` (and the keys of `frames`), still reports it.
+    let db = raw(&store).await;
+    raw_put(
+        &db,
+        FRAMES,
+        &e.meta.key.to_hex(),
+        JsValue::from_str("garbage"),
+    )
+    .await;
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].size, e.frame.len() as u64);
+    assert_eq!(store.take_corrupt(), 0);
+    // get finds the damage: a miss, removed from both stores, counted.
+    assert!(store.get(e.meta.key).await.unwrap().is_none());
+    assert_eq!(store.take_corrupt(), 1);
+    assert!(store.list().await.unwrap().is_empty());
+    assert_eq!(raw_count(&db, META).await, 0);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn damaged_meta_is_skipped_removed_and_counted() {
+    let store = fresh("damaged").await;
+    let good = entry(1, b"good");
+    let orphan = entry(2, b"meta gone");
+    let lost = entry(3, b"frame gone");
+    for e in [&good, &orphan, &lost] {
+        store.put(&e.meta, &e.frame).await.unwrap();
+    }
+    let db = raw(&store).await;
+    // Wrong types under a real key.
+    let wrong = js_sys::Object::new();
+    js_sys::Reflect::set(&wrong, &"size".into(), &"big".into()).unwrap();
+    raw_put(&db, META, &entry(4, b"").meta.key.to_hex(), wrong.into()).await;
+    // A key that is not a key hash, with a frame too.
+    raw_put(&db, META, "not-a-key", JsValue::from_f64(7.0)).await;
+    raw_put(
+        &db,
+        FRAMES,
+        "not-a-key",
+        js_sys::Uint8Array::new_with_length(3).into(),
+    )
+    .await;
+    // A record whose frame is missing.
+    {
+        let tx = db
+            .transaction(FRAMES)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        tx.object_store(FRAMES)
+            .unwrap()
+            .delete(lost.meta.key.to_hex())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // A frame whose record is missing: rebuilt from the frame's header.
+    {
+        let tx = db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        tx.object_store(META)
+            .unwrap()
+            .delete(orphan.meta.key.to_hex())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut listed: Vec<KeyHash> = store.list().await.unwrap().iter().map(|m| m.key).collect();
+    listed.sort();
+    let mut want = vec![good.meta.key, orphan.meta.key];
+    want.sort();
+    assert_eq!(listed, want);
+    // The wrong record, the non-key record (and its frame), the frameless record.
+    assert_eq!(store.take_corrupt(), 3);
+    assert_eq!(raw_count(&db, META).await, 2);
+    assert_eq!(raw_count(&db, FRAMES).await, 2);
+    // Everything is repaired: a second list finds nothing more.
+    assert_eq!(store.list().await.unwrap().len(), 2);
+    assert_eq!(store.take_corrupt(), 0);
+    let m = store.list().await.unwrap();
+    let rebuilt = m.iter().find(|m| m.key == orphan.meta.key).unwrap();
+    assert_eq!(rebuilt.size, orphan.frame.len() as u64);
+    assert_eq!(rebuilt.namespace, orphan.meta.namespace);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn versionchange_closes_and_later_calls_fail_fast() {
+    let store = fresh("upgrade").await;
+    let e = entry(1, b"before");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    // Another "tab" upgrades the database: it must not be blocked by us.
+    let newer = Database::open(store.database_name())
+        .with_version(2u32)
+        .await
+        .unwrap();
+    let err = store.get(e.meta.key).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(
+        err.message()
+            .contains("another tab upgraded it; reopen the cache"),
+        "{err}"
+    );
+    let err = store.put(&e.meta, &e.frame).await.unwrap_err();
+    assert!(err.message().contains("another tab upgraded"), "{err}");
+    let err = store.list().await.unwrap_err();
+    assert!(err.message().contains("another tab upgraded"), "{err}");
+    newer.close();
+    // Reopening this (now older) version is refused clearly, not hung.
+    let name = store
+        .database_name()
+        .trim_start_matches("larder-")
+        .to_owned();
+    let err = IndexedDbStore::open(&name).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.message().contains("newer version"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn data_persists_across_reopen() {
+    let name = unique("persist");
+    let e = entry(7, &payload(7, 3000));
+    {
+        let store = IndexedDbStore::open(&name).await.unwrap();
+        store.put(&e.meta, &e.frame).await.unwrap();
+        store
+            .touch_many(&[(e.meta.key, e.meta.last_access_ms + 5000)])
+            .await
+            .unwrap();
+    }
+    let store = IndexedDbStore::open(&name).await.unwrap();
+    assert_eq!(database_name(&name), store.database_name());
+    assert_eq!(
+        store.get(e.meta.key).await.unwrap().as_deref(),
+        Some(&e.frame[..])
+    );
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_access_ms, e.meta.last_access_ms + 5000);
+    // Recency only moves forward.
+    store.touch_many(&[(e.meta.key, 1)]).await.unwrap();
+    assert_eq!(
+        store.list().await.unwrap()[0].last_access_ms,
+        e.meta.last_access_ms + 5000
+    );
+    store.close();
+    let err = store.get(e.meta.key).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+}
+
+#[wasm_bindgen_test]
+async fn empty_name_is_invalid() {
+    let err = IndexedDbStore::open("").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[wasm_bindgen_test]
+async fn open_queued_behind_a_blocked_delete_fails_instead_of_hanging() {
+    let name = unique("queued");
+    let db_name = database_name(&name);
+    // Another "tab" holds a connection and ignores versionchange...
+    let other = Database::open(db_name.as_str())
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db: Database| {
+            db.create_object_store(FRAMES).build()?;
+            db.create_object_store(META).build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // ...so its delete of the database stays pending, and opens queue behind it.
+    let delete = Database::delete_by_name(&db_name).unwrap();
+    let err = IndexedDbStore::open_with_timeout(&name, 300)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.message().contains("did not open"), "{err}");
+    other.close();
+    delete.await.unwrap();
+}

@@ -177,12 +177,12 @@ async fn damage_is_a_miss_removed_and_counted() {
     let stray = format!("{dir}/larder-v1/entries/00/README");
     plant(&stray, b"hi").await;
 
-    // Through get: a truncated or odd file is a miss (a full-length but wrong
-    // frame is the core's to judge when it decodes, as with larder-fs).
+    // Through get: a directory is a miss, removed and counted; a whole file is
+    // returned as it is (garbage, truncated frame, empty): the core verifies
+    // frames when it decodes them, exactly as with larder-fs.
     let keys = plant_damage(&dir).await;
-    for &k in &keys[1..4] {
-        assert_eq!(store.get(k).await.unwrap(), None);
-    }
+    assert_eq!(store.get(keys[3]).await.unwrap(), None);
+    assert_eq!(store.get(keys[2]).await.unwrap(), Some(Vec::new()));
     assert_eq!(store.take_corrupt(), 1, "the directory is removed by get");
     assert!(!exists(&fs_path(&dir, keys[3])).await.as_bool().unwrap());
 

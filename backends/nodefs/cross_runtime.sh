@@ -15,8 +15,9 @@ trap 'rm -rf "$dir"' EXIT
 export LARDER_CROSS_DIR="$dir"
 
 LARDER_CROSS_STEP=write cargo test -q -p larder-tests --test cross_runtime_fs -- --exact cross_runtime_native_write
+# No -q here: the runner rejects the --quiet that cargo would pass on.
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test -q -p larder-nodefs --target wasm32-unknown-unknown --test node -- cross_runtime_with_larder_fs
+    cargo test -p larder-nodefs --target wasm32-unknown-unknown --test node -- cross_runtime_with_larder_fs
 LARDER_CROSS_STEP=verify cargo test -q -p larder-tests --test cross_runtime_fs -- --exact cross_runtime_native_verify
 ls "$dir/larder-v1/entries" >/dev/null
 echo "cross-runtime: larder-fs <-> larder-nodefs OK ($(find "$dir/larder-v1/entries" -type f | wc -l) entries)"

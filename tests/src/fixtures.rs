@@ -72,3 +72,13 @@ pub fn entry_with(i: u32, payload: &[u8], extras: &Extras) -> PutItem {
     };
     PutItem { meta, frame }
 }
+
+/// Entry `i` of the cross-runtime exchange between native larder-fs and
+/// larder-nodefs (Node, Deno) through one cache directory: payload sizes vary
+/// with `i` (some compress), and `last_access_ms` differs from `created_ms`, so
+/// that the mtime round trip is checked too.
+pub fn cross_runtime_entry(i: u32) -> PutItem {
+    let mut e = entry(i, &payload(i, 100 + 37 * i as usize));
+    e.meta.last_access_ms = CREATED_MS + 500_000 + u64::from(i);
+    e
+}

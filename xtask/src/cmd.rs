@@ -151,3 +151,12 @@ pub fn output_of(c: &mut Command) -> Option<String> {
 pub fn succeeds(c: &mut Command) -> bool {
     output_of(c).is_some()
 }
+
+/// Where `cargo install` puts binaries: `$CARGO_HOME/bin`, else `~/.cargo/bin`.
+pub fn cargo_bin_dir() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}

@@ -13,6 +13,19 @@ use crate::cmd::{self, Ctx};
 /// The cross-compilation targets CI builds larder-core for.
 pub const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
 
+/// Deno comes from the npm registry: the `deno` package carries the binary.
+pub const DENO_PACKAGE: &str = "deno@2.9.6";
+/// Where setup installs it, inside the target directory.
+pub const DENO_PREFIX: &str = "target/tools/deno";
+
+/// The Deno binary setup installs.
+pub fn deno_bin(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.path(DENO_PREFIX)
+        .join("node_modules")
+        .join(".bin")
+        .join("deno")
+}
+
 /// The toolchain the fuzz smoke test prefers (cargo-fuzz needs nightly's sanitizers).
 pub const NIGHTLY: &str = "nightly";
 
@@ -122,6 +135,21 @@ fn steps() -> Vec<Step> {
                     && cmd::succeeds(Command::new("npm").arg("--version"))
             },
             install: |ctx| apt_install(ctx, &["nodejs", "npm"]),
+            on_failure: OnFailure::Fail,
+        },
+        Step {
+            name: "deno",
+            applies: |ctx| exists_any(ctx, &["backends/nodefs", "bindings/wasm"]),
+            done: |ctx| cmd::succeeds(Command::new(deno_bin(ctx)).arg("--version")),
+            install: |ctx| {
+                let prefix = ctx.path(DENO_PREFIX);
+                cmd::run(
+                    Command::new("npm")
+                        .args(["install", "--no-save", "--prefix"])
+                        .arg(&prefix)
+                        .arg(DENO_PACKAGE),
+                )
+            },
             on_failure: OnFailure::Fail,
         },
         Step {

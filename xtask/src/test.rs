@@ -25,7 +25,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 8] = [
+const STAGES: [Stage; 9] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -49,6 +49,10 @@ const STAGES: [Stage; 8] = [
     Stage {
         name: "wasm32 build",
         run: wasm32,
+    },
+    Stage {
+        name: "wasm stores (Node, Deno, Chromium)",
+        run: wasm_stores,
     },
     Stage {
         name: "fuzz smoke",
@@ -176,6 +180,69 @@ fn demo(ctx: &Ctx) -> StageResult {
         if !out.contains(want) {
             return Err(format!("the demo's output lacks {want:?}"));
         }
+    }
+    Ok(Done::Ran)
+}
+
+/// The wasm32 stores: clippy for the wasm target, then their test suites (the
+/// store conformance suite among them) where each runs: larder-nodefs in Node
+/// and in Deno plus the cross-runtime check with native larder-fs,
+/// larder-indexeddb in headless Chromium.
+fn wasm_stores(ctx: &Ctx) -> StageResult {
+    let crates: Vec<&str> = [
+        ("larder-nodefs", "backends/nodefs"),
+        ("larder-indexeddb", "backends/indexeddb"),
+    ]
+    .into_iter()
+    .filter(|(_, dir)| ctx.path(dir).is_dir())
+    .map(|(name, _)| name)
+    .collect();
+    if crates.is_empty() {
+        return Ok(Done::Skipped("no wasm32 store crates".into()));
+    }
+    let mut clippy = ctx.cargo();
+    clippy.args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+    ]);
+    for c in &crates {
+        clippy.args(["-p", c]);
+    }
+    cmd::run(clippy.args(["--", "-D", "warnings"]))?;
+    let runner = cmd::cargo_bin_dir().join("wasm-bindgen-test-runner");
+    let wasm_test = |krate: &str| {
+        let mut c = ctx.cargo();
+        c.args(["test", "-p", krate, "--target", "wasm32-unknown-unknown"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner);
+        c
+    };
+    if crates.contains(&"larder-nodefs") {
+        cmd::run(&mut wasm_test("larder-nodefs"))?;
+        let shim = ctx.path("backends/nodefs/deno-shim");
+        let path = std::env::join_paths(std::iter::once(shim).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .map_err(|e| e.to_string())?;
+        cmd::run(
+            wasm_test("larder-nodefs")
+                .env("WASM_BINDGEN_USE_DENO", "1")
+                .env("LARDER_DENO", setup::deno_bin(ctx))
+                .env("PATH", path),
+        )?;
+        let path = std::env::join_paths(std::iter::once(cmd::cargo_bin_dir()).chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+        ))
+        .map_err(|e| e.to_string())?;
+        cmd::run(
+            std::process::Command::new("bash")
+                .arg(ctx.path("backends/nodefs/cross_runtime.sh"))
+                .env("PATH", path),
+        )?;
+    }
+    if crates.contains(&"larder-indexeddb") {
+        cmd::run(wasm_test("larder-indexeddb").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
     Ok(Done::Ran)
 }

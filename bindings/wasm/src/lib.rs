@@ -46,6 +46,56 @@ fn open_store(backend: &str) -> Result<Box<dyn Store>, JsValue> {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Options of `Cache.open`. Sizes are bytes or strings like "100MB"; ttl is ms or a string like "1h". */
+export interface OpenOptions {
+  backend?: "memory" | "indexeddb" | "opfs" | "fs";
+  maxBytes?: number | string;
+  maxEntries?: number;
+  ttl?: number | string;
+  memoryBytes?: number | string;
+}
+/** Options of `set` and `getOrCompute`. `meta` is any storable value. */
+export interface SetOptions {
+  ttl?: number | string;
+  tags?: string[];
+  meta?: unknown;
+}
+/** Filter of `entries`. */
+export interface EntriesFilter {
+  namespace?: string;
+  tag?: string;
+}
+/** What `stats()` returns. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  hitRate: number;
+  evictions: number;
+  spills: number;
+  expired: number;
+  corrupt: number;
+  errors: number;
+  entries: number;
+  storeBytes: number;
+  memoryEntries: number;
+  memoryBytes: number;
+  timeSavedMs: number;
+}
+/** One item of `entries()`; times are ms since the epoch. */
+export interface CacheEntry {
+  namespace: string;
+  params: unknown;
+  size: number;
+  created: number;
+  lastAccess: number;
+  expires: number | null;
+  tags: string[];
+  meta: unknown;
+}
+"#;
+
 /// A persistent cache for the results of expensive computations.
 ///
 /// Every method returns a Promise. Bad input rejects with a `TypeError` or
@@ -142,7 +192,9 @@ impl Cache {
     /// `backend` is `"memory"` (the default; other backends are wired in by the
     /// npm package); sizes are numbers of bytes or strings like `"100MB"`; `ttl`
     /// (the default time to live) is milliseconds or a string like `"1h"`.
-    pub async fn open(options: JsValue) -> Result<Cache, JsValue> {
+    pub async fn open(
+        #[wasm_bindgen(unchecked_optional_param_type = "OpenOptions")] options: JsValue,
+    ) -> Result<Cache, JsValue> {
         let opts = Options::read(&options, "Cache.open options", OPEN_OPTIONS)?;
         let backend = match opts.get("backend")? {
             None => "memory".to_string(),
@@ -171,7 +223,12 @@ impl Cache {
     }
 
     /// The value stored for (namespace, params), or `undefined`.
-    pub fn get(&self, namespace: JsValue, params: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let key = params::key(&namespace, &params)?;
@@ -184,12 +241,13 @@ impl Cache {
     }
 
     /// Store `value` for (namespace, params); options `{ ttl, tags, meta }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn set(
         &self,
-        namespace: JsValue,
-        params: JsValue,
-        value: JsValue,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -208,13 +266,13 @@ impl Cache {
     /// may return a Promise) on a miss. Concurrent calls for one key run
     /// `compute` once; if it throws or rejects, every waiting call rejects with
     /// that error and nothing is stored. Options `{ ttl, tags, meta }`.
-    #[wasm_bindgen(js_name = getOrCompute)]
+    #[wasm_bindgen(js_name = getOrCompute, unchecked_return_type = "Promise<unknown>")]
     pub fn get_or_compute(
         &self,
-        namespace: JsValue,
-        params: JsValue,
-        compute: JsValue,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "() => unknown")] compute: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -256,7 +314,12 @@ impl Cache {
     }
 
     /// Whether a fresh entry exists for (namespace, params).
-    pub fn has(&self, namespace: JsValue, params: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn has(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let key = params::key(&namespace, &params)?;
@@ -267,7 +330,12 @@ impl Cache {
     }
 
     /// Remove the entry for (namespace, params); `true` if there was one.
-    pub fn delete(&self, namespace: JsValue, params: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let key = params::key(&namespace, &params)?;
@@ -278,8 +346,11 @@ impl Cache {
     }
 
     /// Remove every entry carrying `tag`; how many were removed.
-    #[wasm_bindgen(js_name = invalidateTag)]
-    pub fn invalidate_tag(&self, tag: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = invalidateTag, unchecked_return_type = "Promise<number>")]
+    pub fn invalidate_tag(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] tag: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let tag = tag
@@ -292,8 +363,11 @@ impl Cache {
     }
 
     /// Remove every entry of `namespace`; how many were removed.
-    #[wasm_bindgen(js_name = invalidateNamespace)]
-    pub fn invalidate_namespace(&self, namespace: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = invalidateNamespace, unchecked_return_type = "Promise<number>")]
+    pub fn invalidate_namespace(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let ns = namespace
@@ -309,6 +383,7 @@ impl Cache {
     }
 
     /// Remove expired entries (and enforce the limits); how many were removed.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn prune(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -319,6 +394,7 @@ impl Cache {
     }
 
     /// Remove every entry.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn clear(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -331,6 +407,7 @@ impl Cache {
     /// Counters and sizes: `{ hits, misses, hitRate, evictions, spills, expired,
     /// corrupt, errors, entries, storeBytes, memoryEntries, memoryBytes,
     /// timeSavedMs }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CacheStats>")]
     pub fn stats(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -366,7 +443,11 @@ impl Cache {
     /// `{ namespace, tag }`: `[{ namespace, params, size, created, lastAccess,
     /// expires, tags, meta }]` (times in ms since the epoch, `expires` null for
     /// never).
-    pub fn entries(&self, filter: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<CacheEntry[]>")]
+    pub fn entries(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "EntriesFilter")] filter: JsValue,
+    ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let opts = Options::read(&filter, "entries filter", &["namespace", "tag"])?;
@@ -405,6 +486,7 @@ impl Cache {
 
     /// Write pending recency and release the cache; every later call rejects
     /// with "the cache is closed". Closing twice is harmless.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -420,7 +502,10 @@ impl Cache {
 /// The hex XXH3-128 hash of the key for (namespace, params), as every larder
 /// implementation computes it (docs/FORMAT.md, "Key bytes and hash").
 #[wasm_bindgen(js_name = keyHash)]
-pub fn key_hash(namespace: JsValue, params: JsValue) -> Result<String, JsValue> {
+pub fn key_hash(
+    #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
+) -> Result<String, JsValue> {
     Ok(params::key(&namespace, &params)?.hash().to_hex())
 }
 

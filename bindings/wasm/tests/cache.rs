@@ -403,3 +403,18 @@ async fn a_closed_cache_says_so() {
     assert_eq!(err(c.stats()).await, closed);
     assert_eq!(err(c.entries(JsValue::UNDEFINED)).await, closed);
 }
+
+#[wasm_bindgen_test]
+async fn without_a_memory_tier_reads_come_from_the_store() {
+    let c = open("({memoryBytes: 0})").await;
+    let v = js("({big: new Float64Array([1.5, -0]), n: 10n ** 30n})");
+    ok(c.set("m".into(), js("'k'"), v.clone(), JsValue::UNDEFINED)).await;
+    assert!(deep_equal(&ok(c.get("m".into(), js("'k'"))).await, &v));
+    // Node's Buffer is a Uint8Array: the same key as the plain bytes.
+    let a = larder_wasm::key_hash(
+        "m".into(),
+        js("globalThis.Buffer ? Buffer.from([1, 2]) : new Uint8Array([1, 2])"),
+    );
+    let b = larder_wasm::key_hash("m".into(), js("new Uint8Array([1, 2])"));
+    assert_eq!(a.ok(), b.ok());
+}

@@ -333,6 +333,17 @@ pub(crate) fn plain_error(msg: &str) -> JsValue {
     js_sys::Error::new(msg).into()
 }
 
+/// An `Error` with a `kind` property, like the errors [`core_error`] makes.
+pub(crate) fn kind_error(kind: ErrorKind, msg: &str) -> JsValue {
+    let err = plain_error(msg);
+    let _ = Reflect::set(
+        &err,
+        &JsValue::from_str("kind"),
+        &JsValue::from_str(kind.as_str()),
+    );
+    err
+}
+
 /// A core error as a JS error: bad input is a `TypeError`, something too large a
 /// `RangeError`, anything else an `Error`; each carries `kind` (the core's
 /// `ErrorKind`, e.g. `"storage"`).

@@ -37,9 +37,12 @@ type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 fn open_store(backend: &str) -> Result<Box<dyn Store>, JsValue> {
     match backend {
         "memory" => Ok(Box::new(MemoryStore::new())),
-        "indexeddb" | "opfs" | "fs" => Err(plain_error(&format!(
-            "the \"{backend}\" backend is not built into this build of larder yet; use backend: \"memory\""
-        ))),
+        "indexeddb" | "opfs" | "fs" => Err(js::kind_error(
+            ErrorKind::Unsupported,
+            &format!(
+                "the \"{backend}\" backend is not built into this build of larder yet; use backend: \"memory\""
+            ),
+        )),
         other => Err(type_error(&format!(
             "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
         ))),
@@ -127,7 +130,7 @@ impl Inner {
         self.cache
             .borrow()
             .clone()
-            .ok_or_else(|| plain_error("the cache is closed"))
+            .ok_or_else(|| js::kind_error(ErrorKind::Closed, "the cache is closed"))
     }
 
     fn enter(&self, h: KeyHash) {

@@ -402,6 +402,8 @@ async fn a_closed_cache_says_so() {
     assert_eq!(err(c.clear()).await, closed);
     assert_eq!(err(c.stats()).await, closed);
     assert_eq!(err(c.entries(JsValue::UNDEFINED)).await, closed);
+    let e = wait(c.stats()).await.expect_err("closed");
+    assert_eq!(get(&e, "kind"), JsValue::from_str("closed"));
 }
 
 #[wasm_bindgen_test]

@@ -51,7 +51,7 @@ const STAGES: [Stage; 9] = [
         run: wasm32,
     },
     Stage {
-        name: "wasm stores (Node, Deno, Chromium)",
+        name: "wasm (Node, Deno, Chromium)",
         run: wasm_stores,
     },
     Stage {
@@ -184,12 +184,14 @@ fn demo(ctx: &Ctx) -> StageResult {
     Ok(Done::Ran)
 }
 
-/// The wasm32 stores: clippy for the wasm target, then their test suites (the
-/// store conformance suite among them) where each runs: larder-nodefs in Node
-/// and in Deno plus the cross-runtime check with native larder-fs,
-/// larder-indexeddb in headless Chromium.
+/// The wasm32 crates: clippy for the wasm target, then their test suites
+/// where each runs: the JS bindings in Node; larder-nodefs (the store
+/// conformance suite among its tests) in Node and in Deno plus the
+/// cross-runtime check with native larder-fs; larder-indexeddb in headless
+/// Chromium.
 fn wasm_stores(ctx: &Ctx) -> StageResult {
     let crates: Vec<&str> = [
+        ("larder-wasm", "bindings/wasm"),
         ("larder-nodefs", "backends/nodefs"),
         ("larder-indexeddb", "backends/indexeddb"),
     ]
@@ -218,6 +220,11 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner);
         c
     };
+    if crates.contains(&"larder-wasm") {
+        // The JS API, the JS key mapping against tests/vectors/keys.json, and
+        // the JS value codec, in Node.
+        cmd::run(&mut wasm_test("larder-wasm"))?;
+    }
     if crates.contains(&"larder-nodefs") {
         cmd::run(&mut wasm_test("larder-nodefs"))?;
         let shim = ctx.path("backends/nodefs/deno-shim");

@@ -128,6 +128,11 @@ impl Index {
         }
     }
 
+    /// The least recently used entry.
+    pub fn lru_peek(&self) -> Option<(KeyHash, &Indexed)> {
+        self.lru.peek_lru()
+    }
+
     /// The least recently used key, if the index is over either limit.
     pub fn over_limit(&self, max_bytes: Option<u64>, max_entries: Option<u64>) -> Option<KeyHash> {
         let over_bytes = max_bytes.is_some_and(|m| self.bytes > m);

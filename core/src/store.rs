@@ -68,6 +68,10 @@ pub struct Capabilities {
     pub native_batch: bool,
     /// `touch_many` persists recency (otherwise recency lives only in the process).
     pub persistent_recency: bool,
+    /// "Full" ([`ErrorKind::StorageFull`]) means a quota the cache should make
+    /// room in: the cache evicts least recently used entries and retries the
+    /// write once (browser storage). Without it, a full store is an error.
+    pub evict_when_full: bool,
 }
 
 /// One entry to write: its metadata and its encoded frame.

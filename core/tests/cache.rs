@@ -444,3 +444,36 @@ fn bad_config_is_rejected() {
     );
     assert_eq!(r.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
 }
+
+#[test]
+fn a_full_quota_evicts_and_retries_once_then_gives_a_typed_error() {
+    use common::Quota;
+    let quota = |evict| Quota {
+        inner: MemoryStore::new(),
+        capacity: 5_000,
+        evict_when_full: evict,
+    };
+    let c = Cache::with_clock(quota(true), ManualClock::new(0), Config::default()).unwrap();
+    for n in 0..8 {
+        put(&c, &key(n), &noise(1_000, n.into()), &PutOptions::new());
+    }
+    let s = block_on(c.stats()).unwrap();
+    assert!(s.evictions >= 3, "{s:?}");
+    assert!(
+        get(&c, &key(0)).is_none(),
+        "the least recently used went first"
+    );
+    assert!(get(&c, &key(7)).is_some());
+    let e = block_on(c.put(&key(99), noise(6_000, 9), &PutOptions::new())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StorageFull);
+    assert!(e.message().contains("after evicting"), "{e}");
+
+    // Without the capability a full store is an error at once, and nothing is evicted.
+    let c = Cache::with_clock(quota(false), ManualClock::new(0), Config::default()).unwrap();
+    for n in 0..4 {
+        put(&c, &key(n), &noise(1_000, n.into()), &PutOptions::new());
+    }
+    let e = block_on(c.put(&key(5), noise(2_000, 5), &PutOptions::new())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StorageFull);
+    assert_eq!(c.store().inner.len(), 4);
+}

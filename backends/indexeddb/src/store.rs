@@ -386,6 +386,8 @@ impl Store for IndexedDbStore {
             native_ttl: false,
             native_batch: true,
             persistent_recency: true,
+            // QuotaExceededError: make room and retry once.
+            evict_when_full: true,
         }
     }
 

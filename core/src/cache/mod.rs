@@ -441,7 +441,17 @@ impl<S: Store, C: Clock> Cache<S, C> {
             tags: entry.tags.clone(),
             cost_us: entry.cost_us,
         };
-        self.store.put(&meta, &bytes).await?;
+        match self.store.put(&meta, &bytes).await {
+            Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
+                // A quota: make room for twice this entry, then try once more.
+                let freed = self.make_room(2 * meta.size).await?;
+                self.store.put(&meta, &bytes).await.map_err(|e| {
+                    let why = alloc::format!("{} (after evicting {freed} entries)", e.message());
+                    Error::new(e.kind(), "put", why).with_context(key.namespace())
+                })?;
+            }
+            other => other?,
+        }
         let over = {
             let mut st = self.state.lock();
             st.index.insert(&meta);
@@ -490,6 +500,39 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         }
         Ok(())
+    }
+
+    /// Evict least recently used entries until `bytes` are freed (or nothing
+    /// is left); returns how many were evicted.
+    async fn make_room(&self, bytes: u64) -> Result<usize> {
+        self.sync_index(false).await?;
+        let evicted: Vec<(KeyHash, u64)> = {
+            let mut st = self.state.lock();
+            let mut freed = 0;
+            let mut out = Vec::new();
+            while freed < bytes {
+                let Some((k, _)) = st.index.lru_peek() else {
+                    break;
+                };
+                let size = st.index.remove(&k).map_or(0, |e| e.size);
+                st.mem.remove(&k);
+                freed += size;
+                out.push((k, size));
+            }
+            st.stats.evictions += out.len() as u64;
+            out
+        };
+        for (key, bytes) in &evicted {
+            self.emit(Event::Evicted {
+                key: *key,
+                bytes: *bytes,
+            });
+        }
+        let keys: Vec<KeyHash> = evicted.iter().map(|(k, _)| *k).collect();
+        if !keys.is_empty() {
+            self.store.delete_many(&keys).await?;
+        }
+        Ok(keys.len())
     }
 
     fn resync_due(&self, now: u64) -> bool {

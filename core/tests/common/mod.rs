@@ -101,3 +101,52 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A [`MemoryStore`] with a byte quota, as browser storage has: a put past it
+/// fails with `StorageFull`. `evict_when_full` is its capability flag.
+pub struct Quota {
+    pub inner: MemoryStore,
+    pub capacity: u64,
+    pub evict_when_full: bool,
+}
+
+#[async_trait]
+impl Store for Quota {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            evict_when_full: self.evict_when_full,
+            ..self.inner.capabilities()
+        }
+    }
+    async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
+        let used: u64 = self
+            .inner
+            .list()
+            .await?
+            .iter()
+            .filter(|m| m.key != meta.key)
+            .map(|m| m.size)
+            .sum();
+        if used + frame.len() as u64 > self.capacity {
+            let msg = "the quota is exceeded";
+            return Err(larder_core::Error::new(
+                larder_core::ErrorKind::StorageFull,
+                "put",
+                msg,
+            ));
+        }
+        self.inner.put(meta, frame).await
+    }
+    async fn delete(&self, key: KeyHash) -> Result<bool> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self) -> Result<Vec<EntryMeta>> {
+        self.inner.list().await
+    }
+    async fn touch_many(&self, t: &[(KeyHash, u64)]) -> Result<()> {
+        self.inner.touch_many(t).await
+    }
+}

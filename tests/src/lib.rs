@@ -10,11 +10,10 @@
 //! [`check_concurrent_writers`].
 
 pub mod fixtures;
-mod join;
 
 use larder_core::{EntryMeta, KeyHash, PutItem, Result, Store};
 
-pub use join::join_all;
+pub use larder_core::join_all;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod processes;

@@ -46,13 +46,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use larder_core::frame::FrameHeader;
+use larder_core::layout;
 use larder_core::{Capabilities, EntryMeta, Error, ErrorKind, KeyHash, PutItem, Result, Store};
 
 use crate::errors::io_error;
 use crate::temp::TempNamer;
 
 /// Name of the versioned directory under the root.
-pub const LAYOUT_DIR: &str = "larder-v1";
+pub use larder_core::layout::LAYOUT_DIR;
 
 /// A [`Store`] keeping one file per entry under a root directory. See the crate docs.
 ///
@@ -100,7 +101,7 @@ impl FsStoreBuilder {
                 .with_context(root.display().to_string()));
         }
         let base = root.join(LAYOUT_DIR);
-        let (entries, tmp) = (base.join("entries"), base.join("tmp"));
+        let (entries, tmp) = (base.join(layout::ENTRIES_DIR), base.join(layout::TMP_DIR));
         for dir in [&entries, &tmp] {
             create_private_dir(dir).map_err(|e| io_error("open cache directory", dir, e))?;
         }
@@ -160,8 +161,8 @@ impl FsStore {
 
     /// The file that holds `key`'s frame (it may not exist).
     pub fn entry_path(&self, key: KeyHash) -> PathBuf {
-        let hex = key.to_hex();
-        self.entries.join(&hex[..2]).join(hex)
+        let (shard, name) = layout::entry_names(key);
+        self.entries.join(shard).join(name)
     }
 
     fn check_writable(&self) -> Result<()> {

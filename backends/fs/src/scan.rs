@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use larder_core::frame::{self, FrameHeader, HeaderRead};
-use larder_core::{EntryMeta, KeyHash, Result};
+use larder_core::{EntryMeta, KeyHash, Result, layout};
 
 use crate::errors::io_error;
 
@@ -26,24 +26,12 @@ pub(crate) fn shard_dirs(entries: &Path, op: &'static str) -> Result<Vec<PathBuf
         let is_shard = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.len() == 2 && is_hex(n));
+            .is_some_and(layout::is_shard_name);
         if is_shard && entry.file_type().is_ok_and(|t| t.is_dir()) {
             out.push(entry.path());
         }
     }
     Ok(out)
-}
-
-/// The key a file named `name` in shard `shard` holds, if the name is a valid
-/// entry name: 32 lowercase hex digits starting with the shard's two.
-pub(crate) fn entry_key(shard: &str, name: &str) -> Option<KeyHash> {
-    (name.len() == 32 && is_hex(name) && name.starts_with(shard))
-        .then(|| KeyHash::from_hex(name).ok())
-        .flatten()
-}
-
-fn is_hex(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Every entry file (or misplaced directory) in `shard`, with its key.
@@ -63,7 +51,7 @@ pub(crate) fn entries_in(shard: &Path, op: &'static str) -> Result<Vec<(KeyHash,
         if let Some(key) = entry
             .file_name()
             .to_str()
-            .and_then(|n| entry_key(shard_name, n))
+            .and_then(|n| layout::entry_key(shard_name, n))
         {
             out.push((key, entry));
         }

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use larder_core::layout;
+
 /// Temps older than this are removed whoever owns them: no write takes an hour.
-pub(crate) const STALE_AFTER: Duration = Duration::from_secs(60 * 60);
+pub(crate) const STALE_AFTER: Duration = Duration::from_millis(layout::STALE_TEMP_MS);
 
 /// Hands out unique temp file names for one store.
 #[derive(Debug)]
@@ -37,7 +39,7 @@ impl TempNamer {
 
     fn next_name(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        format!("{}.{}.{:016x}.tmp", self.pid, n, self.random)
+        layout::temp_name(self.pid, n, self.random)
     }
 
     /// Create a new, empty temp file in `dir`, readable by its owner only.
@@ -63,18 +65,6 @@ fn private_options() -> OpenOptions {
     o
 }
 
-/// The owning pid of a temp file name, or `None` if `name` is not one of ours.
-pub(crate) fn parse_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_suffix(".tmp")?;
-    let mut parts = rest.split('.');
-    let pid = parts.next()?.parse().ok()?;
-    let counter_ok = parts.next()?.parse::<u64>().is_ok();
-    let random_ok = parts
-        .next()
-        .is_some_and(|r| u64::from_str_radix(r, 16).is_ok());
-    (counter_ok && random_ok && parts.next().is_none()).then_some(pid)
-}
-
 /// Whether process `pid` may still be running. Only Linux can tell cheaply
 /// (`/proc/<pid>`); elsewhere, and when /proc is not mounted, every pid counts
 /// as alive and only age removes its temps.
@@ -96,7 +86,7 @@ pub(crate) fn clean_stale(dir: &Path) -> io::Result<usize> {
     for entry in fs::read_dir(dir)? {
         let Ok(entry) = entry else { continue };
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(parse_pid) else {
+        let Some(pid) = name.to_str().and_then(layout::temp_pid) else {
             continue;
         };
         let old = entry
@@ -118,8 +108,8 @@ mod tests {
     fn names_parse_back() {
         let n = TempNamer::new();
         let name = n.next_name();
-        assert_eq!(parse_pid(&name), Some(std::process::id()));
-        assert_eq!(parse_pid("12.3.00ff.tmp"), Some(12));
+        assert_eq!(layout::temp_pid(&name), Some(std::process::id()));
+        assert_eq!(layout::temp_pid("12.3.00ff.tmp"), Some(12));
         for bad in [
             "12.3.tmp",
             "x.3.ff.tmp",
@@ -127,7 +117,7 @@ mod tests {
             "12.3.ff.x.tmp",
             "12.3.zz.tmp",
         ] {
-            assert_eq!(parse_pid(bad), None, "{bad}");
+            assert_eq!(layout::temp_pid(bad), None, "{bad}");
         }
     }
 }

@@ -7,17 +7,19 @@ use std::cell::Cell;
 use async_trait::async_trait;
 use js_sys::Uint8Array;
 use larder_core::frame::{self, FrameHeader, HeaderRead};
-use larder_core::{Capabilities, EntryMeta, Error, ErrorKind, KeyHash, PutItem, Result, Store};
+use larder_core::{
+    Capabilities, EntryMeta, Error, ErrorKind, KeyHash, PutItem, Result, Store, layout,
+};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::js_error;
-use crate::join::join_all;
 use crate::js::{self, FileHandle, FsPromises, Stats};
 use crate::temp::{self, TempNamer};
 use crate::time;
+use larder_core::join_all;
 
 /// Name of the versioned directory under the root (as in larder-fs).
-pub const LAYOUT_DIR: &str = "larder-v1";
+pub use larder_core::layout::LAYOUT_DIR;
 
 /// How much of a file `list` reads first; headers are almost always shorter.
 const HEADER_PREFIX: usize = 4096;
@@ -82,7 +84,10 @@ impl NodeFsStoreBuilder {
             Err(e) => return Err(js_error(OP, &root, &e)),
         }
         let base = join(&root, LAYOUT_DIR);
-        let (entries, tmp) = (format!("{base}/entries"), format!("{base}/tmp"));
+        let (entries, tmp) = (
+            format!("{base}/{}", layout::ENTRIES_DIR),
+            format!("{base}/{}", layout::TMP_DIR),
+        );
         for dir in [&entries, &tmp] {
             mkdir_private(&fs, dir)
                 .await
@@ -202,8 +207,8 @@ impl NodeFsStore {
     /// The file that holds `key`'s frame (it may not exist):
     /// `<root>/larder-v1/entries/<2 hex>/<32 hex>`, as in larder-fs.
     pub fn entry_path(&self, key: KeyHash) -> String {
-        let hex = key.to_hex();
-        format!("{}/{}/{hex}", self.entries, &hex[..2])
+        let (shard, name) = layout::entry_names(key);
+        format!("{}/{shard}/{name}", self.entries)
     }
 
     async fn check_writable(&self) -> Result<()> {
@@ -396,7 +401,7 @@ impl NodeFsStore {
     /// The shard directories' names: two lowercase hex digits.
     async fn shards(&self, op: &'static str) -> Result<Vec<String>> {
         let mut names = self.names(op, &self.entries).await?;
-        names.retain(|n| n.len() == 2 && is_hex(n));
+        names.retain(|n| layout::is_shard_name(n));
         Ok(names)
     }
 
@@ -407,7 +412,7 @@ impl NodeFsStore {
             .names(op, &dir)
             .await?
             .into_iter()
-            .filter_map(|n| entry_key(shard, &n).map(|k| (k, format!("{dir}/{n}"))))
+            .filter_map(|n| layout::entry_key(shard, &n).map(|k| (k, format!("{dir}/{n}"))))
             .collect())
     }
 
@@ -484,18 +489,6 @@ impl NodeFsStore {
 
 fn rm_options() -> js_sys::Object {
     js::options(&[("recursive", JsValue::TRUE), ("force", JsValue::TRUE)])
-}
-
-fn is_hex(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// The key a file named `name` in shard `shard` holds, if the name is a valid
-/// entry name: 32 lowercase hex digits starting with the shard's two.
-fn entry_key(shard: &str, name: &str) -> Option<KeyHash> {
-    (name.len() == 32 && is_hex(name) && name.starts_with(shard))
-        .then(|| KeyHash::from_hex(name).ok())
-        .flatten()
 }
 
 #[async_trait(?Send)]

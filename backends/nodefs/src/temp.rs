@@ -6,13 +6,14 @@
 
 use std::cell::Cell;
 
+use larder_core::layout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js::{self, FileHandle, FsPromises, Stats};
 use crate::time;
 
 /// Temps older than this (ms) are removed whoever owns them: no write takes an hour.
-const STALE_AFTER_MS: f64 = 60.0 * 60.0 * 1000.0;
+const STALE_AFTER_MS: f64 = layout::STALE_TEMP_MS as f64;
 
 /// Hands out unique temp file names for one store.
 #[derive(Debug)]
@@ -38,7 +39,7 @@ impl TempNamer {
     fn next_name(&self) -> String {
         let n = self.counter.get();
         self.counter.set(n + 1);
-        format!("{}.{}.{:016x}.tmp", self.pid, n, self.random)
+        layout::temp_name(self.pid, n, self.random)
     }
 
     /// Create a new, empty temp file in `dir` (`wx`, mode 0600).
@@ -59,18 +60,6 @@ impl TempNamer {
     }
 }
 
-/// The owning pid of a temp file name, or `None` if `name` is not one of ours.
-pub(crate) fn parse_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_suffix(".tmp")?;
-    let mut parts = rest.split('.');
-    let pid = parts.next()?.parse().ok()?;
-    let counter_ok = parts.next()?.parse::<u64>().is_ok();
-    let random_ok = parts
-        .next()
-        .is_some_and(|r| u64::from_str_radix(r, 16).is_ok());
-    (counter_ok && random_ok && parts.next().is_none()).then_some(pid)
-}
-
 /// Remove temps in `dir` whose writer is gone or that are older than an hour.
 /// Returns how many were removed; other files are left alone.
 pub(crate) async fn clean_stale(fs: &FsPromises, dir: &str) -> Result<usize, JsValue> {
@@ -78,7 +67,7 @@ pub(crate) async fn clean_stale(fs: &FsPromises, dir: &str) -> Result<usize, JsV
     let now = time::now_ms();
     let mut removed = 0;
     for name in names.iter().filter_map(|n| n.as_string()) {
-        let Some(pid) = parse_pid(&name) else {
+        let Some(pid) = layout::temp_pid(&name) else {
             continue;
         };
         let path = format!("{dir}/{name}");

@@ -513,3 +513,20 @@ async fn backend_options_are_checked() {
     let c = open("({backend: 'memory', name: 'app', dir: '/nonexistent'})").await;
     ok(c.close()).await;
 }
+
+#[wasm_bindgen_test]
+async fn larder_dir_is_the_default_directory() {
+    let dir = tmp_dir().await.as_string().unwrap();
+    js(&format!("process.env.LARDER_DIR = {dir:?}"));
+    let fs = Cache::open(js("({backend: 'fs'})")).await;
+    // Without a backend, Node gets "fs" in LARDER_DIR too.
+    let default = Cache::open(JsValue::UNDEFINED).await;
+    js("delete process.env.LARDER_DIR");
+    let (fs, default) = (fs.map_err(|e| message(&e)).unwrap(), default.unwrap());
+    ok(fs.set("ns".into(), js("1"), js("'one'"), JsValue::UNDEFINED)).await;
+    ok(fs.close()).await;
+    assert_eq!(ok(default.get("ns".into(), js("1"))).await, "one");
+    ok(default.close()).await;
+    assert_eq!(strings(names(&format!("{dir}/larder-v1")).await).len(), 2);
+    remove(&dir).await;
+}

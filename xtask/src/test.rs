@@ -185,7 +185,8 @@ fn demo(ctx: &Ctx) -> StageResult {
 }
 
 /// The wasm32 crates: clippy for the wasm target, then their test suites
-/// where each runs: the JS bindings in Node; larder-nodefs (the store
+/// where each runs: the JS bindings in Node (their IndexedDB tests in
+/// headless Chromium); larder-nodefs (the store
 /// conformance suite among its tests) in Node and in Deno plus the
 /// cross-runtime check with native larder-fs; larder-indexeddb in headless
 /// Chromium.
@@ -221,9 +222,10 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         c
     };
     if crates.contains(&"larder-wasm") {
-        // The JS API, the JS key mapping against tests/vectors/keys.json, and
-        // the JS value codec, in Node.
-        cmd::run(&mut wasm_test("larder-wasm"))?;
+        // The JS API, the JS key mapping against tests/vectors/keys.json, the
+        // JS value codec and the "fs" backend, in Node; tests/browser.rs (the
+        // "indexeddb" backend) in headless Chromium.
+        cmd::run(wasm_test("larder-wasm").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
     if crates.contains(&"larder-nodefs") {
         cmd::run(&mut wasm_test("larder-nodefs"))?;

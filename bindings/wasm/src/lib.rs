@@ -32,16 +32,121 @@ use crate::js::{Kind, classify, core_error, plain_error, range_error, type_error
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
+/// The default cache name of the `"indexeddb"` backend.
+pub const DEFAULT_NAME: &str = "default";
+
+/// The environment variable the `"fs"` backend takes its directory from when
+/// `dir` is not given.
+pub const DIR_ENV: &str = "LARDER_DIR";
+
+/// The JS runtime the module is running in, as far as the backend default is
+/// concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Runtime {
+    /// Node or Deno: the filesystem.
+    Server,
+    /// A browser (window or worker) with IndexedDB.
+    Browser,
+    /// Anything else.
+    Other,
+}
+
+fn global_get(obj: &JsValue, name: &str) -> JsValue {
+    if !(obj.is_object() || obj.is_function()) {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn runtime() -> Runtime {
+    let g: JsValue = js_sys::global().into();
+    let process = global_get(&g, "process");
+    let node = global_get(&global_get(&process, "versions"), "node").is_string();
+    let deno = global_get(&g, "Deno").is_object();
+    if node || deno {
+        Runtime::Server
+    } else if !global_get(&g, "indexedDB").is_undefined() && !global_get(&g, "indexedDB").is_null()
+    {
+        Runtime::Browser
+    } else {
+        Runtime::Other
+    }
+}
+
+/// `process.env[name]` (Node, and Deno's compatibility layer), if it is a
+/// non-empty string. Deno without `--allow-env` throws: then there is none.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn env_var(name: &str) -> Option<String> {
+    let g: JsValue = js_sys::global().into();
+    let env = global_get(&global_get(&g, "process"), "env");
+    global_get(&env, name).as_string().filter(|s| !s.is_empty())
+}
+
+/// The backend when the `backend` option is absent: IndexedDB in a browser,
+/// the filesystem in Node and Deno, memory elsewhere.
+fn default_backend() -> &'static str {
+    match runtime() {
+        Runtime::Browser => "indexeddb",
+        Runtime::Server => "fs",
+        Runtime::Other => "memory",
+    }
+}
+
 /// The store for a `backend` option. Every backend is a `Box<dyn Store>`: a
-/// backend crate plugs in with one match arm here.
-fn open_store(backend: &str) -> Result<Box<dyn Store>, JsValue> {
+/// backend crate plugs in with one match arm here. `name` is the
+/// `"indexeddb"` cache name, `dir` the `"fs"` directory (each ignored by the
+/// other backends, so one options object works in every runtime);
+/// `defaulted` says the backend was chosen by runtime detection.
+async fn open_store(
+    backend: &str,
+    name: Option<String>,
+    dir: Option<String>,
+    defaulted: bool,
+) -> Result<Box<dyn Store>, JsValue> {
     match backend {
         "memory" => Ok(Box::new(MemoryStore::new())),
-        "indexeddb" | "opfs" | "fs" => Err(js::kind_error(
+        #[cfg(target_arch = "wasm32")]
+        "indexeddb" => {
+            let name = name.unwrap_or_else(|| DEFAULT_NAME.to_string());
+            let store = larder_indexeddb::IndexedDbStore::open(&name)
+                .await
+                .map_err(|e| core_error(&e))?;
+            Ok(Box::new(store))
+        }
+        #[cfg(target_arch = "wasm32")]
+        "fs" => {
+            if runtime() != Runtime::Server {
+                return Err(js::kind_error(
+                    ErrorKind::Unsupported,
+                    "the \"fs\" backend is not available here: it needs Node or Deno; in a browser use backend: \"indexeddb\"",
+                ));
+            }
+            let Some(dir) = dir.or_else(|| env_var(DIR_ENV)) else {
+                let why = if defaulted {
+                    "the default backend in Node and Deno is \"fs\", which"
+                } else {
+                    "backend \"fs\""
+                };
+                return Err(type_error(&format!(
+                    "Cache.open options: {why} needs a dir option (or the {DIR_ENV} environment variable); or pass backend: \"memory\""
+                )));
+            };
+            let store = larder_nodefs::NodeFsStore::open(&dir)
+                .await
+                .map_err(|e| core_error(&e))?;
+            Ok(Box::new(store))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        "indexeddb" | "fs" => {
+            let _ = (name, dir, defaulted);
+            Err(js::kind_error(
+                ErrorKind::Unsupported,
+                &format!("the \"{backend}\" backend needs the wasm32 build of larder"),
+            ))
+        }
+        "opfs" => Err(js::kind_error(
             ErrorKind::Unsupported,
-            &format!(
-                "the \"{backend}\" backend is not built into this build of larder yet; use backend: \"memory\""
-            ),
+            "the \"opfs\" backend is not available in this build of larder yet; use backend: \"indexeddb\" or \"memory\"",
         )),
         other => Err(type_error(&format!(
             "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
@@ -53,7 +158,12 @@ fn open_store(backend: &str) -> Result<Box<dyn Store>, JsValue> {
 const TS_TYPES: &str = r#"
 /** Options of `Cache.open`. Sizes are bytes or strings like "100MB"; ttl is ms or a string like "1h". */
 export interface OpenOptions {
+  /** Default: "indexeddb" in a browser, "fs" in Node and Deno, else "memory". */
   backend?: "memory" | "indexeddb" | "opfs" | "fs";
+  /** The "indexeddb" cache name (database `larder-<name>`); default "default". */
+  name?: string;
+  /** The "fs" cache directory; default: the LARDER_DIR environment variable. */
+  dir?: string;
   maxBytes?: number | string;
   maxEntries?: number;
   ttl?: number | string;
@@ -190,21 +300,28 @@ where
 
 #[wasm_bindgen]
 impl Cache {
-    /// `Cache.open({ backend, maxBytes, maxEntries, ttl, memoryBytes })`.
+    /// `Cache.open({ backend, name, dir, maxBytes, maxEntries, ttl, memoryBytes })`.
     ///
-    /// `backend` is `"memory"` (the default; other backends are wired in by the
-    /// npm package); sizes are numbers of bytes or strings like `"100MB"`; `ttl`
+    /// `backend` is `"indexeddb"` (cache `name`, default `"default"`), `"fs"`
+    /// (directory `dir`, default the `LARDER_DIR` environment variable),
+    /// `"memory"`, or `"opfs"` (not available yet). Without `backend`:
+    /// `"indexeddb"` in a browser, `"fs"` in Node and Deno, `"memory"`
+    /// elsewhere. Sizes are numbers of bytes or strings like `"100MB"`; `ttl`
     /// (the default time to live) is milliseconds or a string like `"1h"`.
     pub async fn open(
         #[wasm_bindgen(unchecked_optional_param_type = "OpenOptions")] options: JsValue,
     ) -> Result<Cache, JsValue> {
         let opts = Options::read(&options, "Cache.open options", OPEN_OPTIONS)?;
-        let backend = match opts.get("backend")? {
-            None => "memory".to_string(),
-            Some(v) => v
-                .as_string()
-                .ok_or_else(|| type_error("options.backend must be a string"))?,
+        let (backend, defaulted) = match opts.get("backend")? {
+            None => (default_backend().to_string(), true),
+            Some(v) => (
+                v.as_string()
+                    .ok_or_else(|| type_error("options.backend must be a string"))?,
+                false,
+            ),
         };
+        let name = opts.non_empty_string("name")?;
+        let dir = opts.non_empty_string("dir")?;
         let mut config = Config {
             max_bytes: opts.size("maxBytes", false)?,
             max_entries: opts.size("maxEntries", false)?,
@@ -214,7 +331,7 @@ impl Cache {
         if let Some(m) = opts.size("memoryBytes", true)? {
             config.memory_bytes = m;
         }
-        let store = open_store(&backend)?;
+        let store = open_store(&backend, name, dir, defaulted).await?;
         let cache = CoreCache::with_clock(store, JsClock, config).map_err(|e| core_error(&e))?;
         Ok(Cache {
             inner: Rc::new(Inner {
@@ -538,7 +655,15 @@ fn decode_meta(meta: &[u8]) -> JsValue {
     value::decode(meta).unwrap_or_else(|_| Uint8Array::from(meta).into())
 }
 
-const OPEN_OPTIONS: &[&str] = &["backend", "maxBytes", "maxEntries", "ttl", "memoryBytes"];
+const OPEN_OPTIONS: &[&str] = &[
+    "backend",
+    "name",
+    "dir",
+    "maxBytes",
+    "maxEntries",
+    "ttl",
+    "memoryBytes",
+];
 
 /// An options object: `undefined`/`null` or a plain object with known keys.
 struct Options {
@@ -589,6 +714,21 @@ impl Options {
                     .ok_or_else(|| type_error(&format!("{}: {name} must be a string", self.what)))
             })
             .transpose()
+    }
+
+    /// A string option that must not be empty.
+    fn non_empty_string(&self, name: &str) -> Result<Option<String>, JsValue> {
+        let Some(v) = self.get(name)? else {
+            return Ok(None);
+        };
+        match v.as_string() {
+            Some(s) if !s.is_empty() => Ok(Some(s)),
+            _ => Err(type_error(&format!(
+                "{}: {name} must be a non-empty string, not {}",
+                self.what,
+                params::describe(&v)
+            ))),
+        }
     }
 
     /// A byte size (or count): a positive integer, or a string like "100MB".

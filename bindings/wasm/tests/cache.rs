@@ -1,6 +1,7 @@
 //! The Cache class: options, get/set/has/delete, getOrCompute single-flight and
 //! failures, tags and namespaces, stats and entries shapes, closing.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -9,6 +10,29 @@ use js_sys::{Array, Function, Promise, Reflect};
 use larder_wasm::Cache;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
+
+// Node itself, to make temp directories and look at what the fs backend wrote.
+#[wasm_bindgen(inline_js = r#"
+const fsp = () => import("node:fs/promises");
+export async function tmp_dir() {
+    const os = await import("node:os");
+    return (await fsp()).mkdtemp(os.tmpdir() + "/larder-wasm-");
+}
+export async function names(p) { return (await (await fsp()).readdir(p)).sort(); }
+export async function remove(p) { await (await fsp()).rm(p, { recursive: true, force: true }); }
+"#)]
+extern "C" {
+    async fn tmp_dir() -> JsValue;
+    async fn names(p: &str) -> JsValue;
+    async fn remove(p: &str);
+}
+
+fn strings(v: JsValue) -> Vec<String> {
+    Array::from(&v)
+        .iter()
+        .map(|s| s.as_string().unwrap())
+        .collect()
+}
 
 async fn open(options: &str) -> Cache {
     Cache::open(js(options))
@@ -62,16 +86,12 @@ async fn set_get_has_delete() {
 #[wasm_bindgen_test]
 async fn open_validates_its_options() {
     assert_eq!(open_error("({backend: 'redis'})").await.0, "TypeError");
-    let (n, m) = open_error("({backend: 'indexeddb'})").await;
+    let (n, m) = open_error("({backend: 'opfs'})").await;
     assert_eq!(n, "Error");
     assert!(
-        m.contains("\"indexeddb\" backend is not built into this build"),
+        m.contains("\"opfs\" backend is not available in this build"),
         "{m}"
     );
-    for b in ["opfs", "fs"] {
-        let (_, m) = open_error(&format!("({{backend: '{b}'}})")).await;
-        assert!(m.contains("not built into this build"), "{m}");
-    }
     assert_eq!(open_error("({backend: 1})").await.0, "TypeError");
     assert_eq!(open_error("'memory'").await.0, "TypeError");
     let (n, m) = open_error("({maxbytes: 1})").await;
@@ -89,13 +109,23 @@ async fn open_validates_its_options() {
     assert_eq!(open_error("({ttl: '0s'})").await.0, "RangeError");
     assert_eq!(open_error("({ttl: 'soon'})").await.0, "RangeError");
     assert_eq!(open_error("({ttl: {}})").await.0, "TypeError");
-    open("undefined").await;
-    open("({memoryBytes: 0, maxEntries: 10, ttl: 1500, maxBytes: 1 << 20})").await;
+    // In Node the default backend is "fs", which needs a directory.
+    for o in ["undefined", "({})", "({name: 'x'})"] {
+        let (n, m) = open_error(o).await;
+        assert_eq!(n, "TypeError", "{o}");
+        assert!(
+            m.contains("default backend in Node and Deno is \"fs\""),
+            "{m}"
+        );
+        assert!(m.contains("needs a dir option"), "{m}");
+    }
+    open("({backend: 'memory', memoryBytes: 0, maxEntries: 10, ttl: 1500, maxBytes: 1 << 20})")
+        .await;
 }
 
 #[wasm_bindgen_test]
 async fn bad_calls_reject_and_write_nothing() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     let p = || js("{q: 'x'}");
     assert_eq!(
         err(c.set(JsValue::from_f64(1.0), p(), js("1"), JsValue::UNDEFINED)).await,
@@ -175,7 +205,7 @@ fn slow(counter: &str, settle: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn get_or_compute_runs_once_for_concurrent_callers() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     let f = slow("__runs", "resolve({answer: 42, at: new Date(7)})");
     let calls: Vec<Promise> = (0..5)
         .map(|_| c.get_or_compute("q".into(), js("{n: 1}"), f.clone(), js("{tags: ['t']}")))
@@ -201,7 +231,7 @@ async fn get_or_compute_runs_once_for_concurrent_callers() {
 
 #[wasm_bindgen_test]
 async fn a_rejection_reaches_every_waiter_and_nothing_is_stored() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     let f = slow(
         "__fails",
         "reject(Object.assign(new Error('boom'), {code: 7}))",
@@ -245,7 +275,7 @@ async fn a_rejection_reaches_every_waiter_and_nothing_is_stored() {
 
 #[wasm_bindgen_test]
 async fn ttl_sets_expiry_in_entries() {
-    let c = open("({ttl: '1h'})").await;
+    let c = open("({backend: 'memory', ttl: '1h'})").await;
     ok(c.set(
         "a".into(),
         js("1"),
@@ -310,7 +340,7 @@ async fn ttl_sets_expiry_in_entries() {
 
 #[wasm_bindgen_test]
 async fn invalidation_and_clear() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     for (ns, p, tags) in [
         ("a", "1", "['t']"),
         ("a", "2", "[]"),
@@ -345,7 +375,7 @@ async fn invalidation_and_clear() {
 
 #[wasm_bindgen_test]
 async fn stats_shape() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     ok(c.get("s".into(), js("1"))).await;
     ok(c.set("s".into(), js("1"), js("'v'"), JsValue::UNDEFINED)).await;
     ok(c.get("s".into(), js("1"))).await;
@@ -379,7 +409,7 @@ async fn stats_shape() {
 
 #[wasm_bindgen_test]
 async fn a_closed_cache_says_so() {
-    let c = open("({})").await;
+    let c = open("({backend: 'memory'})").await;
     ok(c.set("n".into(), js("1"), js("1"), JsValue::UNDEFINED)).await;
     ok(c.close()).await;
     ok(c.close()).await;
@@ -408,7 +438,7 @@ async fn a_closed_cache_says_so() {
 
 #[wasm_bindgen_test]
 async fn without_a_memory_tier_reads_come_from_the_store() {
-    let c = open("({memoryBytes: 0})").await;
+    let c = open("({backend: 'memory', memoryBytes: 0})").await;
     let v = js("({big: new Float64Array([1.5, -0]), n: 10n ** 30n})");
     ok(c.set("m".into(), js("'k'"), v.clone(), JsValue::UNDEFINED)).await;
     assert!(deep_equal(&ok(c.get("m".into(), js("'k'"))).await, &v));
@@ -419,4 +449,84 @@ async fn without_a_memory_tier_reads_come_from_the_store() {
     );
     let b = larder_wasm::key_hash("m".into(), js("new Uint8Array([1, 2])"));
     assert_eq!(a.ok(), b.ok());
+}
+
+#[wasm_bindgen_test]
+async fn fs_backend_persists_in_the_directory() {
+    let dir = tmp_dir().await.as_string().unwrap();
+    let options = format!("({{backend: 'fs', dir: {dir:?}, maxBytes: '100MB', ttl: '1h'}})");
+    let c = open(&options).await;
+    let value = js("({name: 'Ada', langs: new Set(['en']), n: 42n})");
+    ok(c.set(
+        "users".into(),
+        js("{id: 1}"),
+        value.clone(),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    assert!(deep_equal(
+        &ok(c.get("users".into(), js("{id: 1}"))).await,
+        &value
+    ));
+    ok(c.close()).await;
+
+    // The larder-fs layout: <dir>/larder-v1/entries/<2 hex>/<32 hex>.
+    let hex = larder_wasm::key_hash("users".into(), js("{id: 1}")).unwrap();
+    let shard = format!("{dir}/larder-v1/entries/{}", &hex[..2]);
+    assert_eq!(strings(names(&shard).await), vec![hex.clone()]);
+
+    // A new cache on the same directory finds the value.
+    let c = open(&options).await;
+    assert!(deep_equal(
+        &ok(c.get("users".into(), js("{id: 1}"))).await,
+        &value
+    ));
+    let listed = ok(c.entries(JsValue::UNDEFINED)).await;
+    assert_eq!(Array::from(&listed).length(), 1);
+    let stats = ok(c.stats()).await;
+    assert_eq!(get(&stats, "entries").as_f64(), Some(1.0));
+    ok(c.close()).await;
+    remove(&dir).await;
+}
+
+#[wasm_bindgen_test]
+async fn backend_options_are_checked() {
+    let (n, m) = open_error("({backend: 'fs'})").await;
+    assert_eq!(n, "TypeError");
+    assert!(m.contains("backend \"fs\" needs a dir option"), "{m}");
+    let (n, m) = open_error("({backend: 'indexeddb', name: 5})").await;
+    assert_eq!(n, "TypeError");
+    assert!(m.contains("name must be a non-empty string"), "{m}");
+    let (n, m) = open_error("({backend: 'fs', dir: ''})").await;
+    assert_eq!(n, "TypeError");
+    assert!(m.contains("dir must be a non-empty string"), "{m}");
+    assert_eq!(
+        open_error("({backend: 'fs', dir: ['/tmp']})").await.0,
+        "TypeError"
+    );
+    assert_eq!(
+        open_error("({backend: 'indexeddb', name: ''})").await.0,
+        "TypeError"
+    );
+    // A backend's option is ignored by the others, so one options object
+    // works in every runtime.
+    let c = open("({backend: 'memory', name: 'app', dir: '/nonexistent'})").await;
+    ok(c.close()).await;
+}
+
+#[wasm_bindgen_test]
+async fn larder_dir_is_the_default_directory() {
+    let dir = tmp_dir().await.as_string().unwrap();
+    js(&format!("process.env.LARDER_DIR = {dir:?}"));
+    let fs = Cache::open(js("({backend: 'fs'})")).await;
+    // Without a backend, Node gets "fs" in LARDER_DIR too.
+    let default = Cache::open(JsValue::UNDEFINED).await;
+    js("delete process.env.LARDER_DIR");
+    let (fs, default) = (fs.map_err(|e| message(&e)).unwrap(), default.unwrap());
+    ok(fs.set("ns".into(), js("1"), js("'one'"), JsValue::UNDEFINED)).await;
+    ok(fs.close()).await;
+    assert_eq!(ok(default.get("ns".into(), js("1"))).await, "one");
+    ok(default.close()).await;
+    assert_eq!(strings(names(&format!("{dir}/larder-v1")).await).len(), 2);
+    remove(&dir).await;
 }

@@ -1,0 +1,151 @@
+//! The Cache class in a real browser (headless Chromium): the "indexeddb"
+//! backend persists across caches, and it is the default in a browser.
+//! `CHROMEDRIVER=/usr/bin/chromedriver
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test -p larder-wasm --target wasm32-unknown-unknown --test browser`
+//! (the other test binaries of this crate run in Node).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::cell::Cell;
+
+use common::{deep_equal, js, message, name, wait};
+use js_sys::{Promise, Reflect};
+use larder_wasm::Cache;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    static SEQ: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A cache name no other test (or earlier run) uses.
+fn unique(test: &str) -> String {
+    let n = SEQ.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    format!("{test}-{}-{n}", js_sys::Date::now() as u64)
+}
+
+async fn open(options: &str) -> Cache {
+    Cache::open(js(options))
+        .await
+        .unwrap_or_else(|e| panic!("open {options}: {}", message(&e)))
+}
+
+async fn ok(p: Promise) -> JsValue {
+    wait(p).await.unwrap_or_else(|e| panic!("{}", message(&e)))
+}
+
+fn field(v: &JsValue, f: &str) -> JsValue {
+    Reflect::get(v, &f.into()).unwrap()
+}
+
+/// `indexedDB.databases()` names, to see which database a cache used.
+async fn databases() -> Vec<String> {
+    let list = ok(js("indexedDB.databases()").unchecked_into()).await;
+    js_sys::Array::from(&list)
+        .iter()
+        .map(|d| field(&d, "name").as_string().unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_backend_persists() {
+    let cache = unique("persist");
+    let options = format!("({{backend: 'indexeddb', name: {cache:?}, maxBytes: '100MB'}})");
+    let c = open(&options).await;
+    let value = js("({name: 'Ada', born: new Date(0), langs: new Set(['en'])})");
+    ok(c.set(
+        "users".into(),
+        js("{id: 1}"),
+        value.clone(),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    assert!(deep_equal(
+        &ok(c.get("users".into(), js("{id: 1}"))).await,
+        &value
+    ));
+    ok(c.close()).await;
+    assert!(databases().await.contains(&format!("larder-{cache}")));
+
+    let c = open(&options).await;
+    assert!(deep_equal(
+        &ok(c.get("users".into(), js("{id: 1}"))).await,
+        &value
+    ));
+    let stats = ok(c.stats()).await;
+    assert_eq!(field(&stats, "entries").as_f64(), Some(1.0));
+    ok(c.close()).await;
+
+    // Another name is another cache.
+    let other = open(&format!(
+        "({{backend: 'indexeddb', name: {:?}}})",
+        unique("other")
+    ))
+    .await;
+    assert!(
+        ok(other.get("users".into(), js("{id: 1}")))
+            .await
+            .is_undefined()
+    );
+    ok(other.close()).await;
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_is_the_default_in_a_browser() {
+    // No backend: IndexedDB, cache "default" (database "larder-default").
+    let key = unique("default");
+    let c = open("undefined").await;
+    ok(c.set(
+        "k".into(),
+        key.clone().into(),
+        js("'v'"),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    ok(c.close()).await;
+    assert!(databases().await.contains(&"larder-default".to_string()));
+    let c = open("({})").await;
+    assert_eq!(ok(c.get("k".into(), key.clone().into())).await, "v");
+    ok(c.delete("k".into(), key.into())).await;
+    ok(c.close()).await;
+
+    // With a name and no backend, too.
+    let cache = unique("named");
+    let c = open(&format!("({{name: {cache:?}}})")).await;
+    ok(c.set("k".into(), js("1"), js("2"), JsValue::UNDEFINED)).await;
+    ok(c.close()).await;
+    let c = open(&format!("({{name: {cache:?}, dir: '/ignored'}})")).await;
+    assert_eq!(ok(c.get("k".into(), js("1"))).await, 2);
+    ok(c.close()).await;
+    assert!(databases().await.contains(&format!("larder-{cache}")));
+}
+
+#[wasm_bindgen_test]
+async fn browser_backend_errors() {
+    for (o, what) in [
+        (
+            "({backend: 'indexeddb', name: 5})",
+            "name must be a non-empty string",
+        ),
+        ("({backend: 'fs', dir: '/tmp'})", "not available"),
+        ("({backend: 'opfs'})", "not available"),
+    ] {
+        match Cache::open(js(o)).await {
+            Ok(_) => panic!("{o} opened"),
+            Err(e) => assert!(
+                message(&e).contains(what),
+                "{o}: {} {}",
+                name(&e),
+                message(&e)
+            ),
+        }
+    }
+}

@@ -234,7 +234,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             self.discard(h).await;
             return Ok(Lookup::Miss);
         }
-        let meta = header.to_meta(now);
+        let (size, namespace) = (header.frame_len(), header.namespace);
         let entry = Arc::new(Entry {
             data,
             start,
@@ -251,7 +251,16 @@ impl<S: Store, C: Clock> Cache<S, C> {
             st.stats.spills += st.mem.insert(h, entry.clone());
             if !st.index.contains(&h) {
                 // Written by another process since we listed: adopt it.
-                st.index.insert(&meta);
+                st.index.insert(&EntryMeta {
+                    key: h,
+                    size,
+                    created_ms: entry.created_ms,
+                    expires_ms: entry.expires_ms,
+                    last_access_ms: now,
+                    namespace,
+                    tags: entry.tags.clone(),
+                    cost_us: entry.cost_us,
+                });
             }
             count_hit(&mut st, &entry);
             self.accessed(&mut st, h, now)

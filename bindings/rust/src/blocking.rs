@@ -75,10 +75,9 @@ impl Cache {
     {
         let ns = ns.into();
         let key = self.inner.key(ns, params)?;
-        match self.inner.core().get_cached(&key) {
-            Some(e) => crate::decode(&e, ns.name).map(Some),
-            None => block_on(self.inner.get(ns, params)),
-        }
+        self.get_entry(&key)?
+            .map(|e| crate::decode(&e, ns.name))
+            .transpose()
     }
 
     /// The entry under a prepared key: from the memory tier without any

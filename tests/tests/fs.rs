@@ -1,5 +1,7 @@
 //! The conformance suite against `FsStore` in a temporary directory.
 
+mod common;
+
 use std::sync::Arc;
 
 use larder_core::Store;
@@ -38,15 +40,7 @@ async fn fs_store_with_fsync_passes_the_suite() {
 async fn fs_store_concurrent_writers_on_threads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(open(&dir));
-    let tasks: Vec<_> = (0..8)
-        .map(|w| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { larder_tests::concurrent_writer(&*store, w).await })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("writer task panicked");
-    }
+    common::writers_on_threads(std::slice::from_ref(&store)).await;
     larder_tests::check_concurrent_writers(&*store, 8).await;
 }
 
@@ -54,15 +48,7 @@ async fn fs_store_concurrent_writers_on_threads() {
 async fn two_fs_stores_on_one_directory_share_entries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (Arc::new(open(&dir)), Arc::new(open(&dir)));
-    let tasks: Vec<_> = (0..8)
-        .map(|w| {
-            let store = Arc::clone(if w % 2 == 0 { &a } else { &b });
-            tokio::spawn(async move { larder_tests::concurrent_writer(&*store, w).await })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("writer task panicked");
-    }
+    common::writers_on_threads(&[a.clone(), b.clone()]).await;
     larder_tests::check_concurrent_writers(&*a, 8).await;
     larder_tests::check_concurrent_writers(&*b, 8).await;
 }

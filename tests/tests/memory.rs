@@ -1,5 +1,7 @@
 //! The conformance suite against the reference `MemoryStore`.
 
+mod common;
+
 use std::sync::Arc;
 
 use larder_core::{MemoryStore, Store};
@@ -18,14 +20,6 @@ async fn memory_store_passes_as_dyn_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_concurrent_writers_on_threads() {
     let store = Arc::new(MemoryStore::new());
-    let tasks: Vec<_> = (0..8)
-        .map(|w| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { larder_tests::concurrent_writer(&*store, w).await })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("writer task panicked");
-    }
+    common::writers_on_threads(std::slice::from_ref(&store)).await;
     larder_tests::check_concurrent_writers(&*store, 8).await;
 }

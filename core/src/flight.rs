@@ -2,8 +2,11 @@
 //!
 //! The first caller of a key becomes the leader and holds a [`Leader`] guard;
 //! later callers await a [`Wait`] future. The leader publishes its result to
-//! every waiter; if it is dropped without publishing (cancelled, or it
-//! panicked), waiters are woken with `None` and one of them takes over.
+//! every waiter. If it is dropped without publishing because its caller was
+//! cancelled, waiters are woken with `None` and one of them takes over; if it
+//! is dropped while its thread panics (the computation panicked), waiters get
+//! an [`ErrorKind::Compute`](crate::ErrorKind::Compute) error, as they would
+//! for a computation that failed, and nothing is retried.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -12,7 +15,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::cache::Entry;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::key::KeyHash;
 use crate::lru::KeyMap;
 use crate::sync::Lock;
@@ -81,9 +84,29 @@ impl Leader<'_> {
 impl Drop for Leader<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.finish(State::Abandoned);
+            let end = if panicking() {
+                State::Done(Err(Error::new(
+                    ErrorKind::Compute,
+                    "get_or_compute",
+                    "the computation panicked",
+                )))
+            } else {
+                State::Abandoned
+            };
+            self.finish(end);
         }
     }
+}
+
+#[cfg(feature = "std")]
+fn panicking() -> bool {
+    std::thread::panicking()
+}
+
+/// Without std a panic does not unwind into this drop with a way to tell.
+#[cfg(not(feature = "std"))]
+fn panicking() -> bool {
+    false
 }
 
 /// Resolves to the leader's result, or `None` if the leader gave up.

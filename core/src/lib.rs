@@ -30,7 +30,7 @@ mod sync;
 pub mod units;
 
 pub use block_on::block_on;
-pub use cache::{Cache, Config, Entry, PutOptions, Stats};
+pub use cache::{Cache, Computed, Config, Entry, PutOptions, Refresh, Served, Stats};
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};

@@ -8,8 +8,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::cache::Entry;
+use crate::cache::reserved;
 use crate::key::KeyHash;
-use crate::lru::Lru;
+use crate::lru::{KeyMap, Lru};
 use crate::store::EntryMeta;
 
 /// Index entry: what eviction and invalidation need, never the payload.
@@ -22,6 +23,12 @@ pub(crate) struct Indexed {
     pub seq: u64,
     /// When this process last queued the entry's access for write-back (0: never).
     pub queued_ms: u64,
+    /// It carries dependency tags.
+    pub has_deps: bool,
+}
+
+fn has_deps(tags: &[String]) -> bool {
+    tags.iter().any(|t| reserved::dep_of(t).is_some())
 }
 
 /// The store as this process believes it to be.
@@ -31,6 +38,9 @@ pub(crate) struct Index {
     expiry: BTreeSet<(u64, KeyHash)>,
     bytes: u64,
     seq: u64,
+    /// Entries with `has_deps`: while there are none, invalidation skips the
+    /// search for dependents.
+    with_deps: usize,
     pub loaded: bool,
     pub last_sync_ms: u64,
 }
@@ -64,12 +74,14 @@ impl Index {
             seq: self.seq,
             // A write records the access itself.
             queued_ms: meta.last_access_ms,
+            has_deps: has_deps(&meta.tags),
         };
         self.add(meta.key, e, true);
     }
 
     fn add(&mut self, key: KeyHash, e: Indexed, front: bool) {
         self.bytes += e.size;
+        self.with_deps += usize::from(e.has_deps);
         if let Some(t) = e.expires_ms {
             self.expiry.insert((t, key));
         }
@@ -83,6 +95,7 @@ impl Index {
     pub fn remove(&mut self, key: &KeyHash) -> Option<Indexed> {
         let e = self.lru.remove(key)?;
         self.bytes -= e.size;
+        self.with_deps -= usize::from(e.has_deps);
         if let Some(t) = e.expires_ms {
             self.expiry.remove(&(t, *key));
         }
@@ -116,6 +129,7 @@ impl Index {
                 tags: m.tags.clone(),
                 seq: 0,
                 queued_ms: m.last_access_ms,
+                has_deps: has_deps(&m.tags),
             };
             self.add(m.key, e, false);
         }
@@ -152,6 +166,33 @@ impl Index {
             .take(limit)
             .map(|(_, k)| *k)
             .collect()
+    }
+
+    /// Every entry that depends on one of `roots`, directly or through other
+    /// entries (the roots themselves left out). A cycle of dependencies ends
+    /// where it comes back to an entry already found.
+    pub fn dependents(&self, roots: &[KeyHash]) -> Vec<KeyHash> {
+        if self.with_deps == 0 || roots.is_empty() {
+            return Vec::new();
+        }
+        let mut by_dep: KeyMap<Vec<KeyHash>> = KeyMap::default();
+        for (k, e) in self.lru.iter().filter(|(_, e)| e.has_deps) {
+            for d in e.tags.iter().filter_map(|t| reserved::dep_of(t)) {
+                by_dep.entry(d).or_default().push(k);
+            }
+        }
+        let mut seen: KeyMap<()> = roots.iter().map(|k| (*k, ())).collect();
+        let mut todo = roots.to_vec();
+        let mut out = Vec::new();
+        while let Some(k) = todo.pop() {
+            for d in by_dep.get(&k).into_iter().flatten() {
+                if seen.insert(*d, ()).is_none() {
+                    out.push(*d);
+                    todo.push(*d);
+                }
+            }
+        }
+        out
     }
 
     pub fn keys_where(&self, mut pred: impl FnMut(&Indexed) -> bool) -> Vec<KeyHash> {

@@ -2,34 +2,55 @@
 
 use alloc::vec::Vec;
 
-use super::{Cache, EntryInfo, Filter, Stats, is_expired};
+use super::{Cache, EntryInfo, Filter, Stats, is_expired, reserved};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::key::{Key, KeyHash};
 use crate::store::Store;
 
 impl<S: Store, C: Clock> Cache<S, C> {
-    /// Whether a live entry exists under `key`. Reads only the header where the
-    /// store allows; does not count as a hit or miss, nor as an access.
+    /// Whether a fresh entry exists under `key` (a stale one does not count).
+    /// Reads only the header where the store allows; does not count as a hit
+    /// or miss, nor as an access.
     pub async fn contains(&self, key: &Key) -> Result<bool> {
         let h = key.hash();
         let now = self.clock.now_ms();
         if let Some(e) = self.state.lock().mem.peek(&h) {
             if e.key_bytes == key.bytes() && !is_expired(e.expires_ms, now) {
-                return Ok(true);
+                return Ok(super::is_fresh(e, now));
             }
         }
         Ok(match self.store.get_header(h).await {
-            Ok(Some(hd)) => hd.key_bytes == key.bytes() && !is_expired(hd.expires_ms, now),
+            Ok(Some(hd)) => {
+                let fresh_until = reserved::split(hd.tags).fresh_until_ms;
+                hd.key_bytes == key.bytes()
+                    && !is_expired(hd.expires_ms, now)
+                    && fresh_until.is_none_or(|t| now < t)
+            }
             Ok(None) => false,
             Err(e) if e.kind() == crate::ErrorKind::Corrupt => false,
             Err(e) => return Err(e),
         })
     }
 
-    /// Remove the entry under `key`; `true` if the store had it.
+    /// Remove the entry under `key`, and every entry that depends on it
+    /// (transitively); `true` if the store had the entry itself.
+    ///
+    /// Dependents are found in the index. On a store shared with other
+    /// processes, the index is re-listed first when it is older than
+    /// [`Config::resync_interval_ms`](super::Config::resync_interval_ms), so a
+    /// dependent another process wrote since then may stay; the invalidations
+    /// by tag and namespace always re-list.
     pub async fn remove(&self, key: &Key) -> Result<bool> {
         let h = key.hash();
+        self.sync_index(false).await?;
+        if self.resync_due(self.clock.now_ms()) {
+            self.sync_index(true).await?;
+        }
+        let dependents = self.state.lock().index.dependents(&[h]);
+        // Dependents first: a crash in between leaves a superfluous root, never
+        // a dependent that outlived what it was computed from.
+        self.remove_keys(&dependents).await?;
         {
             let mut st = self.state.lock();
             st.index.remove(&h);
@@ -39,7 +60,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
         self.store.delete(h).await
     }
 
-    /// Remove every entry carrying `tag`; returns how many were removed.
+    /// Remove every entry carrying `tag`, and every entry that depends on
+    /// one of them (transitively); returns how many were removed in all.
     pub async fn invalidate_tag(&self, tag: &str) -> Result<usize> {
         self.sync_index(true).await?;
         let keys = self
@@ -47,10 +69,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
             .lock()
             .index
             .keys_where(|e| e.tags.iter().any(|t| t == tag));
-        self.remove_keys(&keys).await
+        self.remove_with_dependents(&keys).await
     }
 
-    /// Remove every entry of `namespace` (all versions); returns how many.
+    /// Remove every entry of `namespace` (all versions), and every entry that
+    /// depends on one of them (transitively); returns how many in all.
     pub async fn invalidate_namespace(&self, namespace: &str) -> Result<usize> {
         self.sync_index(true).await?;
         let keys = self
@@ -58,7 +81,13 @@ impl<S: Store, C: Clock> Cache<S, C> {
             .lock()
             .index
             .keys_where(|e| &*e.namespace == namespace);
-        self.remove_keys(&keys).await
+        self.remove_with_dependents(&keys).await
+    }
+
+    async fn remove_with_dependents(&self, keys: &[KeyHash]) -> Result<usize> {
+        let dependents = self.state.lock().index.dependents(keys);
+        let n = self.remove_keys(&dependents).await?;
+        Ok(n + self.remove_keys(keys).await?)
     }
 
     /// Remove every expired entry; returns how many.
@@ -117,6 +146,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             evictions: c.evictions,
             spills: c.spills,
             expired: c.expired,
+            stale: c.stale,
             corrupt: c.corrupt,
             errors: c.errors,
             entries: st.index.len() as u64,
@@ -146,6 +176,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 continue;
             };
             let key = Key::from_bytes(&h.key_bytes).ok();
+            let tags = reserved::split(m.tags);
             out.push(EntryInfo {
                 key: m.key,
                 namespace: m.namespace,
@@ -155,7 +186,9 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 created_ms: m.created_ms,
                 last_access_ms: m.last_access_ms,
                 expires_ms: m.expires_ms,
-                tags: m.tags,
+                tags: tags.user,
+                fresh_until_ms: tags.fresh_until_ms,
+                depends_on: tags.depends_on,
                 meta: h.meta,
             });
         }

@@ -2,18 +2,23 @@
 //! tier and single-flight computation over any [`Store`].
 
 mod admin;
+mod compute;
+pub(crate) mod reserved;
 mod types;
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::future::Future;
 
-pub use types::{Config, Entry, EntryInfo, Event, Filter, Observer, PutOptions, Stats, Tier};
+pub use compute::{Refresh, Served};
+pub use reserved::PREFIX as RESERVED_TAG_PREFIX;
+pub use types::{
+    Computed, Config, Entry, EntryInfo, Event, Filter, Observer, PutOptions, Stats, Tier,
+};
 
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::flight::{Flights, Join};
+use crate::flight::Flights;
 use crate::frame::{self, FrameInput};
 use crate::key::{Key, KeyHash};
 use crate::lru::KeyMap;
@@ -38,6 +43,7 @@ struct Counters {
     evictions: u64,
     spills: u64,
     expired: u64,
+    stale: u64,
     corrupt: u64,
     errors: u64,
     time_saved_us: u64,
@@ -75,16 +81,25 @@ pub struct Cache<S, C> {
     caps: Capabilities,
     state: Lock<State>,
     flights: Flights,
+    /// Keys whose stale entry some caller holds the [`Refresh`] of.
+    refreshing: Arc<Lock<KeyMap<()>>>,
     observer: Option<Box<dyn Observer>>,
 }
 
 enum Lookup {
     Hit(Arc<Entry>),
+    /// Past its freshness, within its grace period: only stale-while-revalidate
+    /// readers take it; to everyone else it is a miss.
+    Stale(Arc<Entry>),
     Miss,
 }
 
 fn is_expired(expires_ms: Option<u64>, now_ms: u64) -> bool {
     expires_ms.is_some_and(|t| t <= now_ms)
+}
+
+fn is_fresh(e: &Entry, now_ms: u64) -> bool {
+    e.fresh_until_ms.is_none_or(|t| now_ms < t)
 }
 
 #[cfg(all(feature = "std", not(target_arch = "wasm32")))]
@@ -114,6 +129,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             config,
             state: Lock::new(state),
             flights: Flights::default(),
+            refreshing: Arc::default(),
             observer: None,
         })
     }
@@ -150,7 +166,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
     pub async fn get(&self, key: &Key) -> Result<Option<Arc<Entry>>> {
         match self.lookup(key).await? {
             Lookup::Hit(e) => Ok(Some(e)),
-            Lookup::Miss => {
+            Lookup::Stale(_) | Lookup::Miss => {
                 self.miss(key.hash());
                 Ok(None)
             }
@@ -171,7 +187,9 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// assert_eq!(cache.get_cached(&key).unwrap().payload(), b"v");
     /// ```
     pub fn get_cached(&self, key: &Key) -> Option<Arc<Entry>> {
-        let (e, _) = self.memory_hit(key, self.clock.now_ms())?;
+        let MemFound::Fresh(e, _) = self.memory_hit(key, self.clock.now_ms())? else {
+            return None;
+        };
         self.emit(Event::Hit {
             key: key.hash(),
             tier: Tier::Memory,
@@ -195,19 +213,23 @@ impl<S: Store, C: Clock> Cache<S, C> {
     }
 
     /// Find `key` in memory, then in the store; verifies, expires, promotes,
-    /// and counts a hit (a miss is the caller's to count).
+    /// and counts a hit (a miss, or serving a stale entry, is the caller's to count).
     async fn lookup(&self, key: &Key) -> Result<Lookup> {
         let h = key.hash();
         let now = self.clock.now_ms();
-        if let Some((e, flush)) = self.memory_hit(key, now) {
-            self.emit(Event::Hit {
-                key: h,
-                tier: Tier::Memory,
-            });
-            if flush {
-                self.flush_quietly().await;
+        match self.memory_hit(key, now) {
+            Some(MemFound::Fresh(e, flush)) => {
+                self.emit(Event::Hit {
+                    key: h,
+                    tier: Tier::Memory,
+                });
+                if flush {
+                    self.flush_quietly().await;
+                }
+                return Ok(Lookup::Hit(e));
             }
-            return Ok(Lookup::Hit(e));
+            Some(MemFound::Stale(e)) => return Ok(Lookup::Stale(e)),
+            None => {}
         }
         let Some(bytes) = self.store.get(h).await? else {
             self.state.lock().index.remove(&h);
@@ -235,17 +257,22 @@ impl<S: Store, C: Clock> Cache<S, C> {
             return Ok(Lookup::Miss);
         }
         let (size, namespace) = (header.frame_len(), header.namespace);
+        let stored_tags = header.tags;
+        let tags = reserved::split(stored_tags.clone());
         let entry = Arc::new(Entry {
             data,
             start,
             codec: header.codec,
             created_ms: header.created_ms,
             expires_ms: header.expires_ms,
-            tags: header.tags,
+            tags: tags.user,
+            fresh_until_ms: tags.fresh_until_ms,
+            depends_on: tags.depends_on,
             meta: header.meta,
             cost_us: header.cost_us,
             key_bytes: header.key_bytes,
         });
+        let fresh = is_fresh(&entry, now);
         let flush = {
             let mut st = self.state.lock();
             st.stats.spills += st.mem.insert(h, entry.clone());
@@ -258,9 +285,12 @@ impl<S: Store, C: Clock> Cache<S, C> {
                     expires_ms: entry.expires_ms,
                     last_access_ms: now,
                     namespace,
-                    tags: entry.tags.clone(),
+                    tags: stored_tags,
                     cost_us: entry.cost_us,
                 });
+            }
+            if !fresh {
+                return Ok(Lookup::Stale(entry));
             }
             count_hit(&mut st, &entry);
             self.accessed(&mut st, h, now)
@@ -275,9 +305,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
         Ok(Lookup::Hit(entry))
     }
 
-    /// A live memory-tier entry for `key`, counted as a hit, and whether
-    /// recency is due to be flushed. One lock for all of it: this is the hot path.
-    fn memory_hit(&self, key: &Key, now: u64) -> Option<(Arc<Entry>, bool)> {
+    /// A live memory-tier entry for `key`: a fresh one counted as a hit, with
+    /// whether recency is due to be flushed, or a stale one, not counted. One
+    /// lock for all of it: this is the hot path.
+    fn memory_hit(&self, key: &Key, now: u64) -> Option<MemFound> {
         let h = key.hash();
         let mut st = self.state.lock();
         let e = st.mem.get(&h)?;
@@ -288,9 +319,12 @@ impl<S: Store, C: Clock> Cache<S, C> {
         if e.key_bytes != key.bytes() {
             return None;
         }
+        if !is_fresh(&e, now) {
+            return Some(MemFound::Stale(e));
+        }
         count_hit(&mut st, &e);
         let flush = self.accessed(&mut st, h, now);
-        Some((e, flush))
+        Some(MemFound::Fresh(e, flush))
     }
 
     /// Record a read of `h`: move it to the front of the index, and queue it
@@ -377,47 +411,92 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// Fails with [`ErrorKind::TooLarge`] (and changes nothing) if the entry
     /// alone exceeds `max_bytes`.
     pub async fn put(&self, key: &Key, payload: Vec<u8>, opts: &PutOptions) -> Result<()> {
-        let entry = self.new_entry(key, payload, opts, opts.cost_us)?;
+        self.check_options(opts)?;
+        let entry = self
+            .new_entry(key, payload.into(), opts, opts.cost_us)
+            .map_err(|_| Error::invalid("put", "too many dependencies"))?;
         self.write(key, &entry).await
     }
 
-    fn new_entry(
-        &self,
-        key: &Key,
-        payload: Vec<u8>,
-        opts: &PutOptions,
-        cost_us: u64,
-    ) -> Result<Arc<Entry>> {
+    /// Refuse options that could never be stored, before anything runs.
+    fn check_options(&self, opts: &PutOptions) -> Result<()> {
         if opts.ttl_ms == Some(0) {
             return Err(Error::invalid("put", "a ttl must be greater than zero"));
         }
-        frame::validate(&opts.tags, &opts.meta)?;
+        if opts.stale_ms == Some(0) {
+            return Err(Error::invalid(
+                "put",
+                "a stale-while-revalidate period must be greater than zero",
+            ));
+        }
+        if opts.stale_ms.is_some() && opts.ttl_ms.or(self.config.default_ttl_ms).is_none() {
+            return Err(Error::invalid(
+                "put",
+                "stale-while-revalidate needs a ttl: the entry never goes stale without one",
+            ));
+        }
+        reserved::check_user(&opts.tags)?;
+        let fresh_tag = self.grace(opts).map(|_| 0);
+        let tags = reserved::join(&opts.tags, fresh_tag, &opts.depends_on);
+        frame::validate(&tags, &opts.meta)
+    }
+
+    /// The grace period an entry put with `opts` gets, if it expires at all.
+    fn grace(&self, opts: &PutOptions) -> Option<u64> {
+        let ttl = opts.ttl_ms.or(self.config.default_ttl_ms);
+        ttl.and(opts.stale_ms.or(self.config.default_stale_ms))
+    }
+
+    /// A new entry from checked options. With more dependencies than the frame
+    /// has room for tags, `Err` carries the entry back: it may be returned but
+    /// not stored, since its invalidation could not be recorded.
+    fn new_entry(
+        &self,
+        key: &Key,
+        computed: Computed,
+        opts: &PutOptions,
+        cost_us: u64,
+    ) -> core::result::Result<Arc<Entry>, Arc<Entry>> {
         let now = self.clock.now_ms();
-        let expires_ms = opts
-            .ttl_ms
-            .or(self.config.default_ttl_ms)
-            .map(|t| now.saturating_add(t));
-        Ok(Arc::new(Entry {
-            data: payload,
+        let ttl = opts.ttl_ms.or(self.config.default_ttl_ms);
+        let fresh_until = ttl.map(|t| now.saturating_add(t));
+        let grace = self.grace(opts);
+        let expires_ms = fresh_until.map(|t| t.saturating_add(grace.unwrap_or(0)));
+        let mut depends_on = opts.depends_on.clone();
+        for d in computed.depends_on {
+            if d != key.hash() && !depends_on.contains(&d) {
+                depends_on.push(d);
+            }
+        }
+        let room = frame::MAX_TAGS
+            .saturating_sub(opts.tags.len())
+            .saturating_sub(usize::from(grace.is_some()));
+        let storable = depends_on.len() <= room;
+        let entry = Arc::new(Entry {
+            data: computed.payload,
             start: 0,
             codec: opts.codec,
             created_ms: now,
             expires_ms,
             tags: opts.tags.clone(),
+            fresh_until_ms: grace.and(fresh_until),
+            depends_on,
             meta: opts.meta.clone(),
             cost_us,
             key_bytes: key.bytes().to_vec(),
-        }))
+        });
+        if storable { Ok(entry) } else { Err(entry) }
     }
 
     async fn write(&self, key: &Key, entry: &Arc<Entry>) -> Result<()> {
+        let tags = reserved::join(&entry.tags, entry.fresh_until_ms, &entry.depends_on);
         let bytes = frame::encode(&FrameInput {
             key,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
             cost_us: entry.cost_us,
             codec: entry.codec,
-            tags: &entry.tags,
+            tags: &tags,
             meta: &entry.meta,
             payload: entry.payload(),
         })?;
@@ -447,7 +526,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             expires_ms: entry.expires_ms,
             last_access_ms: now,
             namespace: key.namespace().into(),
-            tags: entry.tags.clone(),
+            tags,
             cost_us: entry.cost_us,
         };
         match self.store.put(&meta, &bytes).await {
@@ -568,62 +647,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
         mem.retain(|k, _| index.contains(k));
         Ok(())
     }
+}
 
-    /// The value under `key`, computing and storing it on a miss. Concurrent
-    /// callers of one key share one computation. A failed computation is
-    /// returned to every caller waiting on it and nothing is stored; storage
-    /// errors are absorbed (reported to the observer) so the value is still
-    /// returned.
-    pub async fn get_or_compute<F, Fut>(
-        &self,
-        key: &Key,
-        opts: &PutOptions,
-        compute: F,
-    ) -> Result<Arc<Entry>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<u8>>>,
-    {
-        let h = key.hash();
-        let mut compute = Some(compute);
-        loop {
-            match self.lookup(key).await {
-                Ok(Lookup::Hit(e)) => return Ok(e),
-                Ok(Lookup::Miss) => {}
-                Err(e) => self.absorb(&e),
-            }
-            let leader = match self.flights.join(h) {
-                Join::Waiter(wait) => match wait.await {
-                    Some(Ok(e)) => return Ok(self.flight_hit(h, e)),
-                    Some(Err(e)) => return Err(e),
-                    None => continue, // the leader gave up; try again
-                },
-                Join::Leader(l) => l,
-            };
-            // Filled between our lookup and taking the lead?
-            if let Ok(Lookup::Hit(e)) = self.lookup(key).await {
-                leader.publish(Ok(e.clone()));
-                return Ok(e);
-            }
-            self.miss(h);
-            let Some(f) = compute.take() else {
-                return Err(Error::new(
-                    ErrorKind::Compute,
-                    "get_or_compute",
-                    "computation lost",
-                ));
-            };
-            let start = self.clock.now_us();
-            let result = f().await;
-            let cost = self.clock.now_us().saturating_sub(start);
-            let result = result.and_then(|payload| self.new_entry(key, payload, opts, cost));
-            if let Ok(entry) = &result {
-                if let Err(e) = self.write(key, entry).await {
-                    self.absorb(&e);
-                }
-            }
-            leader.publish(result.clone());
-            return result;
-        }
-    }
+/// What the memory tier holds for a key.
+enum MemFound {
+    Fresh(Arc<Entry>, bool),
+    Stale(Arc<Entry>),
 }

@@ -23,6 +23,9 @@ pub struct Config {
     pub max_entries: Option<u64>,
     /// TTL for entries put without one.
     pub default_ttl_ms: Option<u64>,
+    /// Grace period after the TTL for entries put without one of their own:
+    /// see [`PutOptions::stale_while_revalidate_ms`].
+    pub default_stale_ms: Option<u64>,
     /// Byte budget of the in-memory tier (0 disables it).
     pub memory_bytes: u64,
     /// A key's last access is written back to the store at most once per this
@@ -44,6 +47,7 @@ impl Default for Config {
             max_bytes: None,
             max_entries: None,
             default_ttl_ms: None,
+            default_stale_ms: None,
             memory_bytes: 32 << 20,
             recency_granularity_ms: 60_000,
             touch_batch: 256,
@@ -75,6 +79,13 @@ impl Config {
         self
     }
 
+    /// Set [`Config::default_stale_ms`].
+    #[must_use]
+    pub fn default_stale_ms(mut self, ms: u64) -> Self {
+        self.default_stale_ms = Some(ms);
+        self
+    }
+
     /// Set [`Config::memory_bytes`].
     #[must_use]
     pub fn memory_bytes(mut self, bytes: u64) -> Self {
@@ -94,6 +105,12 @@ impl Config {
             return Err(Error::invalid(
                 "configure cache",
                 "a ttl must be greater than zero",
+            ));
+        }
+        if self.default_stale_ms == Some(0) {
+            return Err(Error::invalid(
+                "configure cache",
+                "a stale-while-revalidate period must be greater than zero",
             ));
         }
         Ok(())
@@ -119,6 +136,14 @@ pub struct PutOptions {
     pub codec: u8,
     /// Compute cost in µs to credit on hits (set by `get_or_compute` itself).
     pub cost_us: u64,
+    /// Grace period after the TTL during which the entry is stale but may
+    /// still be served by [`get_stale`](super::Cache::get_stale) while one
+    /// caller refreshes it. Needs a TTL (this entry's or the cache's).
+    pub stale_ms: Option<u64>,
+    /// Entries this one was computed from: invalidating any of them (by
+    /// `remove`, `invalidate_tag` or `invalidate_namespace`) removes this one
+    /// too, transitively. To depend on a tag, carry it.
+    pub depends_on: Vec<KeyHash>,
 }
 
 impl PutOptions {
@@ -150,6 +175,29 @@ impl PutOptions {
         self
     }
 
+    /// Keep serving the entry for `ms` after its TTL while it is refreshed
+    /// (stale-while-revalidate); see [`PutOptions::stale_ms`].
+    #[must_use]
+    pub fn stale_while_revalidate_ms(mut self, ms: u64) -> Self {
+        self.stale_ms = Some(ms);
+        self
+    }
+
+    /// Record that this entry depends on the entry under `key`; see
+    /// [`PutOptions::depends_on`].
+    ///
+    /// ```
+    /// use larder_core::{cache::PutOptions, Key};
+    /// let user = Key::new("user", &7).unwrap();
+    /// let o = PutOptions::new().depends_on(user.hash());
+    /// assert_eq!(o.depends_on, vec![user.hash()]);
+    /// ```
+    #[must_use]
+    pub fn depends_on(mut self, key: KeyHash) -> Self {
+        self.depends_on.push(key);
+        self
+    }
+
     /// Attach user metadata.
     #[must_use]
     pub fn meta(mut self, meta: Vec<u8>) -> Self {
@@ -178,8 +226,15 @@ pub struct Entry {
     pub created_ms: u64,
     /// When it expires, ms since the epoch.
     pub expires_ms: Option<u64>,
-    /// Its tags.
+    /// Its tags (the user's; larder's reserved tags are decoded into the
+    /// fields below).
     pub tags: Vec<String>,
+    /// Until when it is fresh, ms since the epoch, when it was stored with a
+    /// stale-while-revalidate grace period; between this and `expires_ms` it
+    /// is stale.
+    pub fresh_until_ms: Option<u64>,
+    /// The entries it depends on.
+    pub depends_on: Vec<KeyHash>,
     /// Its user metadata.
     pub meta: Vec<u8>,
     /// What computing it cost, µs.
@@ -218,6 +273,8 @@ pub struct Stats {
     pub spills: u64,
     /// Entries found or pruned past their expiry.
     pub expired: u64,
+    /// Hits that served a stale entry while it was refreshed (also in `hits`).
+    pub stale: u64,
     /// Entries that failed verification and were removed.
     pub corrupt: u64,
     /// Storage errors absorbed (a failed write-back or eviction, a failed
@@ -254,8 +311,12 @@ pub struct EntryInfo {
     pub last_access_ms: u64,
     /// Expiry, ms since the epoch.
     pub expires_ms: Option<u64>,
-    /// Tags.
+    /// Tags (the user's).
     pub tags: Vec<String>,
+    /// End of freshness, for entries stored with a stale-while-revalidate grace period.
+    pub fresh_until_ms: Option<u64>,
+    /// The entries it depends on.
+    pub depends_on: Vec<KeyHash>,
     /// User metadata.
     pub meta: Vec<u8>,
 }
@@ -315,6 +376,34 @@ pub enum Event<'a> {
         /// The error.
         error: &'a Error,
     },
+    /// A stale entry was served; `refresh` says whether this caller was handed
+    /// the refresh (one caller per key at a time is).
+    Stale {
+        /// The key.
+        key: KeyHash,
+        /// Whether this caller refreshes it.
+        refresh: bool,
+    },
+}
+
+/// What a computation hands to [`get_or_compute`](super::Cache::get_or_compute):
+/// the value's bytes, and entries it was computed from (found at run time, on
+/// top of [`PutOptions::depends_on`]). A plain `Vec<u8>` converts into one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Computed {
+    /// The value's bytes.
+    pub payload: Vec<u8>,
+    /// Entries the value was computed from.
+    pub depends_on: Vec<KeyHash>,
+}
+
+impl From<Vec<u8>> for Computed {
+    fn from(payload: Vec<u8>) -> Self {
+        Computed {
+            payload,
+            depends_on: Vec::new(),
+        }
+    }
 }
 
 /// Receives [`Event`]s (the `larder` crate forwards them to `tracing`).

@@ -215,6 +215,52 @@ impl Cache {
         )
     }
 
+    /// See [`crate::Cache::get_or_revalidate`]: a stale entry within its
+    /// grace period is returned at once and refreshed by one run of `compute`
+    /// on a thread of its own.
+    ///
+    /// ```
+    /// use larder::PutOptions;
+    /// let clock = larder::ManualClock::new(0);
+    /// let cache = larder::Cache::builder().in_memory().clock(clock.clone()).open().unwrap().blocking();
+    /// let opts = PutOptions::new().ttl_ms(1_000).stale_while_revalidate_ms(60_000);
+    /// let v = cache.get_or_revalidate("rate", &"EUR", &opts, || Ok::<f64, larder::Error>(1.08));
+    /// assert_eq!(v.unwrap(), 1.08);
+    /// clock.advance_ms(2_000);
+    /// let v = cache.get_or_revalidate("rate", &"EUR", &opts, || Ok::<f64, larder::Error>(1.09));
+    /// assert_eq!(v.unwrap(), 1.08, "stale, served at once");
+    /// cache.wait_for_refreshes();
+    /// assert_eq!(cache.get::<_, f64>("rate", &"EUR").unwrap(), Some(1.09));
+    /// ```
+    pub fn get_or_revalidate<'a, P, T, E, F>(
+        &self,
+        ns: impl Into<Ns<'a>>,
+        params: &P,
+        opts: &PutOptions,
+        compute: F,
+    ) -> std::result::Result<T, E>
+    where
+        P: Serialize + ?Sized,
+        T: Serialize + DeserializeOwned + Send + 'static,
+        E: From<Error> + Display + Send + 'static,
+        F: FnOnce() -> std::result::Result<T, E> + Send + 'static,
+    {
+        let ns = ns.into();
+        let key = self.inner.key(ns, params)?;
+        let compute = move || async move { compute() };
+        block_on(self.inner.revalidate_key(key, ns.name, opts, true, compute))
+    }
+
+    /// Block until no background refresh of this cache is running.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().open().unwrap().blocking();
+    /// cache.wait_for_refreshes();
+    /// ```
+    pub fn wait_for_refreshes(&self) {
+        self.inner.shared.refreshes.wait();
+    }
+
     /// See [`crate::Cache::contains`].
     ///
     /// ```

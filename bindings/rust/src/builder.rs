@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use larder_core::cache::Config;
-use larder_core::{Error, MemoryStore, Result, Store};
+use larder_core::{Error, ManualClock, MemoryStore, Result, Store};
 use larder_fs::FsStore;
 
 use crate::observe::Tracing;
-use crate::{Cache, CoarseClock, Shared, Size, Ttl};
+use crate::swr::{Spawner, Task, default_spawner};
+use crate::{Cache, CacheClock, CoarseClock, Shared, Size, Ttl};
 
 /// The environment variable that names the default cache directory.
 ///
@@ -37,7 +38,7 @@ pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 ///     .open()
 ///     .unwrap();
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct Builder {
     dir: Option<PathBuf>,
@@ -46,8 +47,29 @@ pub struct Builder {
     unlimited: bool,
     max_entries: Option<u64>,
     ttl: Option<Ttl>,
+    stale: Option<Ttl>,
     memory_bytes: Option<Size>,
     fsync: bool,
+    clock: Option<ManualClock>,
+    spawner: Option<Spawner>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("dir", &self.dir)
+            .field("in_memory", &self.in_memory)
+            .field("max_bytes", &self.max_bytes)
+            .field("unlimited", &self.unlimited)
+            .field("max_entries", &self.max_entries)
+            .field("ttl", &self.ttl)
+            .field("stale_while_revalidate", &self.stale)
+            .field("memory_bytes", &self.memory_bytes)
+            .field("fsync", &self.fsync)
+            .field("manual_clock", &self.clock.is_some())
+            .field("spawner", &self.spawner.is_some())
+            .finish()
+    }
 }
 
 impl Builder {
@@ -122,6 +144,54 @@ impl Builder {
         self
     }
 
+    /// Keep entries with a ttl for this long after it (a `Duration`, or text
+    /// such as `"1h"`) and serve them, stale, to
+    /// [`get_or_revalidate`](Cache::get_or_revalidate) while one caller
+    /// refreshes them in the background. Other reads treat them as expired.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder().in_memory().ttl("5m").stale_while_revalidate("1h").open().unwrap();
+    /// assert_eq!(cache.core().config().default_stale_ms, Some(3_600_000));
+    /// ```
+    pub fn stale_while_revalidate(mut self, grace: impl Into<Ttl>) -> Self {
+        self.stale = Some(grace.into());
+        self
+    }
+
+    /// Read time from `clock` instead of the system's: tests move it with
+    /// [`ManualClock::advance_ms`] to expire entries without sleeping.
+    ///
+    /// ```
+    /// let clock = larder::ManualClock::new(0);
+    /// let cache = larder::Cache::builder().in_memory().ttl("1s").clock(clock.clone()).open().unwrap();
+    /// cache.blocking().put("ns", &1, &"v").unwrap();
+    /// clock.advance_ms(1_000);
+    /// assert_eq!(cache.blocking().get::<_, String>("ns", &1).unwrap(), None);
+    /// ```
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Where background refreshes (stale-while-revalidate) of async
+    /// computations run. By default: on the current tokio runtime when the
+    /// `tokio` feature is on and the refresh starts inside one, else on a
+    /// thread of its own. Blocking computations always get a thread.
+    ///
+    /// ```
+    /// let cache = larder::Cache::builder()
+    ///     .in_memory()
+    ///     .spawner(|task| {
+    ///         std::thread::spawn(move || larder::block_on(task));
+    ///     })
+    ///     .open()
+    ///     .unwrap();
+    /// ```
+    pub fn spawner(mut self, spawn: impl Fn(Task) + Send + Sync + 'static) -> Self {
+        self.spawner = Some(std::sync::Arc::new(spawn));
+        self
+    }
+
     /// Budget of the in-memory tier in front of the store (default 32 MiB; 0 disables).
     ///
     /// ```
@@ -160,6 +230,9 @@ impl Builder {
         if let Some(t) = &self.ttl {
             c = c.default_ttl_ms(t.millis()?);
         }
+        if let Some(t) = &self.stale {
+            c = c.default_stale_ms(t.millis()?);
+        }
         if let Some(m) = &self.memory_bytes {
             c = c.memory_bytes(m.bytes()?);
         }
@@ -185,10 +258,16 @@ impl Builder {
             };
             Box::new(FsStore::builder(dir).fsync(self.fsync).open()?)
         };
-        let core = larder_core::Cache::with_clock(store, CoarseClock::new(), config)?;
+        let clock = match self.clock {
+            Some(c) => CacheClock::Manual(c),
+            None => CacheClock::System(CoarseClock::new()),
+        };
+        let core = larder_core::Cache::with_clock(store, clock, config)?;
         Ok(Cache {
             shared: Arc::new(Shared {
                 core: core.with_observer(Tracing),
+                spawner: self.spawner.unwrap_or_else(default_spawner),
+                refreshes: Arc::default(),
             }),
         })
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use larder_core::{Clock, SystemClock};
+use larder_core::{Clock, ManualClock, SystemClock};
 
 /// How often the upkeep thread refreshes the time, and so its resolution.
 pub const TICK: Duration = Duration::from_millis(10);
@@ -79,6 +79,33 @@ impl Clock for CoarseClock {
         match self.ms.load(Relaxed) {
             u64::MAX => SystemClock.now_ms(),
             ms => ms,
+        }
+    }
+}
+
+/// The clock a [`Cache`](crate::Cache) reads: the [`CoarseClock`], or a
+/// [`ManualClock`] given to [`Builder::clock`](crate::Builder::clock) so that
+/// tests can move time without sleeping.
+#[derive(Clone)]
+pub enum CacheClock {
+    /// The system's time, through the coarse clock.
+    System(CoarseClock),
+    /// Time that moves only when told.
+    Manual(ManualClock),
+}
+
+impl Clock for CacheClock {
+    fn now_us(&self) -> u64 {
+        match self {
+            CacheClock::System(c) => c.now_us(),
+            CacheClock::Manual(c) => c.now_us(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        match self {
+            CacheClock::System(c) => c.now_ms(),
+            CacheClock::Manual(c) => c.now_ms(),
         }
     }
 }

@@ -31,7 +31,13 @@ mod args;
 pub mod blocking;
 mod builder;
 mod clock;
+mod compute;
+pub mod content;
+mod frames;
+pub mod memo;
 mod observe;
+mod swr;
+mod warm;
 
 use std::fmt::Display;
 use std::future::Future;
@@ -39,18 +45,25 @@ use std::sync::Arc;
 
 pub use args::{Ns, Size, Ttl};
 pub use builder::{Builder, DEFAULT_MAX_BYTES, DIR_ENV, default_dir};
-pub use clock::CoarseClock;
+pub use clock::{CacheClock, CoarseClock};
 pub use larder_core::cache::{Entry, EntryInfo, Filter, PutOptions, Stats};
 pub use larder_core::frame::codec;
-pub use larder_core::{Canon, Error, ErrorKind, Key, KeyHash, Result, block_on, units};
+pub use larder_core::{
+    Canon, Error, ErrorKind, Key, KeyHash, ManualClock, Result, block_on, units,
+};
 pub use larder_fs::FsStore;
+pub use larder_macros::memoize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+pub use swr::Task;
+pub use warm::{Progress, Warm};
 
-type CoreCache = larder_core::Cache<Box<dyn larder_core::Store>, CoarseClock>;
+type CoreCache = larder_core::Cache<Box<dyn larder_core::Store>, CacheClock>;
 
 struct Shared {
     core: CoreCache,
+    spawner: swr::Spawner,
+    refreshes: Arc<swr::Pending>,
 }
 
 impl Drop for Shared {
@@ -323,8 +336,15 @@ impl Cache {
     /// with options. An `Err` is returned to every concurrent caller and
     /// nothing is stored; the caller that ran the computation gets its own
     /// error value back, the others an [`ErrorKind::Compute`] error carrying
-    /// its message. An entry that no longer decodes as `T` (the type changed)
-    /// is recomputed and replaced.
+    /// its message. A panic in the computation is the same to the others (it
+    /// resumes in the caller that ran it). An entry that no longer decodes as
+    /// `T` (the type changed) is recomputed and replaced.
+    ///
+    /// The value depends on every entry its computation obtains through
+    /// `get_or_compute` (or a memoized function) while it runs on this thread
+    /// or task: removing one of them removes this value too. A computation
+    /// that asks for its own key fails with [`ErrorKind::InvalidInput`]
+    /// instead of waiting for itself.
     ///
     /// ```
     /// # larder::block_on(async {
@@ -354,50 +374,11 @@ impl Cache {
     {
         let ns = ns.into();
         let key = self.key(ns, params)?;
-        let opts = typed(opts);
-        let mut own_error: Option<E> = None;
-        let mut computed: Option<T> = None;
-        let mut compute = Some(compute);
-        for attempt in 0..2 {
-            let (f, own, out) = (&mut compute, &mut own_error, &mut computed);
-            let run = move || async move {
-                let Some(f) = f.take() else {
-                    return Err(Error::new(ErrorKind::Compute, "compute", "already ran"));
-                };
-                match f().await {
-                    Ok(v) => {
-                        let bytes = encode(&v);
-                        *out = Some(v);
-                        bytes
-                    }
-                    Err(e) => {
-                        let shared = Error::new(ErrorKind::Compute, "compute", e.to_string())
-                            .with_context(ns.name);
-                        *own = Some(e);
-                        Err(shared)
-                    }
-                }
-            };
-            let result = self.core().get_or_compute(&key, &opts, run).await;
-            if let Some(e) = own_error.take() {
-                return Err(e);
-            }
-            if let Some(v) = computed.take() {
-                return Ok(v);
-            }
-            match decode(&*result?, ns.name) {
-                Ok(v) => return Ok(v),
-                Err(e) if attempt == 0 && compute.is_some() => {
-                    tracing::info!(%e, "larder replaces an entry that no longer decodes");
-                    self.core().remove(&key).await?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(Error::new(ErrorKind::Compute, "get_or_compute", "no computation ran").into())
+        self.compute_key(&key, ns.name, opts, compute::Mode::Get, compute)
+            .await
     }
 
-    /// Whether a live entry exists for `params` (no hit or miss is counted).
+    /// Whether a fresh entry exists for `params` (no hit or miss is counted).
     ///
     /// ```
     /// # larder::block_on(async {
@@ -414,7 +395,8 @@ impl Cache {
         self.core().contains(&key).await
     }
 
-    /// Remove the entry for `params`; `true` if there was one.
+    /// Remove the entry for `params`, and the entries computed from it
+    /// (transitively); `true` if there was one.
     ///
     /// ```
     /// # larder::block_on(async {
@@ -432,7 +414,8 @@ impl Cache {
         self.core().remove(&key).await
     }
 
-    /// Remove every entry tagged `tag`; returns how many.
+    /// Remove every entry tagged `tag`, and the entries computed from them;
+    /// returns how many.
     ///
     /// ```
     /// # larder::block_on(async {
@@ -445,7 +428,8 @@ impl Cache {
         self.core().invalidate_tag(tag).await
     }
 
-    /// Remove every entry of `namespace`, all versions; returns how many.
+    /// Remove every entry of `namespace`, all versions, and the entries
+    /// computed from them; returns how many.
     ///
     /// ```
     /// # larder::block_on(async {

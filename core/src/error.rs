@@ -128,5 +128,35 @@ impl fmt::Display for Error {
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
+/// So that functions returning `io::Result` can pass larder's errors on with
+/// `?` (and be memoized): the kind maps to the closest `io::ErrorKind`.
+#[cfg(feature = "std")]
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> Self {
+        use std::io::ErrorKind as Io;
+        let kind = match e.kind {
+            ErrorKind::InvalidInput => Io::InvalidInput,
+            ErrorKind::PermissionDenied => Io::PermissionDenied,
+            ErrorKind::StorageFull => Io::StorageFull,
+            ErrorKind::Unsupported => Io::Unsupported,
+            ErrorKind::Corrupt | ErrorKind::Codec => Io::InvalidData,
+            _ => Io::Other,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
+
+/// For functions whose error type is a message.
+///
+/// ```
+/// let s: String = larder_core::Error::invalid("op", "why").into();
+/// assert_eq!(s, "op: invalid input: why");
+/// ```
+impl From<Error> for String {
+    fn from(e: Error) -> Self {
+        alloc::string::ToString::to_string(&e)
+    }
+}
+
 /// `Result` with larder's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -40,6 +40,18 @@ pub(crate) enum Join<'a> {
 }
 
 impl Flights {
+    /// Every computation running, with how many callers wait for it.
+    pub fn running(&self) -> Vec<(KeyHash, usize)> {
+        self.0
+            .lock()
+            .iter()
+            .map(|(k, f)| match &*f.0.lock() {
+                State::Running(wakers) => (*k, wakers.len()),
+                _ => (*k, 0),
+            })
+            .collect()
+    }
+
     // Without std the lock is a RefCell and the whole build single-threaded.
     #[cfg_attr(not(feature = "std"), allow(clippy::arc_with_non_send_sync))]
     pub fn join(&self, key: KeyHash) -> Join<'_> {

@@ -246,12 +246,16 @@ pub(crate) fn expand(opts: Options, f: ItemFn) -> syn::Result<TokenStream> {
             for a in args.iter().filter(|a| !opts.ignore.contains(&a.ident)) {
                 let (id, n) = (&a.ident, a.ident.to_string());
                 fields.push(if opts.content.contains(id) {
-                    quote!(.arg(#n, &::larder::content::Content(&#id)))
+                    quote!(.arg(#n, &(&&::larder::memo::check::PathPart(&#id)).key_part()))
                 } else {
-                    quote!(.arg(#n, &#id))
+                    quote!(.arg(#n, (&&::larder::memo::check::Part(&#id)).key_part()))
                 });
             }
-            quote!(::larder::memo::key(&__LARDER_SPEC, ::larder::memo::Args::new() #(#fields)*))
+            quote!({
+                #[allow(unused_imports)]
+                use ::larder::memo::check::{ContentKeyed as _, Keyed as _, NotKeyed as _};
+                ::larder::memo::key(&__LARDER_SPEC, ::larder::memo::Args::new() #(#fields)*)
+            })
         }
     };
     let cache = match &opts.cache {
@@ -314,43 +318,77 @@ pub(crate) fn expand(opts: Options, f: ItemFn) -> syn::Result<TokenStream> {
     };
     let blocking = !is_async;
     let invoke = |refresh: bool| {
-        let call = if opts.stale.is_some() && !refresh {
-            let m = method(true);
-            quote!(__larder_call.#m(#blocking, #thunk))
+        let (m, flag) = if opts.stale.is_some() && !refresh {
+            (method(true), blocking)
         } else {
-            let m = method(false);
-            quote!(__larder_call.#m(#refresh, #thunk))
+            (method(false), refresh)
         };
-        if is_async {
+        let call = quote!((&&__larder_ret).#m(__larder_call, #flag, #thunk));
+        let call = if is_async {
             quote!(#call.await)
         } else {
             quote!(::larder::block_on(#call))
+        };
+        quote! {
+            #[allow(unused_imports)]
+            use ::larder::memo::check::{NotStorable as _, Storable as _, StorableResult as _};
+            let __larder_ret = ::larder::memo::check::Ret::<#ret>::new();
+            #call
         }
     };
 
-    // Compile-time checks, each spanned on what it is about.
+    // Compile-time checks, each a function named after what it checks (the
+    // name shows in the error) and called with the span of what it is about.
     let mut checks = Vec::new();
+    let c = quote!(::larder::memo::check);
     for a in args.iter().filter(|a| !opts.ignore.contains(&a.ident)) {
         let id = &a.ident;
         if opts.key.is_some() {
             break;
         }
-        checks.push(if opts.content.contains(id) {
-            quote_spanned!(a.span=> ::larder::memo::check::content_argument(&#id);)
+        let (f, bound) = if opts.content.contains(id) {
+            let f = format_ident!("content_argument_{}_must_be_a_path", id);
+            (f, quote!(::core::convert::AsRef<::std::path::Path>))
         } else {
-            quote_spanned!(a.span=> ::larder::memo::check::key_argument(&#id);)
+            let f = format_ident!("argument_{}_must_be_serialize_to_be_part_of_the_key", id);
+            (f, quote!(#c::Serialize))
+        };
+        checks.push(quote! {
+            #[allow(non_snake_case)]
+            fn #f<T: #bound + ?Sized>(_: &T) {}
         });
+        checks.push(quote_spanned!(a.span=> #f(&#id);));
     }
     let ret_span = match &sig.output {
         ReturnType::Type(_, t) => t.span(),
         ReturnType::Default => sig.ident.span(),
     };
-    if result_mode {
-        checks.push(quote_spanned!(ret_span=> ::larder::memo::check::ok_value::<#ret>();));
-        checks.push(quote_spanned!(ret_span=> ::larder::memo::check::error_type::<#ret>();));
+    let (ret_check, bound) = if result_mode {
+        let f = format_ident!("ok_value_of_{}_must_be_serialize_and_deserialize", name);
+        let e = format_ident!(
+            "error_type_of_{}_must_be_from_larder_error_and_display",
+            name
+        );
+        checks.push(quote! {
+            #[allow(non_snake_case)]
+            fn #e<R: #c::IsResult>() where R::Err: ::core::convert::From<::larder::Error> + ::core::fmt::Display {}
+        });
+        checks.push(quote_spanned!(ret_span=> #e::<#ret>();));
+        (f, quote!(where R::Ok: #c::Serialize + #c::DeserializeOwned))
     } else {
-        checks.push(quote_spanned!(ret_span=> ::larder::memo::check::return_value::<#ret>();));
-    }
+        let f = format_ident!("return_value_of_{}_must_be_serialize_and_deserialize", name);
+        (f, quote!(where R: #c::Serialize + #c::DeserializeOwned))
+    };
+    let is_result_bound = if result_mode {
+        quote!(#c::IsResult)
+    } else {
+        quote!(?Sized)
+    };
+    checks.push(quote! {
+        #[allow(non_snake_case)]
+        fn #ret_check<R: #is_result_bound>() #bound {}
+    });
+    checks.push(quote_spanned!(ret_span=> #ret_check::<#ret>();));
 
     let shared = shared_attrs(&attrs);
     let outer = outer_signature(&sig);

@@ -79,7 +79,8 @@ impl<P: AsRef<Path>> Serialize for Content<P> {
 /// The content hash of the file or directory at `path` (a link at `path`
 /// itself is followed).
 pub fn hash_path(path: impl AsRef<Path>) -> Result<ContentHash> {
-    hash_with(path.as_ref(), PARALLEL_FILES, PARALLEL_BYTES)
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
+    hash_with(path.as_ref(), PARALLEL_FILES, PARALLEL_BYTES, threads)
 }
 
 fn io_error(path: &Path, e: &io::Error) -> Error {
@@ -91,10 +92,11 @@ fn io_error(path: &Path, e: &io::Error) -> Error {
     Error::new(kind, "hash content", e.to_string()).with_context(path.display().to_string())
 }
 
-fn hash_with(path: &Path, par_files: usize, par_bytes: u64) -> Result<ContentHash> {
+/// Hash with trees of `par_files` files or `par_bytes` bytes on `threads` threads.
+fn hash_with(path: &Path, par_files: usize, par_bytes: u64, threads: usize) -> Result<ContentHash> {
     let meta = fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if meta.is_dir() {
-        hash_dir(path, par_files, par_bytes).map(ContentHash)
+        hash_dir(path, par_files, par_bytes, threads).map(ContentHash)
     } else {
         hash_file(path).map(ContentHash)
     }
@@ -152,7 +154,7 @@ fn walk(root: &Path) -> Result<Vec<(Vec<u8>, Kind)>> {
     Ok(out)
 }
 
-fn hash_dir(root: &Path, par_files: usize, par_bytes: u64) -> Result<u128> {
+fn hash_dir(root: &Path, par_files: usize, par_bytes: u64, threads: usize) -> Result<u128> {
     let entries = walk(root)?;
     let files: Vec<&Path> = entries
         .iter()
@@ -165,7 +167,6 @@ fn hash_dir(root: &Path, par_files: usize, par_bytes: u64) -> Result<u128> {
         .iter()
         .map(|(_, k)| if let Kind::File(_, n) = k { *n } else { 0 })
         .sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
     let hashes = if threads > 1 && (files.len() >= par_files || bytes >= par_bytes) {
         hash_files_parallel(&files, threads.min(files.len()))?
     } else {
@@ -247,8 +248,9 @@ mod tests {
             fs::create_dir_all(&sub).unwrap();
             fs::write(sub.join(format!("f{i}")), vec![i as u8; 1000 + i]).unwrap();
         }
-        let seq = hash_with(dir.path(), usize::MAX, u64::MAX).unwrap();
-        let par = hash_with(dir.path(), 1, 0).unwrap();
-        assert_eq!(seq, par);
+        let seq = hash_with(dir.path(), usize::MAX, u64::MAX, 1).unwrap();
+        for threads in [2, 3, 8] {
+            assert_eq!(seq, hash_with(dir.path(), 1, 0, threads).unwrap());
+        }
     }
 }

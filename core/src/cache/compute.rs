@@ -256,6 +256,12 @@ impl<S: Store, C: Clock> Cache<S, C> {
         })
     }
 
+    /// The computations running in this process, each with how many callers
+    /// wait for it (callers that started waiting; for observability and tests).
+    pub fn computing(&self) -> Vec<(KeyHash, usize)> {
+        self.flights.running()
+    }
+
     fn claim_refresh(&self, key: KeyHash) -> Option<Refresh> {
         let mut pending = self.refreshing.lock();
         if pending.contains_key(&key) {

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask setup               install the toolchains and tools the other tasks need
 //! cargo xtask test [--keep-going] setup, then every check CI runs, stage by stage
+//!                  [--only STAGE] (or just the stages named)
 //! cargo xtask bench [ARGS...]     the criterion benchmarks (ARGS go to `cargo bench`)
 //! cargo xtask demo [ARGS...]      the demo example, in release mode (ARGS go to the demo)
 //! ```
@@ -12,6 +13,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod examples;
 mod setup;
 mod test;
 
@@ -23,9 +25,11 @@ usage: cargo xtask <task> [args]
 tasks:
   setup                install what the other tasks need (rustup targets and components,
                        nightly, cargo-fuzz, and later wasm-bindgen-cli, chromium, redis, npm)
-  test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, no_std and
-                       wasm builds, a fuzz smoke run, bench compilation; stops at the first
-                       failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
+  test [--keep-going] [--only STAGE]...
+                       run setup, then every stage CI runs: fmt, clippy, tests, the demo and
+                       the memoization examples, no_std and wasm builds, a fuzz smoke run,
+                       bench compilation; stops at the first failure unless --keep-going;
+                       --only runs just the stages named. LARDER_FUZZ_SECONDS sets the fuzz time.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
   help                 this text

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Ctx};
-use crate::setup;
+use crate::{examples, setup};
 
 /// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset.
 const DEFAULT_FUZZ_SECONDS: u64 = 20;
@@ -25,7 +25,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 9] = [
+const STAGES: [Stage; 10] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -41,6 +41,10 @@ const STAGES: [Stage; 9] = [
     Stage {
         name: "demo",
         run: demo,
+    },
+    Stage {
+        name: "examples",
+        run: |ctx| ran(examples::run(ctx)),
     },
     Stage {
         name: "no_std build (thumbv7em)",
@@ -66,11 +70,26 @@ const STAGES: [Stage; 9] = [
 
 pub fn run(args: &[String]) -> ExitCode {
     let mut keep_going = false;
-    for arg in args {
+    // `--only NAME`: run just the stages named (repeatable), for working on one.
+    let mut only: Vec<&str> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--keep-going" | "-k" => keep_going = true,
+            "--only" => match args.next() {
+                Some(name) if STAGES.iter().any(|s| s.name == name) => only.push(name),
+                other => {
+                    let names: Vec<&str> = STAGES.iter().map(|s| s.name).collect();
+                    eprintln!(
+                        "xtask: error: --only needs a stage name, one of {names:?}; got {other:?}"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            },
             other => {
-                eprintln!("xtask: error: unknown option {other:?} for `test` (try --keep-going)");
+                eprintln!(
+                    "xtask: error: unknown option {other:?} for `test` (try --keep-going or --only STAGE)"
+                );
                 return ExitCode::FAILURE;
             }
         }
@@ -88,6 +107,9 @@ pub fn run(args: &[String]) -> ExitCode {
     let total = STAGES.len();
     let mut results: Vec<(&str, Duration, Result<Done, String>)> = Vec::new();
     for (i, stage) in STAGES.iter().enumerate() {
+        if !only.is_empty() && !only.contains(&stage.name) {
+            continue;
+        }
         let title = format!("[{}/{total}] {}", i + 1, stage.name);
         banner(&title);
         let t = Instant::now();
@@ -115,7 +137,10 @@ pub fn run(args: &[String]) -> ExitCode {
         };
         println!("  {status:<8} {name:<26} {:>8}{note}", secs(*took));
     }
-    for stage in &STAGES[results.len()..] {
+    for stage in STAGES
+        .iter()
+        .filter(|s| results.iter().all(|(n, ..)| *n != s.name))
+    {
         println!("  {:<8} {:<26} {:>8}", "not run", stage.name, "-");
     }
     let failed = results.iter().filter(|(_, _, r)| r.is_err()).count();
@@ -146,9 +171,21 @@ fn fmt(ctx: &Ctx) -> StageResult {
 }
 
 fn clippy(ctx: &Ctx) -> StageResult {
-    ran(cmd::run(ctx.cargo().args([
+    cmd::run(ctx.cargo().args([
         "clippy",
         "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    // The code behind larder's optional tokio feature.
+    ran(cmd::run(ctx.cargo().args([
+        "clippy",
+        "-p",
+        "larder",
+        "--features",
+        "tokio",
         "--all-targets",
         "--",
         "-D",
@@ -156,9 +193,20 @@ fn clippy(ctx: &Ctx) -> StageResult {
     ])))
 }
 
-/// Unit, integration and doc tests of every workspace member.
+/// Unit, integration and doc tests of every workspace member (the
+/// `#[memoize]` compile-fail tests among them), then the `larder` tests that
+/// need its optional `tokio` feature.
 fn test(ctx: &Ctx) -> StageResult {
-    ran(cmd::run(ctx.cargo().args(["test", "--workspace"])))
+    cmd::run(ctx.cargo().args(["test", "--workspace"]))?;
+    ran(cmd::run(ctx.cargo().args([
+        "test",
+        "-p",
+        "larder",
+        "--features",
+        "tokio",
+        "--test",
+        "swr",
+    ])))
 }
 
 /// The README's demo, as written, in a private cache directory: it must show a

@@ -1,0 +1,243 @@
+//! The write path: checking options, building entries, storing frames, and
+//! keeping to the limits (expiry and least-recently-used eviction) as it goes.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::{Cache, Computed, EXPIRED_PER_WRITE, Entry, Event, PutOptions, reserved};
+use crate::clock::Clock;
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{self, FrameInput};
+use crate::key::{Key, KeyHash};
+use crate::store::{EntryMeta, Store};
+
+impl<S: Store, C: Clock> Cache<S, C> {
+    /// Store `payload` under `key`, then enforce the limits.
+    ///
+    /// Fails with [`ErrorKind::TooLarge`] (and changes nothing) if the entry
+    /// alone exceeds `max_bytes`.
+    pub async fn put(&self, key: &Key, payload: Vec<u8>, opts: &PutOptions) -> Result<()> {
+        self.check_options(opts)?;
+        let entry = self
+            .new_entry(key, payload.into(), opts, opts.cost_us)
+            .map_err(|_| Error::invalid("put", "too many dependencies"))?;
+        self.write(key, &entry).await
+    }
+
+    /// Refuse options that could never be stored, before anything runs.
+    pub(super) fn check_options(&self, opts: &PutOptions) -> Result<()> {
+        if opts.ttl_ms == Some(0) {
+            return Err(Error::invalid("put", "a ttl must be greater than zero"));
+        }
+        if opts.stale_ms == Some(0) {
+            return Err(Error::invalid(
+                "put",
+                "a stale-while-revalidate period must be greater than zero",
+            ));
+        }
+        if opts.stale_ms.is_some() && opts.ttl_ms.or(self.config.default_ttl_ms).is_none() {
+            return Err(Error::invalid(
+                "put",
+                "stale-while-revalidate needs a ttl: the entry never goes stale without one",
+            ));
+        }
+        reserved::check_user(&opts.tags)?;
+        frame::validate(&opts.tags, &opts.meta)?;
+        // Larder's own tags (always valid) count toward the limit too.
+        let reserved = usize::from(self.grace(opts).is_some()) + opts.depends_on.len();
+        if opts.tags.len() + reserved > frame::MAX_TAGS {
+            return Err(Error::invalid(
+                "put",
+                alloc::format!(
+                    "{} tags and {} dependencies are more than the {} an entry can hold",
+                    opts.tags.len(),
+                    opts.depends_on.len(),
+                    frame::MAX_TAGS
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The grace period an entry put with `opts` gets, if it expires at all.
+    pub(super) fn grace(&self, opts: &PutOptions) -> Option<u64> {
+        let ttl = opts.ttl_ms.or(self.config.default_ttl_ms);
+        ttl.and(opts.stale_ms.or(self.config.default_stale_ms))
+    }
+
+    /// A new entry from checked options. With more dependencies than the frame
+    /// has room for tags, `Err` carries the entry back: it may be returned but
+    /// not stored, since its invalidation could not be recorded.
+    pub(super) fn new_entry(
+        &self,
+        key: &Key,
+        computed: Computed,
+        opts: &PutOptions,
+        cost_us: u64,
+    ) -> core::result::Result<Arc<Entry>, Arc<Entry>> {
+        let now = self.clock.now_ms();
+        let ttl = opts.ttl_ms.or(self.config.default_ttl_ms);
+        let fresh_until = ttl.map(|t| now.saturating_add(t));
+        let grace = self.grace(opts);
+        let expires_ms = fresh_until.map(|t| t.saturating_add(grace.unwrap_or(0)));
+        let mut depends_on = opts.depends_on.clone();
+        for d in computed.depends_on {
+            if d != key.hash() && !depends_on.contains(&d) {
+                depends_on.push(d);
+            }
+        }
+        let room = frame::MAX_TAGS
+            .saturating_sub(opts.tags.len())
+            .saturating_sub(usize::from(grace.is_some()));
+        let storable = depends_on.len() <= room;
+        let entry = Arc::new(Entry {
+            data: computed.payload,
+            start: 0,
+            codec: opts.codec,
+            created_ms: now,
+            expires_ms,
+            tags: opts.tags.clone(),
+            fresh_until_ms: grace.and(fresh_until),
+            depends_on,
+            meta: opts.meta.clone(),
+            cost_us,
+            key_bytes: key.bytes().to_vec(),
+        });
+        if storable { Ok(entry) } else { Err(entry) }
+    }
+
+    pub(super) async fn write(&self, key: &Key, entry: &Arc<Entry>) -> Result<()> {
+        let tags = reserved::join(&entry.tags, entry.fresh_until_ms, &entry.depends_on);
+        let bytes = frame::encode(&FrameInput {
+            key,
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            cost_us: entry.cost_us,
+            codec: entry.codec,
+            tags: &tags,
+            meta: &entry.meta,
+            payload: entry.payload(),
+        })?;
+        if let Some(max) = self.config.max_bytes {
+            if bytes.len() as u64 > max {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    "put",
+                    alloc::format!(
+                        "the entry takes {} bytes; the cache holds {max}",
+                        bytes.len()
+                    ),
+                )
+                .with_context(key.namespace()));
+            }
+        }
+        let now = self.clock.now_ms();
+        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
+        let limited = max_bytes.is_some() || max_entries.is_some();
+        if limited {
+            self.sync_index(false).await?;
+        }
+        let meta = EntryMeta {
+            key: key.hash(),
+            size: bytes.len() as u64,
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            last_access_ms: now,
+            namespace: key.namespace().into(),
+            tags,
+            cost_us: entry.cost_us,
+        };
+        match self.store.put(&meta, &bytes).await {
+            Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
+                // A quota: make room for twice this entry, then try once more.
+                let freed = self.make_room(2 * meta.size).await?;
+                self.store.put(&meta, &bytes).await.map_err(|e| {
+                    let why = alloc::format!("{} (after evicting {freed} entries)", e.message());
+                    Error::new(e.kind(), "put", why).with_context(key.namespace())
+                })?;
+            }
+            other => other?,
+        }
+        let over = {
+            let mut st = self.state.lock();
+            st.index.insert(&meta);
+            st.stats.spills += st.mem.insert(meta.key, entry.clone());
+            st.index.over_limit(max_bytes, max_entries).is_some()
+        };
+        // Other processes sharing the store may have evicted already: before
+        // evicting on a stale view, re-list (at most once per resync interval).
+        if over && self.resync_due(now) {
+            self.sync_index(true).await?;
+        }
+        let (expired, evicted) = {
+            let mut st = self.state.lock();
+            let expired = st.index.expired(now, EXPIRED_PER_WRITE);
+            for k in &expired {
+                st.index.remove(k);
+                st.mem.remove(k);
+            }
+            st.stats.expired += expired.len() as u64;
+            let mut evicted = Vec::new();
+            if st.index.loaded {
+                while let Some(k) = st
+                    .index
+                    .over_limit(max_bytes, max_entries)
+                    .filter(|k| *k != meta.key)
+                {
+                    let size = st.index.remove(&k).map_or(0, |e| e.size);
+                    st.mem.remove(&k);
+                    evicted.push((k, size));
+                }
+            }
+            st.stats.evictions += evicted.len() as u64;
+            (expired, evicted)
+        };
+        let mut dead: Vec<KeyHash> = expired;
+        for (key, bytes) in &evicted {
+            self.emit(Event::Evicted {
+                key: *key,
+                bytes: *bytes,
+            });
+            dead.push(*key);
+        }
+        if !dead.is_empty() {
+            if let Err(e) = self.store.delete_many(&dead).await {
+                self.absorb(&e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Evict least recently used entries until `bytes` are freed (or nothing
+    /// is left); returns how many were evicted.
+    pub(super) async fn make_room(&self, bytes: u64) -> Result<usize> {
+        self.sync_index(false).await?;
+        let evicted: Vec<(KeyHash, u64)> = {
+            let mut st = self.state.lock();
+            let mut freed = 0;
+            let mut out = Vec::new();
+            while freed < bytes {
+                let Some((k, _)) = st.index.lru_peek() else {
+                    break;
+                };
+                let size = st.index.remove(&k).map_or(0, |e| e.size);
+                st.mem.remove(&k);
+                freed += size;
+                out.push((k, size));
+            }
+            st.stats.evictions += out.len() as u64;
+            out
+        };
+        for (key, bytes) in &evicted {
+            self.emit(Event::Evicted {
+                key: *key,
+                bytes: *bytes,
+            });
+        }
+        let keys: Vec<KeyHash> = evicted.iter().map(|(k, _)| *k).collect();
+        if !keys.is_empty() {
+            self.store.delete_many(&keys).await?;
+        }
+        Ok(keys.len())
+    }
+}

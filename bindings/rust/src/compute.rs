@@ -23,6 +23,15 @@ pub(crate) enum Mode {
     Refresh,
     /// Compute now, for a background refresh: a panic becomes the error.
     Background,
+    /// As `Get`, for warming: a panic becomes the error.
+    Fill,
+}
+
+impl Mode {
+    /// Whether a panic in the computation resumes in this caller.
+    fn resumes_panics(self) -> bool {
+        matches!(self, Mode::Get | Mode::Refresh)
+    }
 }
 
 impl Cache {
@@ -82,11 +91,11 @@ impl Cache {
                 }
             };
             let result = match mode {
-                Mode::Get => self.core().get_or_compute_with(key, &opts, run).await,
+                Mode::Get | Mode::Fill => self.core().get_or_compute_with(key, &opts, run).await,
                 Mode::Refresh | Mode::Background => self.core().recompute(key, &opts, run).await,
             };
             if let Some(p) = panicked.take() {
-                if mode != Mode::Background {
+                if mode.resumes_panics() {
                     std::panic::resume_unwind(p);
                 }
             }

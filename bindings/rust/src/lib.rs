@@ -25,6 +25,27 @@
 //! ```
 //!
 //! [`blocking::Cache`] offers the same calls for programs without an async runtime.
+//!
+//! ## Memoization
+//!
+//! [`#[memoize]`](memoize) caches a function's results, keyed by its arguments
+//! (and its code), in a process-wide default cache or one you name:
+//!
+//! ```
+//! # use std::sync::LazyLock;
+//! # static CACHE: LazyLock<larder::Cache> =
+//! #     LazyLock::new(|| larder::Cache::builder().in_memory().open().unwrap());
+//! #[larder::memoize(cache = &*CACHE, ttl = "1h")]
+//! fn word_count(text: String) -> usize {
+//!     text.split_whitespace().count()
+//! }
+//! assert_eq!(word_count("a b c".into()), 3); // computed
+//! assert_eq!(word_count("a b c".into()), 3); // from the cache
+//! ```
+//!
+//! Around it: single-flight for threads and tasks, stale-while-revalidate
+//! ([`Cache::get_or_revalidate`]), dependencies between entries, content keys
+//! for files and directories ([`content`]), and warming ([`Cache::warm`]).
 #![forbid(unsafe_code)]
 
 mod args;

@@ -1,4 +1,4 @@
-//! Forwards core [`Event`]s to `tracing`: hits and misses at `debug`,
+//! Forwards core [`Event`]s to `tracing`: hits, misses, stale hits and
 //! evictions at `debug`, corrupt entries and absorbed errors at `warn`.
 
 use larder_core::cache::{Event, Observer};
@@ -17,6 +17,9 @@ impl Observer for Tracing {
                 tracing::warn!(%key, %error, "larder removed a corrupt entry");
             }
             Event::Error { error } => tracing::warn!(%error, "larder storage error"),
+            Event::Stale { key, refresh } => {
+                tracing::debug!(%key, refresh, "larder served a stale entry");
+            }
             _ => {}
         }
     }

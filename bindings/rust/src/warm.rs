@@ -247,7 +247,7 @@ impl Cache {
             return Outcome::Cached;
         }
         let compute = || async { compute().await.map_err(Fail) };
-        let run = self.compute_key(&key, ns.name, opts, Mode::Background, compute);
+        let run = self.compute_key(&key, ns.name, opts, Mode::Fill, compute);
         match run.await {
             Ok::<T, Fail>(_) => Outcome::Computed,
             Err(Fail(why)) => Outcome::Failed(why),

@@ -232,6 +232,7 @@ pub(crate) fn expand(opts: Options, f: ItemFn) -> syn::Result<TokenStream> {
             stale_ms: #stale,
             tags: &[#(#static_tags),*],
             options: ::std::sync::OnceLock::new(),
+            warned: ::std::sync::atomic::AtomicBool::new(false),
         };
     };
 

@@ -9,6 +9,7 @@
 use std::convert::Infallible;
 use std::fmt::{self, Display};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use serde::de::DeserializeOwned;
@@ -98,6 +99,8 @@ pub struct Spec {
     pub stale_ms: Option<u64>,
     pub tags: &'static [&'static str],
     pub options: OnceLock<PutOptions>,
+    /// Set once a call ran uncached: later ones log at debug level only.
+    pub warned: AtomicBool,
 }
 
 impl Spec {
@@ -261,7 +264,15 @@ impl<'c> Call<'c> {
     }
 
     fn uncached(&self, e: &Error) {
-        tracing::warn!(function = self.spec.name, error = %e, "larder: running uncached");
+        if self.spec.warned.swap(true, Ordering::Relaxed) {
+            tracing::debug!(function = self.spec.name, error = %e, "larder: running uncached");
+        } else {
+            tracing::warn!(
+                function = self.spec.name,
+                error = %e,
+                "larder: running uncached (logged once per function; later calls at debug level)"
+            );
+        }
     }
 
     /// Through the cache when it can; else `compute` runs here, uncached.

@@ -2,6 +2,7 @@
 //! tier and single-flight computation over any [`Store`].
 
 mod admin;
+mod batch;
 mod types;
 
 use alloc::boxed::Box;
@@ -18,7 +19,7 @@ use crate::frame::{self, FrameInput};
 use crate::key::{Key, KeyHash};
 use crate::lru::KeyMap;
 use crate::policy::{Index, MemTier};
-use crate::store::{Capabilities, EntryMeta, Store};
+use crate::store::{Capabilities, EntryMeta, PutItem, Store};
 use crate::sync::Lock;
 
 /// Entries expired before `now` that a single write also removes.
@@ -209,9 +210,17 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
             return Ok(Lookup::Hit(e));
         }
-        let Some(bytes) = self.store.get(h).await? else {
+        let bytes = self.store.get(h).await?;
+        Ok(self.accept(key, bytes, now).await)
+    }
+
+    /// Verify the stored `bytes` of `key` (`None`: the store has none), and
+    /// promote and count a hit; a corrupt or expired frame is discarded.
+    async fn accept(&self, key: &Key, bytes: Option<Vec<u8>>, now: u64) -> Lookup {
+        let h = key.hash();
+        let Some(bytes) = bytes else {
             self.state.lock().index.remove(&h);
-            return Ok(Lookup::Miss);
+            return Lookup::Miss;
         };
         let (header, data, start) = match frame::decode_owned(bytes) {
             Ok(decoded) => decoded,
@@ -222,17 +231,17 @@ impl<S: Store, C: Clock> Cache<S, C> {
                     error: &error,
                 });
                 self.discard(h).await;
-                return Ok(Lookup::Miss);
+                return Lookup::Miss;
             }
         };
         if header.key_bytes != key.bytes() {
             // Another key with the same 128-bit hash: never return its value.
-            return Ok(Lookup::Miss);
+            return Lookup::Miss;
         }
         if is_expired(header.expires_ms, now) {
             self.state.lock().stats.expired += 1;
             self.discard(h).await;
-            return Ok(Lookup::Miss);
+            return Lookup::Miss;
         }
         let (size, namespace) = (header.frame_len(), header.namespace);
         let entry = Arc::new(Entry {
@@ -272,7 +281,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         if flush {
             self.flush_quietly().await;
         }
-        Ok(Lookup::Hit(entry))
+        Lookup::Hit(entry)
     }
 
     /// A live memory-tier entry for `key`, counted as a hit, and whether
@@ -411,7 +420,15 @@ impl<S: Store, C: Clock> Cache<S, C> {
     }
 
     async fn write(&self, key: &Key, entry: &Arc<Entry>) -> Result<()> {
-        let bytes = frame::encode(&FrameInput {
+        let item = self.frame_entry(key, entry)?;
+        self.write_frames(key.namespace(), alloc::vec![(item, entry.clone())])
+            .await
+    }
+
+    /// Encode `entry`'s frame and its index record; an entry that alone
+    /// exceeds `max_bytes` is [`ErrorKind::TooLarge`].
+    fn frame_entry(&self, key: &Key, entry: &Entry) -> Result<PutItem> {
+        let frame = frame::encode(&FrameInput {
             key,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
@@ -422,49 +439,60 @@ impl<S: Store, C: Clock> Cache<S, C> {
             payload: entry.payload(),
         })?;
         if let Some(max) = self.config.max_bytes {
-            if bytes.len() as u64 > max {
+            if frame.len() as u64 > max {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     "put",
                     alloc::format!(
                         "the entry takes {} bytes; the cache holds {max}",
-                        bytes.len()
+                        frame.len()
                     ),
                 )
                 .with_context(key.namespace()));
             }
         }
-        let now = self.clock.now_ms();
-        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
-        let limited = max_bytes.is_some() || max_entries.is_some();
-        if limited {
-            self.sync_index(false).await?;
-        }
         let meta = EntryMeta {
             key: key.hash(),
-            size: bytes.len() as u64,
+            size: frame.len() as u64,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
-            last_access_ms: now,
+            last_access_ms: self.clock.now_ms(),
             namespace: key.namespace().into(),
             tags: entry.tags.clone(),
             cost_us: entry.cost_us,
         };
-        match self.store.put(&meta, &bytes).await {
+        Ok(PutItem { meta, frame })
+    }
+
+    /// Write framed entries (one store call: one transaction where the store
+    /// batches), account them, then enforce the limits, never evicting an
+    /// entry just written. `context` names the write in errors.
+    async fn write_frames(&self, context: &str, items: Vec<(PutItem, Arc<Entry>)>) -> Result<()> {
+        let now = self.clock.now_ms();
+        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
+        if max_bytes.is_some() || max_entries.is_some() {
+            self.sync_index(false).await?;
+        }
+        let (frames, entries): (Vec<PutItem>, Vec<Arc<Entry>>) = items.into_iter().unzip();
+        match self.put_frames(&frames).await {
             Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
-                // A quota: make room for twice this entry, then try once more.
-                let freed = self.make_room(2 * meta.size).await?;
-                self.store.put(&meta, &bytes).await.map_err(|e| {
+                // A quota: make room for twice what is written, then try once more.
+                let size: u64 = frames.iter().map(|f| f.meta.size).sum();
+                let freed = self.make_room(2 * size).await?;
+                self.put_frames(&frames).await.map_err(|e| {
                     let why = alloc::format!("{} (after evicting {freed} entries)", e.message());
-                    Error::new(e.kind(), "put", why).with_context(key.namespace())
+                    Error::new(e.kind(), "put", why).with_context(context)
                 })?;
             }
             other => other?,
         }
+        let written: KeyMap<()> = frames.iter().map(|f| (f.meta.key, ())).collect();
         let over = {
             let mut st = self.state.lock();
-            st.index.insert(&meta);
-            st.stats.spills += st.mem.insert(meta.key, entry.clone());
+            for (f, entry) in frames.iter().zip(entries) {
+                st.index.insert(&f.meta);
+                st.stats.spills += st.mem.insert(f.meta.key, entry);
+            }
             st.index.over_limit(max_bytes, max_entries).is_some()
         };
         // Other processes sharing the store may have evicted already: before
@@ -485,7 +513,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 while let Some(k) = st
                     .index
                     .over_limit(max_bytes, max_entries)
-                    .filter(|k| *k != meta.key)
+                    .filter(|k| !written.contains_key(k))
                 {
                     let size = st.index.remove(&k).map_or(0, |e| e.size);
                     st.mem.remove(&k);
@@ -509,6 +537,13 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         }
         Ok(())
+    }
+
+    async fn put_frames(&self, frames: &[PutItem]) -> Result<()> {
+        match frames {
+            [one] => self.store.put(&one.meta, &one.frame).await,
+            many => self.store.put_many(many).await,
+        }
     }
 
     /// Evict least recently used entries until `bytes` are freed (or nothing

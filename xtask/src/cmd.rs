@@ -30,6 +30,15 @@ impl Ctx {
         self.root.join(rel)
     }
 
+    /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the
+    /// workspace root if relative), else `<root>/target`.
+    pub fn target_dir(&self) -> PathBuf {
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => self.root.join(dir),
+            _ => self.path("target"),
+        }
+    }
+
     /// A `cargo` command run from the workspace root.
     pub fn cargo(&self) -> Command {
         let mut c = Command::new(cargo_bin());

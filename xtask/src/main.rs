@@ -5,6 +5,7 @@
 //! cargo xtask test [--keep-going] setup, then every check CI runs, stage by stage
 //! cargo xtask bench [ARGS...]     the criterion benchmarks (ARGS go to `cargo bench`)
 //! cargo xtask demo [ARGS...]      the demo example, in release mode (ARGS go to the demo)
+//! cargo xtask npm                 build and pack the npm package (target/npm/larder-<version>.tgz)
 //! ```
 //!
 //! `.ci/run` is `cargo xtask test`, so CI and a developer run the same thing.
@@ -12,6 +13,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod npm;
 mod setup;
 mod test;
 
@@ -28,6 +30,9 @@ tasks:
                        failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
+  npm                  build the npm package `larder` (a wasm build each for Node, Deno and
+                       the web) into target/npm/larder, pack it into target/npm/larder-<version>.tgz,
+                       and print each .wasm's size, raw and gzipped
   help                 this text
 ";
 
@@ -40,6 +45,7 @@ fn main() -> ExitCode {
         Some("test") => return test::run(&rest),
         Some("bench") => bench::run(&rest),
         Some("demo") => demo::run(&rest),
+        Some("npm") => npm::run(&rest),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())

@@ -260,7 +260,7 @@ pub fn locked_version(lock: &str, name: &str) -> Option<String> {
 }
 
 /// The value of a `key = "value"` line, for the simple lines Cargo.lock is made of.
-fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let rest = line
         .strip_prefix(key)?
         .trim_start()

@@ -148,6 +148,25 @@ pub fn capture(c: &mut Command) -> Result<String, String> {
     }
 }
 
+/// Echoes `c`, runs it and returns its stdout, which is also shown (after the
+/// command ends) whether or not it succeeds; stderr passes through.
+pub fn capture_shown(c: &mut Command) -> Result<String, String> {
+    let shown = display(c);
+    println!("$ {shown}");
+    let out = c
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{stdout}");
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("`{shown}` failed ({})", out.status))
+    }
+}
+
 /// Runs `c` quietly and returns its stdout when it succeeds. For checks and queries.
 pub fn output_of(c: &mut Command) -> Option<String> {
     let out = c.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;

@@ -59,10 +59,8 @@ pub const BUILDS: &[Build] = &[
     },
 ];
 
-/// What [`build`] made.
+/// What [`build`] made (the unpacked package is `target/npm/larder`).
 pub struct Package {
-    /// The unpacked package, `target/npm/larder`.
-    pub dir: PathBuf,
     /// The `npm pack` tarball.
     pub tarball: PathBuf,
     /// Per build: its directory, the .wasm size raw and gzipped (`gzip -9`).
@@ -74,6 +72,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("`npm` takes no arguments, got {arg:?}"));
     }
     let pkg = build(&Ctx::new())?;
+    print_sizes(&pkg);
     println!("xtask npm: {}", pkg.tarball.display());
     Ok(())
 }
@@ -132,16 +131,16 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
         "xtask npm: {} files packed",
         listing.matches("\"path\"").count()
     );
+    Ok(Package { tarball, sizes })
+}
+
+/// The size of each build's .wasm, raw and gzipped.
+pub fn print_sizes(pkg: &Package) {
     println!("xtask npm: .wasm sizes (bytes):");
-    println!("  {:<6} {:>9} {:>13}", "build", "raw", "gzip -9");
-    for (name, raw, gz) in &sizes {
-        println!("  {name:<6} {raw:>9} {gz:>13}");
+    println!("  {:<6} {:>9} {:>9}", "build", "raw", "gzip -9");
+    for (name, raw, gz) in &pkg.sizes {
+        println!("  {name:<6} {raw:>9} {gz:>9}");
     }
-    Ok(Package {
-        dir,
-        tarball,
-        sizes,
-    })
 }
 
 /// `cargo build` of larder-wasm for one build; the path of its .wasm.

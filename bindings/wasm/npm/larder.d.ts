@@ -58,9 +58,14 @@ export interface SetOptions {
   raw?: boolean;
 }
 
-/** {@link SetOptions} with `raw: true`. */
+/** {@link SetOptions} with `raw: true`: the value is a `Uint8Array`. */
 export interface RawSetOptions extends SetOptions {
   raw: true;
+}
+
+/** {@link SetOptions} without `raw: true`: the value is any storable value. */
+export interface ValueSetOptions extends SetOptions {
+  raw?: false;
 }
 
 /** Filter of {@link Cache.entries}. */
@@ -159,16 +164,18 @@ type KeyLeaf = null | undefined | boolean | number | bigint | string | Uint8Arra
  * objects. Functions, symbols, `Set`s (pass a sorted array) and other typed
  * arrays (convert to a `Uint8Array`) are refused, also at run time.
  */
+// (Maps are tested before Sets and the rest: TypeScript compares these
+// classes by shape, and a Map has every member a ReadonlySet or a WeakMap has.)
 export type KeyParams<P> = P extends KeyLeaf
   ? P
   : P extends (...args: never[]) => unknown
     ? never
     : P extends symbol
       ? never
-      : P extends ReadonlySet<unknown> | ArrayBufferView | WeakMap<object, unknown> | RegExp | Promise<unknown>
-        ? never
-        : P extends ReadonlyMap<infer K, infer V>
-          ? ReadonlyMap<KeyParams<K>, KeyParams<V>>
+      : P extends ReadonlyMap<infer K, infer V>
+        ? ReadonlyMap<KeyParams<K>, KeyParams<V>>
+        : P extends ReadonlySet<unknown> | ArrayBufferView | RegExp | PromiseLike<unknown>
+          ? never
           : P extends object
             ? { [K in keyof P]: K extends string | number ? KeyParams<P[K]> : P[K] }
             : never;
@@ -188,15 +195,18 @@ export type Storable<V> = V extends ValueLeaf
     ? never
     : V extends symbol
       ? never
-      : V extends WeakMap<object, unknown> | WeakSet<object> | RegExp | Promise<unknown> | Error
-        ? never
-        : V extends ReadonlyMap<infer K, infer W>
-          ? ReadonlyMap<Storable<K>, Storable<W>>
-          : V extends ReadonlySet<infer M>
-            ? ReadonlySet<Storable<M>>
+      : V extends ReadonlyMap<infer K, infer W>
+        ? ReadonlyMap<Storable<K>, Storable<W>>
+        : V extends ReadonlySet<infer M>
+          ? ReadonlySet<Storable<M>>
+          : V extends WeakMap<object, unknown> | WeakSet<object> | RegExp | PromiseLike<unknown> | Error
+            ? never
             : V extends object
               ? { [K in keyof V]: K extends string | number ? Storable<V[K]> : V[K] }
               : never;
+
+/** What a `getOrCompute` function may return: a storable value, or a Promise of one. */
+export type StorableResult<R> = R extends PromiseLike<infer X> ? PromiseLike<Storable<X>> : Storable<R>;
 
 /**
  * A persistent cache for the results of expensive computations.
@@ -227,10 +237,11 @@ export declare class Cache {
 
   /**
    * The value stored for (namespace, params), or `undefined` on a miss (also
-   * when the entry expired or was damaged). `T` is not checked: it is what you
-   * stored there.
+   * when the entry expired or was damaged). Its type is whatever was stored
+   * there, so `unknown`: narrow it, or assert what you stored
+   * (`as Report | undefined`).
    */
-  get<T = unknown, P = unknown>(namespace: Namespace, params: P & KeyParams<P>): Promise<T | undefined>;
+  get<P>(namespace: Namespace, params: P & KeyParams<P>): Promise<unknown>;
 
   /** Store the bytes of `value` as they are (`raw: true`): what Rust's `get_bytes` reads. */
   set<P>(namespace: Namespace, params: P & KeyParams<P>, value: Uint8Array, options: RawSetOptions): Promise<void>;
@@ -239,7 +250,7 @@ export declare class Cache {
    *
    * @throws {TypeError} a part of the value, params or options that cannot be stored, named by its path.
    */
-  set<P, V>(namespace: Namespace, params: P & KeyParams<P>, value: V & Storable<V>, options?: SetOptions): Promise<void>;
+  set<P, V>(namespace: Namespace, params: P & KeyParams<P>, value: V & Storable<V>, options?: ValueSetOptions): Promise<void>;
 
   /**
    * The value for (namespace, params); on a miss, `compute()` (which may
@@ -255,12 +266,12 @@ export declare class Cache {
     compute: () => Uint8Array | PromiseLike<Uint8Array>,
     options: RawSetOptions,
   ): Promise<Uint8Array>;
-  getOrCompute<T, P>(
+  getOrCompute<P, R>(
     namespace: Namespace,
     params: P & KeyParams<P>,
-    compute: () => (T & Storable<T>) | PromiseLike<T & Storable<T>>,
-    options?: SetOptions,
-  ): Promise<T>;
+    compute: () => R & StorableResult<R>,
+    options?: ValueSetOptions,
+  ): Promise<Awaited<R>>;
 
   /** Whether a fresh entry exists for (namespace, params). Counts no hit or miss. */
   has<P>(namespace: Namespace, params: P & KeyParams<P>): Promise<boolean>;

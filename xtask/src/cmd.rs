@@ -134,23 +134,16 @@ pub fn run(c: &mut Command) -> Result<(), String> {
 
 /// Echoes `c`, runs it and returns its stdout; stderr passes through to the user.
 pub fn capture(c: &mut Command) -> Result<String, String> {
-    let shown = display(c);
-    println!("$ {shown}");
-    let out = c
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!("`{shown}` failed ({})", out.status))
-    }
+    captured(c, false)
 }
 
 /// Echoes `c`, runs it and returns its stdout, which is also shown (after the
 /// command ends) whether or not it succeeds; stderr passes through.
 pub fn capture_shown(c: &mut Command) -> Result<String, String> {
+    captured(c, true)
+}
+
+fn captured(c: &mut Command, show: bool) -> Result<String, String> {
     let shown = display(c);
     println!("$ {shown}");
     let out = c
@@ -159,7 +152,9 @@ pub fn capture_shown(c: &mut Command) -> Result<String, String> {
         .output()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    print!("{stdout}");
+    if show {
+        print!("{stdout}");
+    }
     if out.status.success() {
         Ok(stdout)
     } else {

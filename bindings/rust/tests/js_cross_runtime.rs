@@ -20,21 +20,14 @@ const N: u32 = 12;
 /// Entry lengths, by `i % 6`: empty, tiny, around lz4's 64-byte threshold, large.
 const LENS: [usize; 6] = [0, 1, 63, 64, 4096, 70_000];
 
-/// The bytes of entry `i` of the writer with seed base `base`: an odd seed
-/// repeats one byte (lz4 shrinks it), an even one is xorshift32 noise (stored raw).
+/// The bytes of an entry: an odd seed repeats one byte (lz4 shrinks it), an
+/// even one is the conformance suite's xorshift noise (stored as it is).
 fn pattern(seed: u32, len: usize) -> Vec<u8> {
     if seed % 2 == 1 {
-        return vec![seed as u8; len];
+        vec![seed as u8; len]
+    } else {
+        larder_tests::fixtures::payload(seed, len)
     }
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 fn bytes_of(base: u32, i: u32) -> Vec<u8> {

@@ -16,18 +16,18 @@ import { equal, ok, rejects } from "./checks/assert.js";
 const N = 12;
 const LENS = [0, 1, 63, 64, 4096, 70_000];
 
-/** Odd seeds repeat one byte (lz4 shrinks them); even ones are xorshift32 noise. */
+/** Odd seeds repeat one byte (lz4 shrinks them); even ones are the xorshift64
+ * noise of larder-tests' `fixtures::payload`. */
 function pattern(seed, len) {
   const out = new Uint8Array(len);
   if (seed % 2 === 1) return out.fill(seed & 0xff);
-  let x = (Math.imul(seed, 2654435761) + 1) >>> 0 || 1;
+  const mask = (1n << 64n) - 1n;
+  let x = BigInt(seed) ^ 0x9e3779b97f4a7c15n;
   for (let j = 0; j < len; j++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[j] = x & 0xff;
+    x ^= (x << 13n) & mask;
+    x ^= x >> 7n;
+    x ^= (x << 17n) & mask;
+    out[j] = Number(x & 0xffn);
   }
   return out;
 }

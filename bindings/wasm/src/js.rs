@@ -186,9 +186,12 @@ pub(crate) fn classify(v: &JsValue) -> Kind {
 /// `Object.getPrototypeOf(v)` is `null`, or is itself an object with a `null`
 /// prototype (`Object.prototype` of this or another realm).
 fn is_plain(v: &JsValue) -> bool {
-    let Some(obj) = v.dyn_ref::<Object>() else {
+    // Not `dyn_ref::<Object>()`: that is `instanceof Object`, false for an
+    // object with a null prototype, which is exactly one of the plain ones.
+    if !v.is_object() {
         return false;
-    };
+    }
+    let obj: &Object = v.unchecked_ref();
     let proto: JsValue = Object::get_prototype_of(obj).into();
     if proto.is_null() {
         return true;
@@ -321,6 +324,16 @@ impl Ancestors {
     }
 }
 
+/// A number as JS's `String(x)` writes it, for messages (`NaN`, `-Infinity`, `1.5`).
+pub(crate) fn number_text(x: f64) -> String {
+    if x.is_infinite() {
+        (if x > 0.0 { "Infinity" } else { "-Infinity" }).into()
+    } else {
+        // Rust writes -0 as "-0" where JS writes "0"; keep the sign, it is the point.
+        format!("{x}")
+    }
+}
+
 pub(crate) fn type_error(msg: &str) -> JsValue {
     TypeError::new(msg).into()
 }
@@ -336,12 +349,17 @@ pub(crate) fn plain_error(msg: &str) -> JsValue {
 /// An `Error` with a `kind` property, like the errors [`core_error`] makes.
 pub(crate) fn kind_error(kind: ErrorKind, msg: &str) -> JsValue {
     let err = plain_error(msg);
+    set_kind(&err, kind);
+    err
+}
+
+/// `err.kind = kind`, the core's name for what went wrong (`"closed"`, ...).
+pub(crate) fn set_kind(err: &JsValue, kind: ErrorKind) {
     let _ = Reflect::set(
-        &err,
+        err,
         &JsValue::from_str("kind"),
         &JsValue::from_str(kind.as_str()),
     );
-    err
 }
 
 /// A core error as a JS error: bad input is a `TypeError`, something too large a
@@ -354,11 +372,7 @@ pub(crate) fn core_error(e: &Error) -> JsValue {
         ErrorKind::TooLarge => RangeError::new(&msg).into(),
         _ => js_sys::Error::new(&msg).into(),
     };
-    let _ = Reflect::set(
-        &err,
-        &JsValue::from_str("kind"),
-        &JsValue::from_str(e.kind().as_str()),
-    );
+    set_kind(&err, e.kind());
     err
 }
 

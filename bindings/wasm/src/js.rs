@@ -321,6 +321,16 @@ impl Ancestors {
     }
 }
 
+/// A number as JS's `String(x)` writes it, for messages (`NaN`, `-Infinity`, `1.5`).
+pub(crate) fn number_text(x: f64) -> String {
+    if x.is_infinite() {
+        (if x > 0.0 { "Infinity" } else { "-Infinity" }).into()
+    } else {
+        // Rust writes -0 as "-0" where JS writes "0"; keep the sign, it is the point.
+        format!("{x}")
+    }
+}
+
 pub(crate) fn type_error(msg: &str) -> JsValue {
     TypeError::new(msg).into()
 }
@@ -336,12 +346,17 @@ pub(crate) fn plain_error(msg: &str) -> JsValue {
 /// An `Error` with a `kind` property, like the errors [`core_error`] makes.
 pub(crate) fn kind_error(kind: ErrorKind, msg: &str) -> JsValue {
     let err = plain_error(msg);
+    set_kind(&err, kind);
+    err
+}
+
+/// `err.kind = kind`, the core's name for what went wrong (`"closed"`, ...).
+pub(crate) fn set_kind(err: &JsValue, kind: ErrorKind) {
     let _ = Reflect::set(
-        &err,
+        err,
         &JsValue::from_str("kind"),
         &JsValue::from_str(kind.as_str()),
     );
-    err
 }
 
 /// A core error as a JS error: bad input is a `TypeError`, something too large a
@@ -354,11 +369,7 @@ pub(crate) fn core_error(e: &Error) -> JsValue {
         ErrorKind::TooLarge => RangeError::new(&msg).into(),
         _ => js_sys::Error::new(&msg).into(),
     };
-    let _ = Reflect::set(
-        &err,
-        &JsValue::from_str("kind"),
-        &JsValue::from_str(e.kind().as_str()),
-    );
+    set_kind(&err, e.kind());
     err
 }
 

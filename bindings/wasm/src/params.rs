@@ -12,16 +12,48 @@ use wasm_bindgen::prelude::*;
 
 use crate::js::{self, Ancestors, Kind, Path, Seg, article, classify, map_key_label};
 
-/// The key for `namespace` (must be a JS string) and `params` (any key value).
+/// The key for `namespace` and `params` (any key value). The namespace is a
+/// string (version 0) or a `[name, version]` pair, as Rust's `("name", 2)`:
+/// bumping the version makes older entries stop matching.
 pub fn key(namespace: &JsValue, params: &JsValue) -> Result<Key, JsValue> {
-    let Some(ns) = namespace.as_string() else {
+    let (name, version) = namespace_of(namespace)?;
+    let canon = to_canon(params)?;
+    Key::from_canon(&name, version, canon).map_err(|e| js::core_error(&e))
+}
+
+/// The name and version of a namespace argument.
+fn namespace_of(v: &JsValue) -> Result<(String, u32), JsValue> {
+    if let Some(name) = v.as_string() {
+        return Ok((name, 0));
+    }
+    let pair = v
+        .dyn_ref::<Array>()
+        .filter(|a| a.length() == 2)
+        .and_then(|a| Some((a.get(0).as_string()?, a.get(1))));
+    let Some((name, version)) = pair else {
         return Err(js::type_error(&format!(
-            "the namespace must be a string, not {}",
-            describe(namespace)
+            "the namespace must be a string or a [name, version] pair, not {}",
+            describe(v)
         )));
     };
-    let canon = to_canon(params)?;
-    Key::from_canon(&ns, 0, canon).map_err(|e| js::core_error(&e))
+    match version.as_f64() {
+        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
+            Ok((name, x as u32))
+        }
+        _ => Err(js::range_error(&format!(
+            "the namespace version must be an integer from 0 to {}, not {}",
+            u32::MAX,
+            describe_value(&version)
+        ))),
+    }
+}
+
+/// A number as JS writes it, anything else by its type.
+pub(crate) fn describe_value(v: &JsValue) -> String {
+    match v.as_f64() {
+        Some(x) => js::number_text(x),
+        None => describe(v),
+    }
 }
 
 /// A short description of a value's type, for messages.

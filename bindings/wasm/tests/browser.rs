@@ -136,7 +136,7 @@ async fn browser_backend_errors() {
             "name must be a non-empty string",
         ),
         ("({backend: 'fs', dir: '/tmp'})", "not available"),
-        ("({backend: 'opfs'})", "not available"),
+        ("({backend: 'opfs'})", "not in this build"),
     ] {
         match Cache::open(js(o)).await {
             Ok(_) => panic!("{o} opened"),

@@ -9,12 +9,15 @@
 //! compiles it), but its JS-facing functions only work inside a JS host.
 
 mod backends;
+mod batch;
+pub use batch::{decode_value_js, encode_value_js};
 mod clock;
 mod js;
 mod options;
 pub mod params;
 pub mod value;
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -230,7 +233,7 @@ impl Cache {
             || {
                 let key = params::key(&namespace, &params)?;
                 let opts = put_options(&options, "set options")?;
-                let payload = encode_value(&value, opts.codec)?;
+                let payload = encode_value(&value, opts.codec, "value")?;
                 Ok((key, opts, payload))
             },
             |c, (key, opts, payload)| async move {
@@ -281,7 +284,7 @@ impl Cache {
                         } else {
                             v
                         };
-                        encode_value(&v, codec).map_err(|e| inner.stash(h, e))
+                        encode_value(&v, codec, "value").map_err(|e| inner.stash(h, e))
                     }
                 };
                 let out = match c.get_or_compute(&key, &opts, run).await {
@@ -466,14 +469,19 @@ fn is_thenable(v: &JsValue) -> bool {
 /// The payload of `value` for the codec the options chose: codec 2 (any
 /// structured value), or codec 0 (`raw: true`: the bytes of a Uint8Array as
 /// they are, which Rust's `get_bytes` reads).
-fn encode_value(value: &JsValue, codec: u8) -> Result<Vec<u8>, JsValue> {
+fn encode_value(
+    value: &JsValue,
+    codec: u8,
+    root: impl Into<Cow<'static, str>>,
+) -> Result<Vec<u8>, JsValue> {
+    let root = root.into();
     if codec != codec::BYTES {
-        return value::encode(value, "value");
+        return value::encode(value, root);
     }
     match classify(value) {
         Kind::View(js::Elem::Uint8) => Ok(value.unchecked_ref::<Uint8Array>().to_vec()),
         _ => Err(type_error(&format!(
-            "value: with raw: true the value must be a Uint8Array, not {}",
+            "{root}: with raw: true the value must be a Uint8Array, not {}",
             params::describe(value)
         ))),
     }

@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! cargo xtask setup               install the toolchains and tools the other tasks need
-//! cargo xtask test [--keep-going] setup, then every check CI runs, stage by stage
+//! cargo xtask test [--keep-going] [--only STAGE]
+//!                                 setup, then every check CI runs, stage by stage
 //! cargo xtask bench [ARGS...]     the criterion benchmarks (ARGS go to `cargo bench`)
 //! cargo xtask demo [ARGS...]      the demo example, in release mode (ARGS go to the demo)
+//! cargo xtask npm                 build and pack the npm package (target/npm/larder-<version>.tgz)
 //! ```
 //!
 //! `.ci/run` is `cargo xtask test`, so CI and a developer run the same thing.
@@ -12,6 +14,8 @@
 mod bench;
 mod cmd;
 mod demo;
+mod npm;
+mod npm_test;
 mod setup;
 mod test;
 
@@ -24,10 +28,15 @@ tasks:
   setup                install what the other tasks need (rustup targets and components,
                        nightly, cargo-fuzz, and later wasm-bindgen-cli, chromium, redis, npm)
   test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, no_std and
-                       wasm builds, a fuzz smoke run, bench compilation; stops at the first
+                       wasm builds, the wasm crates' tests, the npm package in Node, Deno
+                       and Chromium, a fuzz smoke run, bench compilation; stops at the first
                        failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
+                       --only TEXT runs only the stages whose name contains TEXT.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
+  npm                  build the npm package `larder` (a wasm build each for Node, Deno and
+                       the web) into target/npm/larder, pack it into target/npm/larder-<version>.tgz,
+                       and print each .wasm's size, raw and gzipped
   help                 this text
 ";
 
@@ -40,6 +49,7 @@ fn main() -> ExitCode {
         Some("test") => return test::run(&rest),
         Some("bench") => bench::run(&rest),
         Some("demo") => demo::run(&rest),
+        Some("npm") => npm::run(&rest),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())

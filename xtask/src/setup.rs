@@ -156,7 +156,7 @@ fn steps() -> Vec<Step> {
             name: "npm packages",
             applies: |ctx| {
                 if npm_projects(ctx).is_empty() {
-                    Err("no package.json in bindings/wasm/npm or www".into())
+                    Err("no package.json in bindings/wasm/npm/test or www".into())
                 } else {
                     Ok(())
                 }
@@ -260,7 +260,7 @@ pub fn locked_version(lock: &str, name: &str) -> Option<String> {
 }
 
 /// The value of a `key = "value"` line, for the simple lines Cargo.lock is made of.
-fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let rest = line
         .strip_prefix(key)?
         .trim_start()
@@ -322,7 +322,7 @@ fn apt_install(ctx: &Ctx, packages: &[&str]) -> Result<(), String> {
 
 /// The directories holding a package.json whose dependencies the tests need.
 fn npm_projects(ctx: &Ctx) -> Vec<std::path::PathBuf> {
-    ["bindings/wasm/npm", "www"]
+    ["bindings/wasm/npm/test", "www"]
         .iter()
         .map(|d| ctx.path(d))
         .filter(|d| d.join("package.json").is_file())

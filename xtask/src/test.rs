@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Ctx};
-use crate::setup;
+use crate::{npm_test, setup};
 
 /// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset.
 const DEFAULT_FUZZ_SECONDS: u64 = 20;
@@ -25,7 +25,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 9] = [
+const STAGES: [Stage; 10] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -55,6 +55,10 @@ const STAGES: [Stage; 9] = [
         run: wasm_stores,
     },
     Stage {
+        name: "npm package (Node, Deno, Chromium)",
+        run: npm_package,
+    },
+    Stage {
         name: "fuzz smoke",
         run: fuzz,
     },
@@ -66,14 +70,33 @@ const STAGES: [Stage; 9] = [
 
 pub fn run(args: &[String]) -> ExitCode {
     let mut keep_going = false;
-    for arg in args {
+    let mut only: Option<&str> = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--keep-going" | "-k" => keep_going = true,
+            "--only" => only = args.next().map(String::as_str),
             other => {
-                eprintln!("xtask: error: unknown option {other:?} for `test` (try --keep-going)");
+                eprintln!(
+                    "xtask: error: unknown option {other:?} for `test` (try --keep-going, --only STAGE)"
+                );
                 return ExitCode::FAILURE;
             }
         }
+    }
+    // `--only TEXT`: the stages whose name contains TEXT, for working on one.
+    let stages: Vec<&Stage> = STAGES
+        .iter()
+        .filter(|s| only.is_none_or(|o| s.name.contains(o)))
+        .collect();
+    if stages.is_empty() {
+        let names: Vec<&str> = STAGES.iter().map(|s| s.name).collect();
+        eprintln!(
+            "xtask: error: no stage matches {:?}; stages: {}",
+            only.unwrap_or_default(),
+            names.join(", ")
+        );
+        return ExitCode::FAILURE;
     }
     let ctx = Ctx::new();
     let started = Instant::now();
@@ -85,9 +108,9 @@ pub fn run(args: &[String]) -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let total = STAGES.len();
+    let total = stages.len();
     let mut results: Vec<(&str, Duration, Result<Done, String>)> = Vec::new();
-    for (i, stage) in STAGES.iter().enumerate() {
+    for (i, stage) in stages.iter().enumerate() {
         let title = format!("[{}/{total}] {}", i + 1, stage.name);
         banner(&title);
         let t = Instant::now();
@@ -115,7 +138,7 @@ pub fn run(args: &[String]) -> ExitCode {
         };
         println!("  {status:<8} {name:<26} {:>8}{note}", secs(*took));
     }
-    for stage in &STAGES[results.len()..] {
+    for stage in &stages[results.len()..] {
         println!("  {:<8} {:<26} {:>8}", "not run", stage.name, "-");
     }
     let failed = results.iter().filter(|(_, _, r)| r.is_err()).count();
@@ -256,6 +279,16 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         cmd::run(wasm_test("larder-indexeddb").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
     Ok(Done::Ran)
+}
+
+/// The npm package, packed and installed into a fresh project, used from
+/// Node, Deno and Chromium, and sharing a directory with native Rust
+/// (xtask/src/npm_test.rs).
+fn npm_package(ctx: &Ctx) -> StageResult {
+    if !ctx.path("bindings/wasm/npm").is_dir() {
+        return Ok(Done::Skipped("bindings/wasm/npm does not exist".into()));
+    }
+    ran(npm_test::stage(ctx))
 }
 
 /// larder-core must build without std or an allocator-providing OS: a bare-metal target proves it.

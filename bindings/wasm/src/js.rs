@@ -187,9 +187,12 @@ pub(crate) fn classify(v: &JsValue) -> Kind {
 /// `Object.getPrototypeOf(v)` is `null`, or is itself an object with a `null`
 /// prototype (`Object.prototype` of this or another realm).
 fn is_plain(v: &JsValue) -> bool {
-    let Some(obj) = v.dyn_ref::<Object>() else {
+    // Not `dyn_ref::<Object>()`: that is `instanceof Object`, false for an
+    // object with a null prototype, which is exactly one of the plain ones.
+    if !v.is_object() {
         return false;
-    };
+    }
+    let obj: &Object = v.unchecked_ref();
     let proto: JsValue = Object::get_prototype_of(obj).into();
     if proto.is_null() {
         return true;

@@ -71,8 +71,13 @@ impl Options {
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, JsValue> {
         self.get(name)?
             .map(|v| {
-                v.as_string()
-                    .ok_or_else(|| type_error(&format!("{}: {name} must be a string", self.what)))
+                v.as_string().ok_or_else(|| {
+                    type_error(&format!(
+                        "{}: {name} must be a string, not {}",
+                        self.what,
+                        params::describe(&v)
+                    ))
+                })
             })
             .transpose()
     }
@@ -84,10 +89,14 @@ impl Options {
         };
         match v.as_string() {
             Some(s) if !s.is_empty() => Ok(Some(s)),
-            _ => Err(type_error(&format!(
+            s => Err(type_error(&format!(
                 "{}: {name} must be a non-empty string, not {}",
                 self.what,
-                params::describe(&v)
+                if s.is_some() {
+                    "an empty string".into()
+                } else {
+                    params::describe(&v)
+                }
             ))),
         }
     }

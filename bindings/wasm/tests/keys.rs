@@ -104,6 +104,11 @@ fn js_values_map_onto_the_model() {
         hash("new Uint8Array([1, 2])")
     );
     assert_ne!(hash("new Uint8Array([1, 2])"), hash("[1, 2]"));
+    // An object with a null prototype is a plain object too.
+    assert_eq!(
+        hash("Object.assign(Object.create(null), {a: 1})"),
+        hash("({a: 1})")
+    );
     // Dates are the map {"$date": ms}, never the bare number.
     assert_eq!(hash("new Date(5)"), hash("({$date: 5})"));
     assert_ne!(hash("new Date(5)"), hash("5"));

@@ -91,7 +91,10 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
         let wasm = build_wasm(ctx, b)?;
         cmd::run(
             Command::new(cmd::cargo_bin_dir().join("wasm-bindgen"))
-                .args(["--target", b.target, "--no-typescript", "--out-dir"])
+                .args(["--target", b.target, "--no-typescript"])
+                // Function names are a third of the .wasm; nobody reads them in a package.
+                .args(["--remove-name-section", "--remove-producers-section"])
+                .arg("--out-dir")
                 .arg(&out)
                 .arg(&wasm),
         )?;

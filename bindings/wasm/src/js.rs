@@ -1,6 +1,7 @@
 //! What kind of JavaScript value a `JsValue` is, where it sits inside a larger
 //! value (for error messages), and the JS errors the API throws.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -236,14 +237,14 @@ pub(crate) enum Seg {
 
 /// Where a part sits inside the value a caller passed (`params.user.callback`).
 pub(crate) struct Path {
-    root: &'static str,
+    root: Cow<'static, str>,
     segs: Vec<Seg>,
 }
 
 impl Path {
-    pub(crate) fn new(root: &'static str) -> Self {
+    pub(crate) fn new(root: impl Into<Cow<'static, str>>) -> Self {
         Path {
-            root,
+            root: root.into(),
             segs: Vec::new(),
         }
     }
@@ -274,7 +275,7 @@ fn is_ident(s: &str) -> bool {
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.root)?;
+        f.write_str(&self.root)?;
         for s in &self.segs {
             match s {
                 Seg::Prop(p) if is_ident(p) => write!(f, ".{p}")?,

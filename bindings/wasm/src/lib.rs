@@ -9,12 +9,15 @@
 //! compiles it), but its JS-facing functions only work inside a JS host.
 
 mod backends;
+mod batch;
+pub use batch::{decode_value_js, encode_value_js};
 mod clock;
 mod js;
 mod options;
 pub mod params;
 pub mod value;
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -155,7 +158,7 @@ impl Cache {
         Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
     {
         match prepare().and_then(|args| Ok((self.inner.core()?, args))) {
-            Ok((core, args)) => future_to_promise(run(core, args)),
+            Ok((core, args)) => promise(Box::pin(run(core, args))),
             Err(e) => Promise::reject(&e),
         }
     }
@@ -230,7 +233,7 @@ impl Cache {
             || {
                 let key = params::key(&namespace, &params)?;
                 let opts = put_options(&options, "set options")?;
-                let payload = encode_value(&value, opts.codec)?;
+                let payload = encode_value(&value, opts.codec, "value")?;
                 Ok((key, opts, payload))
             },
             |c, (key, opts, payload)| async move {
@@ -281,7 +284,7 @@ impl Cache {
                         } else {
                             v
                         };
-                        encode_value(&v, codec).map_err(|e| inner.stash(h, e))
+                        encode_value(&v, codec, "value").map_err(|e| inner.stash(h, e))
                     }
                 };
                 let out = match c.get_or_compute(&key, &opts, run).await {
@@ -423,13 +426,21 @@ impl Cache {
     /// "the cache is closed". Closing twice is harmless.
     pub fn close(&self) -> Promise {
         let c = self.inner.cache.borrow_mut().take();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             if let Some(c) = c {
                 c.flush().await.js()?;
             }
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
+}
+
+/// The future behind every returned Promise, boxed: one instance of
+/// `future_to_promise` instead of one per method keeps the .wasm ~KB smaller.
+type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+fn promise(task: JsTask) -> Promise {
+    future_to_promise(task)
 }
 
 /// The hex XXH3-128 hash of the key for (namespace, params), as every larder
@@ -466,14 +477,19 @@ fn is_thenable(v: &JsValue) -> bool {
 /// The payload of `value` for the codec the options chose: codec 2 (any
 /// structured value), or codec 0 (`raw: true`: the bytes of a Uint8Array as
 /// they are, which Rust's `get_bytes` reads).
-fn encode_value(value: &JsValue, codec: u8) -> Result<Vec<u8>, JsValue> {
+fn encode_value(
+    value: &JsValue,
+    codec: u8,
+    root: impl Into<Cow<'static, str>>,
+) -> Result<Vec<u8>, JsValue> {
+    let root = root.into();
     if codec != codec::BYTES {
-        return value::encode(value, "value");
+        return value::encode(value, root);
     }
     match classify(value) {
         Kind::View(js::Elem::Uint8) => Ok(value.unchecked_ref::<Uint8Array>().to_vec()),
         _ => Err(type_error(&format!(
-            "value: with raw: true the value must be a Uint8Array, not {}",
+            "{root}: with raw: true the value must be a Uint8Array, not {}",
             params::describe(value)
         ))),
     }

@@ -7,6 +7,7 @@
 use js_sys::{Array, ArrayBuffer, BigInt, Date, Map, Object, Uint8Array};
 use larder_core::key::MAX_DEPTH;
 use larder_core::{Canon, Key};
+use std::borrow::Cow;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -16,8 +17,17 @@ use crate::js::{self, Ancestors, Kind, Path, Seg, article, classify, map_key_lab
 /// string (version 0) or a `[name, version]` pair, as Rust's `("name", 2)`:
 /// bumping the version makes older entries stop matching.
 pub fn key(namespace: &JsValue, params: &JsValue) -> Result<Key, JsValue> {
+    key_at(namespace, params, "params")
+}
+
+/// [`key`], with `root` naming the params in error messages.
+pub fn key_at(
+    namespace: &JsValue,
+    params: &JsValue,
+    root: impl Into<Cow<'static, str>>,
+) -> Result<Key, JsValue> {
     let (name, version) = namespace_of(namespace)?;
-    let canon = to_canon(params)?;
+    let canon = to_canon_at(params, root)?;
     Key::from_canon(&name, version, canon).map_err(|e| js::core_error(&e))
 }
 
@@ -80,8 +90,12 @@ pub(crate) fn describe(v: &JsValue) -> String {
 
 /// Map a JS value onto the key data model (not yet normalized).
 pub fn to_canon(params: &JsValue) -> Result<Canon, JsValue> {
+    to_canon_at(params, "params")
+}
+
+fn to_canon_at(params: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Canon, JsValue> {
     let mut w = Walker {
-        path: Path::new("params"),
+        path: Path::new(root),
         seen: Ancestors::default(),
     };
     // The params sit inside the key's own map: level 1.

@@ -9,6 +9,7 @@ use js_sys::{
     Float64Array, Int8Array, Int16Array, Int32Array, JsString, Map, Object, Reflect, Set,
     Uint8Array, Uint8ClampedArray, Uint16Array, Uint32Array,
 };
+use std::borrow::Cow;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -45,7 +46,7 @@ const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
 // ---------------------------------------------------------------- encoding
 
 /// Encode `v`; `root` names it in error messages (`"value"`, `"meta"`).
-pub fn encode(v: &JsValue, root: &'static str) -> Result<Vec<u8>, JsValue> {
+pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>, JsValue> {
     let mut e = Encoder {
         out: vec![VERSION],
         path: Path::new(root),

@@ -273,6 +273,22 @@ export declare class Cache {
     options?: ValueSetOptions,
   ): Promise<Awaited<R>>;
 
+  /**
+   * The values stored for each params of `paramsList` under `namespace`, in
+   * order, `undefined` where there is none: one IndexedDB transaction, one
+   * batch of reads on the filesystem.
+   */
+  getMany(namespace: Namespace, paramsList: readonly unknown[]): Promise<unknown[]>;
+
+  /**
+   * Store each `[params, value]` pair under `namespace`, all with the same
+   * options, in one write (one IndexedDB transaction). Every pair is checked
+   * first: one bad pair rejects the call, naming it (`setMany: entries[3][1].a`),
+   * and nothing is written. A params given twice keeps its last value.
+   */
+  setMany(namespace: Namespace, entries: readonly (readonly [params: unknown, value: Uint8Array])[], options: RawSetOptions): Promise<void>;
+  setMany(namespace: Namespace, entries: readonly (readonly [params: unknown, value: unknown])[], options?: ValueSetOptions): Promise<void>;
+
   /** Whether a fresh entry exists for (namespace, params). Counts no hit or miss. */
   has<P>(namespace: Namespace, params: P & KeyParams<P>): Promise<boolean>;
 
@@ -317,3 +333,19 @@ export declare class Cache {
  * @throws {RangeError} a namespace version outside 0..4294967295, a bigint outside 128 bits, nesting too deep.
  */
 export declare function keyHash<P>(namespace: Namespace, params: P & KeyParams<P>): string;
+
+/**
+ * The bytes larder stores for `value` (its value codec, docs/FORMAT.md "JS
+ * values"): what `set` writes, without a cache.
+ *
+ * @throws {TypeError} a part of the value that cannot be stored, named by its path.
+ */
+export declare function encodeValue<V>(value: V & Storable<V>): Uint8Array;
+
+/**
+ * The value that `bytes` (from `encodeValue`) stand for, as a fresh copy.
+ *
+ * @throws {TypeError} `bytes` is not a Uint8Array.
+ * @throws {Error} the bytes are not a value larder wrote (kind `"corrupt"`).
+ */
+export declare function decodeValue(bytes: Uint8Array): unknown;

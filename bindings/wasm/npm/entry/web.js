@@ -7,4 +7,4 @@ import init from "./larder_wasm.js";
 
 await init({ module_or_path: new URL("./larder_wasm_bg.wasm", import.meta.url) });
 
-export { Cache, keyHash } from "./larder_wasm.js";
+export { Cache, decodeValue, encodeValue, keyHash } from "./larder_wasm.js";

@@ -6,7 +6,7 @@
 //   env.snapshot(opts)  -> the records in the backend's storage as comparable
 //                          data (files, IndexedDB records), null for memory
 
-import { deferred, equal, ok, rejects } from "./assert.js";
+import { deferred, equal, ok, rejects, throws } from "./assert.js";
 import { valueCases } from "./values.js";
 
 /** Run `fn` with `Date.now` moved `ms` ahead: larder's clock in JS is Date.now. */
@@ -26,7 +26,7 @@ export async function until(cond) {
   ok(cond(), "the condition never held");
 }
 
-export function apiChecks({ Cache }, env, backend) {
+export function apiChecks({ Cache, encodeValue, decodeValue }, env, backend) {
   const open = async (extra = {}) => Cache.open({ ...(await env.fresh(backend)), ...extra });
   // A check's name says the backend it ran on.
   const check = (name, run) => ({ name: `${backend}: ${name}`, run });
@@ -260,6 +260,30 @@ export function apiChecks({ Cache }, env, backend) {
       const again = await Cache.open(options);
       equal(await again.get("c", 3), backend === "memory" ? undefined : 3, "after reopening");
       await again.close();
+    }),
+
+    check("setMany and getMany: one batch, in order, all or nothing", async () => {
+      const options = await env.fresh(backend);
+      const c = await Cache.open(options);
+      const pairs = Array.from({ length: 300 }, (_, i) => [{ i, kind: "sq" }, { sq: i * i, at: new Date(i) }]);
+      await c.setMany("batch", pairs, { tags: ["squares"] });
+      const got = await c.getMany("batch", [...pairs.map(([p]) => ({ kind: p.kind, i: p.i })), { i: -1, kind: "sq" }]);
+      equal(got, [...pairs.map(([, v]) => v), undefined], "values in order, a miss last");
+      const before = await env.snapshot(options);
+      await rejects(() => c.setMany("batch", [[{ i: 1000 }, 1], [{ i: 1001 }, () => 2]]), TypeError,
+        "setMany: entries[1][1]: a function cannot be stored in the cache");
+      equal((await c.stats()).entries, 300, "the bad batch wrote nothing");
+      equal(await env.snapshot(options), before, "storage unchanged");
+      equal(await c.invalidateTag("squares"), 300, "every pair carries the options' tag");
+      await c.close();
+    }),
+
+    check("encodeValue and decodeValue round-trip without a cache", async () => {
+      const v = { f: new Float64Array([1.5, -0, NaN]), m: new Map([[1n, new Set(["x"])]]) };
+      const bytes = encodeValue(v);
+      ok(bytes instanceof Uint8Array && bytes.length > 0, "bytes");
+      equal(decodeValue(bytes), v, "the same value back");
+      throws(() => decodeValue([1, 2]), TypeError, "decodeValue: bytes must be a Uint8Array, not an array");
     }),
 
     check("a call made right after close() rejects", async () => {

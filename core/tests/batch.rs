@@ -84,7 +84,9 @@ fn a_bad_batch_changes_nothing() {
     let e = block_on(c.put_many(huge, &PutOptions::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TooLarge);
     // Each entry fits, the batch does not.
-    let big: Vec<(Key, Vec<u8>)> = (30..40).map(|n| (key(n), noise(1_000, u64::from(n)))).collect();
+    let big: Vec<(Key, Vec<u8>)> = (30..40)
+        .map(|n| (key(n), noise(1_000, u64::from(n))))
+        .collect();
     let e = block_on(c.put_many(big, &PutOptions::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TooLarge);
     assert!(e.to_string().contains("the batch takes"), "{e}");

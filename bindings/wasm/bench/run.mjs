@@ -37,6 +37,7 @@ async function importMap() {
 async function browserBench() {
   const map = JSON.stringify(await importMap());
   const page = `<!doctype html><meta charset="utf-8"><title>larder bench</title>
+<link rel="icon" href="data:,">
 <script type="importmap">${map}</script><script type="module" src="/page.mjs"></script>`;
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));

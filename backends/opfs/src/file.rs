@@ -116,23 +116,25 @@ impl Reader {
     }
 
     /// The verified header and the access trailer, reading only the header's
-    /// bytes and the trailer. `Ok(None)`: not a valid entry file (a bad or
-    /// truncated header, or a length that disagrees with the header).
+    /// bytes and the trailer (one read for a small file). `Ok(None)`: not a
+    /// valid entry file (a bad or truncated header, or a length that
+    /// disagrees with the header).
     pub(crate) async fn head(&self) -> Result<Option<(FrameHeader, u64)>, JsValue> {
         let size = self.size()?;
         if size < MIN_ENTRY {
             return Ok(None);
         }
         let frame_len = size - TRAILER;
-        let mut buf = vec![0; HEADER_PREFIX.min(frame_len as usize)];
+        let mut buf = vec![0; (HEADER_PREFIX as u64).min(size) as usize];
         self.read_at(0, &mut buf).await?;
         let header = loop {
-            match frame::decode_header(&buf) {
+            let have = (buf.len() as u64).min(frame_len) as usize;
+            match frame::decode_header(&buf[..have]) {
                 Ok(HeaderRead::Complete(h)) => break h,
-                Ok(HeaderRead::NeedBytes(n)) if n > buf.len() && n as u64 <= frame_len => {
-                    let have = buf.len();
+                Ok(HeaderRead::NeedBytes(n)) if n > have && n as u64 <= frame_len => {
+                    let at = buf.len();
                     buf.resize(n, 0);
-                    self.read_at(have as u64, &mut buf[have..]).await?;
+                    self.read_at(at as u64, &mut buf[at..]).await?;
                 }
                 _ => return Ok(None),
             }
@@ -141,7 +143,10 @@ impl Reader {
             return Ok(None);
         }
         let mut trailer = [0; TRAILER as usize];
-        self.read_at(frame_len, &mut trailer).await?;
+        match buf.get(frame_len as usize..size as usize) {
+            Some(t) => trailer.copy_from_slice(t),
+            None => self.read_at(frame_len, &mut trailer).await?,
+        }
         Ok(Some((header, u64::from_le_bytes(trailer))))
     }
 }

@@ -59,3 +59,9 @@ async fn sync_access_needs_a_worker() {
     );
     assert!(e.to_string().contains("dedicated workers"), "{e}");
 }
+
+#[wasm_bindgen_test]
+#[ignore = "prints timings; run with --include-ignored"]
+async fn timings() {
+    cases::timings(Access::Async).await;
+}

@@ -177,3 +177,9 @@ async fn opfs_refused_names_the_cause() {
     )
     .await;
 }
+
+#[wasm_bindgen_test]
+#[ignore = "prints timings; run with --include-ignored"]
+async fn timings() {
+    cases::timings(Access::Sync).await;
+}

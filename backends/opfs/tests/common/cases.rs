@@ -361,3 +361,36 @@ pub async fn locked_entry(access: Access, sync_lock: bool) {
         Some(new.frame.clone())
     );
 }
+
+/// Rough timings of put and get at 1 KiB and 1 MiB (printed, never
+/// asserted: benchmarks measure speed, tests check behaviour). Run with
+/// `-- --include-ignored timings --nocapture`.
+pub async fn timings(access: Access) {
+    let store = open("timings", access).await;
+    for (label, size, n) in [("1 KiB", 1usize << 10, 200u32), ("1 MiB", 1 << 20, 20)] {
+        let items: Vec<_> = (0..n).map(|i| entry(i, &payload(i, size))).collect();
+        let mut puts = Vec::new();
+        for e in &items {
+            let t = perf_now();
+            store.put(&e.meta, &e.frame).await.unwrap();
+            puts.push(perf_now() - t);
+        }
+        let mut gets = Vec::new();
+        for e in &items {
+            let t = perf_now();
+            let got = store.get(e.meta.key).await.unwrap();
+            gets.push(perf_now() - t);
+            assert_eq!(got.as_ref(), Some(&e.frame));
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        wasm_bindgen_test::console_log!(
+            "timings {access:?} {label}: put median {:.2} ms, get median {:.2} ms ({n} each)",
+            median(&mut puts),
+            median(&mut gets)
+        );
+    }
+    store.clear().await.unwrap();
+}

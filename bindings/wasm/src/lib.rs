@@ -32,7 +32,7 @@ use crate::js::{Kind, classify, core_error, plain_error, range_error, type_error
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
-/// The default cache name of the `"indexeddb"` backend.
+/// The default cache name of the `"indexeddb"` and `"opfs"` backends.
 pub const DEFAULT_NAME: &str = "default";
 
 /// The environment variable the `"fs"` backend takes its directory from when
@@ -94,7 +94,7 @@ fn default_backend() -> &'static str {
 
 /// The store for a `backend` option. Every backend is a `Box<dyn Store>`: a
 /// backend crate plugs in with one match arm here. `name` is the
-/// `"indexeddb"` cache name, `dir` the `"fs"` directory (each ignored by the
+/// `"indexeddb"` and `"opfs"` cache name, `dir` the `"fs"` directory (each ignored by the
 /// other backends, so one options object works in every runtime);
 /// `defaulted` says the backend was chosen by runtime detection.
 async fn open_store(
@@ -144,9 +144,18 @@ async fn open_store(
                 &format!("the \"{backend}\" backend needs the wasm32 build of larder"),
             ))
         }
+        #[cfg(all(target_arch = "wasm32", feature = "opfs"))]
+        "opfs" => {
+            let name = name.unwrap_or_else(|| DEFAULT_NAME.to_string());
+            let store = larder_opfs::OpfsStore::open(&name)
+                .await
+                .map_err(|e| core_error(&e))?;
+            Ok(Box::new(store))
+        }
+        #[cfg(not(all(target_arch = "wasm32", feature = "opfs")))]
         "opfs" => Err(js::kind_error(
             ErrorKind::Unsupported,
-            "the \"opfs\" backend is not available in this build of larder yet; use backend: \"indexeddb\" or \"memory\"",
+            "the \"opfs\" backend is not in this build of larder (it needs wasm32 and the larder-wasm feature \"opfs\"); use backend: \"indexeddb\" or \"memory\"",
         )),
         other => Err(type_error(&format!(
             "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
@@ -160,7 +169,7 @@ const TS_TYPES: &str = r#"
 export interface OpenOptions {
   /** Default: "indexeddb" in a browser, "fs" in Node and Deno, else "memory". */
   backend?: "memory" | "indexeddb" | "opfs" | "fs";
-  /** The "indexeddb" cache name (database `larder-<name>`); default "default". */
+  /** The "indexeddb" and "opfs" cache name (database or OPFS directory `larder-<name>`); default "default". */
   name?: string;
   /** The "fs" cache directory; default: the LARDER_DIR environment variable. */
   dir?: string;
@@ -304,7 +313,9 @@ impl Cache {
     ///
     /// `backend` is `"indexeddb"` (cache `name`, default `"default"`), `"fs"`
     /// (directory `dir`, default the `LARDER_DIR` environment variable),
-    /// `"memory"`, or `"opfs"` (not available yet). Without `backend`:
+    /// `"memory"`, or `"opfs"` (cache `name`, default `"default"`: OPFS
+    /// directory `larder-<name>`, sync access handles in a dedicated worker).
+    /// Without `backend`:
     /// `"indexeddb"` in a browser, `"fs"` in Node and Deno, `"memory"`
     /// elsewhere. Sizes are numbers of bytes or strings like `"100MB"`; `ttl`
     /// (the default time to live) is milliseconds or a string like `"1h"`.

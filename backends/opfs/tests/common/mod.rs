@@ -171,6 +171,8 @@ pub fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, kind: ErrorKind, what
 /// `performance.now()`: sub-ms time, in windows and workers.
 pub fn perf_now() -> f64 {
     let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
-    let now: Function = js_sys::Reflect::get(&perf, &"now".into()).unwrap().unchecked_into();
+    let now: Function = js_sys::Reflect::get(&perf, &"now".into())
+        .unwrap()
+        .unchecked_into();
     now.call0(&perf).unwrap().as_f64().unwrap()
 }

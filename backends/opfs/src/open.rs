@@ -92,7 +92,13 @@ impl Dirs {
 }
 
 fn dir_error(path: &str, e: &JsValue) -> Error {
-    if js::is(e, "TypeMismatchError") {
+    if js::is(e, "TypeError") {
+        // OPFS refuses some names that pass `check_name` (the browser decides).
+        let msg = format!(
+            "the browser does not allow {path:?} as an OPFS directory name; use another cache name"
+        );
+        Error::invalid("open", msg).with_context(path.to_owned())
+    } else if js::is(e, "TypeMismatchError") {
         let msg = format!(
             "{path} in this site's OPFS is a file, not a directory; remove it or use another cache name"
         );

@@ -22,6 +22,10 @@ use crate::{Access, error, js, retry};
 /// browser's file I/O busy while each call waits on its promises.
 const PARALLEL: usize = 16;
 
+/// Entry file handles kept (a few hundred bytes each); past this the set
+/// starts over.
+const MAX_HANDLES: usize = 4096;
+
 const NOT_FOUND: &str = "NotFoundError";
 const TYPE_MISMATCH: &str = "TypeMismatchError";
 
@@ -32,6 +36,10 @@ pub struct OpfsStore {
     dirs: Dirs,
     /// Shard directory handles by name, fetched once.
     shards: RefCell<HashMap<String, FileSystemDirectoryHandle>>,
+    /// Entry file handles by key. A handle names a path, not a file, so it
+    /// stays right whatever happens to the file; it saves a `getFileHandle`
+    /// round trip per read.
+    files: RefCell<HashMap<KeyHash, FileSystemFileHandle>>,
     temps: TempNamer,
     lock_ms: u32,
     corrupt: Cell<u64>,
@@ -74,6 +82,7 @@ impl OpfsStore {
             access,
             dirs,
             shards: RefCell::default(),
+            files: RefCell::default(),
             temps: TempNamer::new(),
             lock_ms,
             corrupt: Cell::new(0),
@@ -139,38 +148,75 @@ impl OpfsStore {
         self.corrupt.set(self.corrupt.get() + 1);
     }
 
-    /// Open `key`'s entry file and run `read` on it, retrying while it is
-    /// locked; damage is removed and counted. `op` names the call in errors.
+    /// [`OpfsStore::discard`] what sits under `key`'s entry name.
+    async fn discard_entry(&self, key: KeyHash) {
+        let (shard, name) = layout::entry_names(key);
+        if let Ok(Some(dir)) = self.shard(&shard).await {
+            self.discard(&dir, &name).await;
+        }
+    }
+
+    fn remember(&self, key: KeyHash, file: FileSystemFileHandle) {
+        let mut files = self.files.borrow_mut();
+        if files.len() >= MAX_HANDLES {
+            files.clear();
+        }
+        files.insert(key, file);
+    }
+
+    /// The handle of `key`'s entry file, or `None` if there is none.
+    async fn entry_file(
+        &self,
+        key: KeyHash,
+    ) -> std::result::Result<Option<FileSystemFileHandle>, JsValue> {
+        if let Some(h) = self.files.borrow().get(&key) {
+            return Ok(Some(h.clone()));
+        }
+        let (shard, name) = layout::entry_names(key);
+        let Some(dir) = self.shard(&shard).await? else {
+            return Ok(None);
+        };
+        match js::file(&dir, &name, false).await {
+            Ok(h) => {
+                self.remember(key, h.clone());
+                Ok(Some(h))
+            }
+            Err(e) if js::is(&e, NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open `key`'s entry file and run `read` on it (`Ok(None)`: not an
+    /// entry), retrying while it is locked; damage is removed and counted.
+    /// `op` names the call in errors.
     async fn read_entry<T, F, Fut>(&self, op: &'static str, key: KeyHash, read: F) -> Result<Got<T>>
     where
         F: Fn(Reader) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<Option<T>, JsValue>>,
     {
-        let (shard, name) = layout::entry_names(key);
-        let path = self.entry_path(key);
-        let dir = match self.shard(&shard).await {
-            Ok(Some(d)) => d,
-            Ok(None) => return Ok(Got::Absent),
-            Err(e) => return Err(self.fail(op, &path, &e)),
-        };
         let got = retry::busy(self.lock_ms, || async {
-            let fh = js::file(&dir, &name, false).await?;
-            read(Reader::open(self.access, &fh).await?).await
+            let Some(fh) = self.entry_file(key).await? else {
+                return Ok(Got::Absent);
+            };
+            Ok(match read(Reader::open(self.access, &fh).await?).await? {
+                Some(v) => Got::Found(v),
+                None => Got::Damaged,
+            })
         })
         .await;
         match got {
-            Ok(Some(v)) => Ok(Got::Found(v)),
-            Ok(None) => {
-                self.discard(&dir, &name).await;
+            Ok(Got::Damaged) => {
+                self.discard_entry(key).await;
                 Ok(Got::Damaged)
             }
+            Ok(got) => Ok(got),
             Err(e) if js::is(&e, NOT_FOUND) => Ok(Got::Absent),
             Err(e) if js::is(&e, TYPE_MISMATCH) => {
                 // A directory where the entry file should be.
-                self.discard(&dir, &name).await;
+                self.discard_entry(key).await;
                 Ok(Got::Damaged)
             }
-            Err(e) => Err(self.fail(op, &path, &e)),
+            Err(e) => Err(self.fail(op, &self.entry_path(key), &e)),
         }
     }
 
@@ -208,7 +254,11 @@ impl OpfsStore {
         loop {
             let dir = self.shard_created(&shard).await.map_err(fail)?;
             let moved = retry::busy(self.lock_ms, || js::move_into_dir(tmp, &dir, &name)).await;
-            let Err(e) = moved else { return Ok(()) };
+            let Err(e) = moved else {
+                // The moved handle now names the entry file.
+                self.remember(key, tmp.clone());
+                return Ok(());
+            };
             if repaired || retry::is_busy(&e) {
                 return Err(fail(e));
             }
@@ -253,15 +303,17 @@ impl OpfsStore {
         shard: &str,
         dir: &FileSystemDirectoryHandle,
     ) -> Result<Vec<EntryMeta>> {
-        let children = js::children(dir).await.map_err(|e| {
-            self.fail(
-                "list",
-                &self
+        let children = match js::children(dir).await {
+            Ok(c) => c,
+            // Removed since the shards were listed (a clear elsewhere).
+            Err(e) if js::is(&e, NOT_FOUND) => return Ok(Vec::new()),
+            Err(e) => {
+                let path = self
                     .dirs
-                    .path_of(&format!("{}/{shard}", layout::ENTRIES_DIR)),
-                &e,
-            )
-        })?;
+                    .path_of(&format!("{}/{shard}", layout::ENTRIES_DIR));
+                return Err(self.fail("list", &path, &e));
+            }
+        };
         let items: Vec<(KeyHash, FileSystemHandle)> = children
             .into_iter()
             .filter_map(|h| layout::entry_key(shard, &h.name()).map(|k| (k, h)))
@@ -285,9 +337,16 @@ impl OpfsStore {
         &self,
         op: &'static str,
     ) -> Result<Vec<(String, FileSystemDirectoryHandle)>> {
-        let children = js::children(&self.dirs.entries)
-            .await
-            .map_err(|e| self.fail(op, &self.dirs.path_of(layout::ENTRIES_DIR), &e))?;
+        let children = match js::children(&self.dirs.entries).await {
+            Ok(c) => c,
+            // The whole cache was removed (site data cleared): it is empty,
+            // and the next put needs the directories back.
+            Err(e) if js::is(&e, NOT_FOUND) => {
+                self.dirs.recreate().await?;
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(self.fail(op, &self.dirs.path_of(layout::ENTRIES_DIR), &e)),
+        };
         let mut out = Vec::new();
         for h in children {
             let name = h.name();
@@ -301,12 +360,10 @@ impl OpfsStore {
     }
 
     async fn touch_one(&self, key: KeyHash, at_ms: u64) -> Result<()> {
-        let (shard, name) = layout::entry_names(key);
         let res = async {
-            let Some(dir) = self.shard(&shard).await? else {
+            let Some(fh) = self.entry_file(key).await? else {
                 return Ok(());
             };
-            let fh = js::file(&dir, &name, false).await?;
             retry::busy(self.lock_ms, || file::touch(self.access, &fh, at_ms)).await
         }
         .await;
@@ -415,6 +472,7 @@ impl Store for OpfsStore {
     }
 
     async fn delete(&self, key: KeyHash) -> Result<bool> {
+        self.files.borrow_mut().remove(&key);
         let (shard, name) = layout::entry_names(key);
         let path = self.entry_path(key);
         let dir = match self.shard(&shard).await {
@@ -472,6 +530,7 @@ impl Store for OpfsStore {
     async fn clear(&self) -> Result<()> {
         // One recursive removal per shard rather than one call per entry;
         // the next put creates the shard again.
+        self.files.borrow_mut().clear();
         for (name, _) in self.shard_dirs("clear").await? {
             self.shards.borrow_mut().remove(&name);
             let res =

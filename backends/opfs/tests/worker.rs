@@ -28,6 +28,11 @@ async fn persists_across_reopen() {
 }
 
 #[wasm_bindgen_test]
+async fn survives_removal_of_its_directory() {
+    cases::survives_removal_of_its_directory(Access::Sync).await;
+}
+
+#[wasm_bindgen_test]
 async fn damage_found_by_get() {
     cases::damage_found_by_get(Access::Sync).await;
 }

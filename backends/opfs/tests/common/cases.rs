@@ -394,3 +394,33 @@ pub async fn timings(access: Access) {
     }
     store.clear().await.unwrap();
 }
+
+/// Another tab clears the site's data (the cache's directory goes) while
+/// the store is open: reads are misses, the listing is empty, and the next
+/// put brings the directories back.
+pub async fn survives_removal_of_its_directory(access: Access) {
+    let name = unique("removed");
+    let store = OpfsStore::open(&name).await.unwrap();
+    assert_eq!(store.access(), access);
+    let (a, b) = (entry(1, b"before"), entry(2, b"after"));
+    store.put(&a.meta, &a.frame).await.unwrap();
+    assert!(store.get(a.meta.key).await.unwrap().is_some());
+    let root = opfs_root().await;
+    wait(
+        root.remove_entry_with_options(&format!("larder-{name}"), &{
+            let o = web_sys::FileSystemRemoveOptions::new();
+            o.set_recursive(true);
+            o
+        })
+        .into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.get(a.meta.key).await.unwrap(), None);
+    assert!(!store.delete(a.meta.key).await.unwrap());
+    assert_eq!(store.list().await.unwrap(), Vec::new());
+    store.put(&b.meta, &b.frame).await.unwrap();
+    assert_eq!(store.get(b.meta.key).await.unwrap(), Some(b.frame.clone()));
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    assert_eq!(store.take_corrupt(), 0);
+}

@@ -48,7 +48,7 @@ pub const BUILDS: &[Build] = &[
     Build {
         dir: "web",
         target: "web",
-        features: &["indexeddb"],
+        features: &["indexeddb", "opfs"],
         entry: "web.js",
     },
     Build {

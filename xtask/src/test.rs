@@ -218,6 +218,7 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         ("larder-wasm", "bindings/wasm"),
         ("larder-nodefs", "backends/nodefs"),
         ("larder-indexeddb", "backends/indexeddb"),
+        ("larder-opfs", "backends/opfs"),
     ]
     .into_iter()
     .filter(|(_, dir)| ctx.path(dir).is_dir())
@@ -249,7 +250,8 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     if crates.contains(&"larder-wasm") {
         // The JS API, the JS key mapping against tests/vectors/keys.json, the
         // JS value codec and the "fs" backend, in Node; tests/browser.rs (the
-        // "indexeddb" backend) in headless Chromium.
+        // "indexeddb" and "opfs" backends) and tests/worker.rs ("opfs" in a
+        // dedicated worker) in headless Chromium.
         cmd::run(wasm_test("larder-wasm").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
     if crates.contains(&"larder-nodefs") {
@@ -277,6 +279,17 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     }
     if crates.contains(&"larder-indexeddb") {
         cmd::run(wasm_test("larder-indexeddb").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
+    }
+    if crates.contains(&"larder-opfs") {
+        // tests/worker.rs in a dedicated worker (sync access handles),
+        // tests/main_thread.rs on a page (the async API). Each binary runs the
+        // conformance suite, whose 10,000 one-file-per-entry writes take a
+        // minute or two in Chromium: past the runner's 20 s default.
+        cmd::run(
+            wasm_test("larder-opfs")
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
+        )?;
     }
     Ok(Done::Ran)
 }

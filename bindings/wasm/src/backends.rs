@@ -63,7 +63,7 @@ pub(crate) fn default_backend() -> &'static str {
 /// The store for a `backend` option. Every backend is a `Box<dyn Store>`: a
 /// backend crate plugs in with one match arm here, behind its cargo feature,
 /// so that a build carries only the backends its runtime can use. `name` is
-/// the `"indexeddb"` cache name, `dir` the `"fs"` directory (each ignored by
+/// the `"indexeddb"` and `"opfs"` cache name, `dir` the `"fs"` directory (each ignored by
 /// the other backends, so one options object works in every runtime);
 /// `defaulted` says the backend was chosen by runtime detection.
 pub(crate) async fn open_store(
@@ -108,11 +108,19 @@ pub(crate) async fn open_store(
                 .map_err(|e| js::core_error(&e))?;
             Ok(Box::new(store))
         }
-        // The "opfs" arm (feature "opfs", larder-opfs) goes here.
+        #[cfg(all(target_arch = "wasm32", feature = "opfs"))]
+        "opfs" => {
+            let name = name.unwrap_or_else(|| crate::DEFAULT_NAME.to_string());
+            let store = larder_opfs::OpfsStore::open(&name)
+                .await
+                .map_err(|e| js::core_error(&e))?;
+            Ok(Box::new(store))
+        }
         #[cfg(not(all(target_arch = "wasm32", feature = "indexeddb")))]
         "indexeddb" => Err(not_in_build("indexeddb", "indexeddb")),
         #[cfg(not(all(target_arch = "wasm32", feature = "nodefs")))]
         "fs" => Err(not_in_build("fs", "nodefs")),
+        #[cfg(not(all(target_arch = "wasm32", feature = "opfs")))]
         "opfs" => Err(not_in_build("opfs", "opfs")),
         other => Err(type_error(&format!(
             "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
@@ -123,6 +131,12 @@ pub(crate) async fn open_store(
 /// The error for a known backend this build does not carry: a native build has
 /// none but memory; a wasm build only those of its cargo features (the npm
 /// package's web build has no "fs", its Node and Deno builds no "indexeddb").
+#[cfg(not(all(
+    target_arch = "wasm32",
+    feature = "indexeddb",
+    feature = "nodefs",
+    feature = "opfs"
+)))]
 fn not_in_build(backend: &str, feature: &str) -> JsValue {
     let why = if cfg!(target_arch = "wasm32") {
         format!("built without the {feature:?} cargo feature")

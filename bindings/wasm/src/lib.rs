@@ -38,7 +38,7 @@ use crate::options::{Options, put_options};
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
-/// The default cache name of the `"indexeddb"` backend.
+/// The default cache name of the `"indexeddb"` and `"opfs"` backends.
 pub const DEFAULT_NAME: &str = "default";
 
 /// The environment variable the `"fs"` backend takes its directory from when
@@ -167,7 +167,9 @@ impl Cache {
     ///
     /// `backend` is `"indexeddb"` (cache `name`, default `"default"`), `"fs"`
     /// (directory `dir`, default the `LARDER_DIR` environment variable),
-    /// `"memory"`, or `"opfs"`. Without `backend`: `"indexeddb"` in a browser,
+    /// `"memory"`, or `"opfs"` (cache `name`, default `"default"`: OPFS
+    /// directory `larder-<name>`, sync access handles in a dedicated worker).
+    /// Without `backend`: `"indexeddb"` in a browser,
     /// `"fs"` in Node and Deno, `"memory"` elsewhere. Sizes are numbers of
     /// bytes or strings like `"100MB"`; `ttl` (the default time to live) is
     /// milliseconds or a string like `"1h"`. The TypeScript types of the whole

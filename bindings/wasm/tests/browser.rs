@@ -136,7 +136,6 @@ async fn browser_backend_errors() {
             "name must be a non-empty string",
         ),
         ("({backend: 'fs', dir: '/tmp'})", "not available"),
-        ("({backend: 'opfs'})", "not in this build"),
     ] {
         match Cache::open(js(o)).await {
             Ok(_) => panic!("{o} opened"),
@@ -178,4 +177,11 @@ async fn a_batch_of_1000_persists_in_indexeddb() {
     );
     ok(c.clear()).await;
     ok(c.close()).await;
+}
+
+/// On a page's main thread, "opfs" works too (the async OPFS API).
+#[cfg(feature = "opfs")]
+#[wasm_bindgen_test]
+async fn opfs_backend_on_the_main_thread() {
+    common::opfs_round_trip("page").await;
 }

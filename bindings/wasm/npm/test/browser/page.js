@@ -56,19 +56,41 @@ async function dumpDatabase(name) {
   }
 }
 
+/** Every file under the OPFS directory of cache `name`: [path, bytes] sorted by path. */
+async function dumpOpfs(name) {
+  const out = [];
+  const walk = async (dir, prefix) => {
+    for await (const [entry, handle] of dir.entries()) {
+      const path = `${prefix}/${entry}`;
+      if (handle.kind === "directory") await walk(handle, path);
+      else out.push([path, Array.from(new Uint8Array(await (await handle.getFile()).arrayBuffer()))]);
+    }
+  };
+  const root = await navigator.storage.getDirectory();
+  try {
+    await walk(await root.getDirectoryHandle(`larder-${name}`), "");
+  } catch (e) {
+    if (e.name !== "NotFoundError") throw e;
+  }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
 const env = {
   runtime: "browser",
   persistent: "indexeddb",
-  fresh: async (backend) => (backend === "indexeddb" ? { backend, name: unique("check") } : { backend }),
-  snapshot: async (options) => (options.name ? dumpDatabase(`larder-${options.name}`) : null),
+  fresh: async (backend) => (backend === "memory" ? { backend } : { backend, name: unique("check") }),
+  snapshot: async (options) => {
+    if (options.backend === "opfs") return dumpOpfs(options.name);
+    return options.name ? dumpDatabase(`larder-${options.name}`) : null;
+  },
   openCases: [
-    [{ backend: "opfs" }, Error, 'the "opfs" backend is not in this build of larder (built without the "opfs" cargo feature)', "unsupported"],
     [{ backend: "fs", dir: "/tmp" }, Error, 'the "fs" backend is not in this build of larder (built without the "nodefs" cargo feature)', "unsupported"],
     [{ backend: "indexeddb", name: 5 }, TypeError, "Cache.open options: name must be a non-empty string, not a number"],
   ],
 };
 
 const RELOAD_NAME = "reload-check";
+const RELOAD_BACKENDS = ["indexeddb", "opfs"];
 const reloadValues = () => valueCases().filter(([what]) => !what.includes("MB") && !what.includes("KB"));
 
 const browserChecks = [
@@ -86,36 +108,34 @@ const browserChecks = [
       await again.close();
     },
   },
-  {
-    name: "indexeddb: write the entries the reloaded page must find",
+  ...RELOAD_BACKENDS.map((backend) => ({
+    name: `${backend}: write the entries the reloaded page must find`,
     run: async () => {
-      const c = await Cache.open({ name: RELOAD_NAME, memoryBytes: 0 });
+      const c = await Cache.open({ backend, name: RELOAD_NAME, memoryBytes: 0 });
       await c.clear();
       for (const [what, value] of reloadValues()) await c.set("reload", what, value, { tags: ["reload"] });
       await c.getOrCompute("reload", "computed", () => new Map([["n", 42n]]));
       equal((await c.stats()).entries, reloadValues().length + 1, "entries written");
       await c.close();
     },
-  },
+  })),
 ];
 
-const persistedChecks = [
-  {
-    name: "indexeddb: after a reload the entries are still there",
-    run: async () => {
-      const c = await Cache.open({ name: RELOAD_NAME });
-      const cases = reloadValues();
-      equal((await c.stats()).entries, cases.length + 1, "stats.entries");
-      equal((await c.entries({ tag: "reload" })).length, cases.length, "tagged entries");
-      for (const [what, , expected] of cases) equal(await c.get("reload", what), expected, what);
-      let calls = 0;
-      const v = await c.getOrCompute("reload", "computed", () => calls++);
-      ok(calls === 0 && deepEqual(v, new Map([["n", 42n]])), "getOrCompute finds the stored value");
-      await c.clear();
-      await c.close();
-    },
+const persistedChecks = RELOAD_BACKENDS.map((backend) => ({
+  name: `${backend}: after a reload the entries are still there`,
+  run: async () => {
+    const c = await Cache.open({ backend, name: RELOAD_NAME });
+    const cases = reloadValues();
+    equal((await c.stats()).entries, cases.length + 1, "stats.entries");
+    equal((await c.entries({ tag: "reload" })).length, cases.length, "tagged entries");
+    for (const [what, , expected] of cases) equal(await c.get("reload", what), expected, what);
+    let calls = 0;
+    const v = await c.getOrCompute("reload", "computed", () => calls++);
+    ok(calls === 0 && deepEqual(v, new Map([["n", 42n]])), "getOrCompute finds the stored value");
+    await c.clear();
+    await c.close();
   },
-];
+}));
 
 async function run(phase) {
   let checks;
@@ -123,7 +143,7 @@ async function run(phase) {
     const vectors = await (await fetch(new URL("../keys.json", import.meta.url))).json();
     checks = [
       ...openChecks(larder, env),
-      ...["memory", "indexeddb"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b)]),
+      ...["memory", "indexeddb", "opfs"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b)]),
       ...browserChecks,
       ...keyChecks(larder, vectors),
     ];

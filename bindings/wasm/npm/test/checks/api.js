@@ -1,6 +1,6 @@
 // The Cache API end to end, through the installed package, for one backend.
 // The same checks run in Node and Deno (backends "memory" and "fs") and in
-// Chromium ("memory" and "indexeddb"); `env` supplies what differs:
+// Chromium ("memory", "indexeddb" and "opfs"); `env` supplies what differs:
 //
 //   env.fresh(backend)  -> options that open a new, empty cache of that backend
 //   env.snapshot(opts)  -> the records in the backend's storage as comparable

@@ -12,6 +12,7 @@
 //! `.ci/run` is `cargo xtask test`, so CI and a developer run the same thing.
 
 mod bench;
+mod bench_js;
 mod cmd;
 mod demo;
 mod npm;
@@ -33,6 +34,10 @@ tasks:
                        failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
                        --only TEXT runs only the stages whose name contains TEXT.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
+                       and their tables in docs/BENCHMARKS.md
+  bench --js           the JS benchmarks (bindings/wasm/bench) in Node, Chromium and Deno,
+                       against cacache, lru-cache, idb-keyval, JSON and structuredClone;
+                       their section of docs/BENCHMARKS.md is rewritten
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
   npm                  build the npm package `larder` (a wasm build each for Node, Deno and
                        the web) into target/npm/larder, pack it into target/npm/larder-<version>.tgz,

@@ -156,7 +156,10 @@ fn steps() -> Vec<Step> {
             name: "npm packages",
             applies: |ctx| {
                 if npm_projects(ctx).is_empty() {
-                    Err("no package.json in bindings/wasm/npm/test or www".into())
+                    Err(
+                        "no package.json in bindings/wasm/npm/test, bindings/wasm/bench or www"
+                            .into(),
+                    )
                 } else {
                     Ok(())
                 }
@@ -322,7 +325,7 @@ fn apt_install(ctx: &Ctx, packages: &[&str]) -> Result<(), String> {
 
 /// The directories holding a package.json whose dependencies the tests need.
 fn npm_projects(ctx: &Ctx) -> Vec<std::path::PathBuf> {
-    ["bindings/wasm/npm/test", "www"]
+    ["bindings/wasm/npm/test", "bindings/wasm/bench", "www"]
         .iter()
         .map(|d| ctx.path(d))
         .filter(|d| d.join("package.json").is_file())

@@ -395,7 +395,19 @@ fn fuzz_seconds() -> Result<u64, String> {
     }
 }
 
-/// Benches are not run in CI, only compiled, so they cannot rot unnoticed.
+/// Benches are not run in CI, only compiled (and the JS ones parsed), so
+/// they cannot rot unnoticed.
 fn bench_build(ctx: &Ctx) -> StageResult {
-    ran(cmd::run(ctx.cargo().args(["bench", "--no-run"])))
+    cmd::run(ctx.cargo().args(["bench", "--no-run"]))?;
+    let js = ctx.path("bindings/wasm/bench");
+    let mut scripts: Vec<_> = std::fs::read_dir(&js)
+        .map_err(|e| format!("{}: {e}", js.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "mjs"))
+        .collect();
+    scripts.sort();
+    for script in scripts {
+        cmd::run(std::process::Command::new("node").arg("--check").arg(&script))?;
+    }
+    Ok(Done::Ran)
 }

@@ -175,18 +175,25 @@ fn corrupt_entries_are_misses_removed_and_counted() {
 }
 
 #[test]
-fn an_entry_of_another_key_under_the_same_hash_is_a_miss() {
+fn an_entry_of_another_key_under_this_keys_hash_is_a_corrupt_miss() {
     let (c, _) = cache_with(Config::default().memory_bytes(0));
     put(&c, &key(2), b"other key's value", &PutOptions::new());
-    // Plant key 2's frame where key 1's hash points, as a collision would.
+    // Plant key 2's valid frame where key 1's hash points (a swapped file).
     let frame2 = block_on(c.store().get(key(2).hash())).unwrap().unwrap();
     let meta = larder_core::EntryMeta {
         key: key(1).hash(),
         ..Default::default()
     };
     block_on(c.store().put(&meta, &frame2)).unwrap();
-    assert_eq!(get(&c, &key(1)), None);
     assert!(!block_on(c.contains(&key(1))).unwrap());
+    assert_eq!(get(&c, &key(1)), None);
+    assert_eq!(block_on(c.stats()).unwrap().corrupt, 1, "counted as damage");
+    assert_eq!(
+        block_on(c.store().get(key(1).hash())).unwrap(),
+        None,
+        "and removed"
+    );
+    assert_eq!(get(&c, &key(2)).as_deref(), Some(&b"other key's value"[..]));
 }
 
 #[test]

@@ -298,11 +298,16 @@ async fn corrupt_files_are_misses_removed_and_counted() {
         None,
         "never b's value"
     );
+    assert!(!pa.exists(), "the misplaced file is removed");
     assert_eq!(
         cache.get::<_, String>("c", &"b").await.unwrap().as_deref(),
         Some("value b")
     );
-    assert_eq!(cache.stats().await.unwrap().corrupt, 4);
+    assert_eq!(
+        cache.stats().await.unwrap().corrupt,
+        5,
+        "the swapped file counts"
+    );
 }
 
 #[tokio::test]

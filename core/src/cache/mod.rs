@@ -213,7 +213,19 @@ impl<S: Store, C: Clock> Cache<S, C> {
             self.state.lock().index.remove(&h);
             return Ok(Lookup::Miss);
         };
-        let (header, data, start) = match frame::decode_owned(bytes) {
+        // A valid frame of another key under this key's name (a swapped or
+        // copied file) is as damaged as a torn one: its verified hash is not `h`.
+        let decoded = frame::decode_owned(bytes).and_then(|d| {
+            if d.0.key == h {
+                Ok(d)
+            } else {
+                Err(Error::corrupt(
+                    "decode frame",
+                    "the entry belongs to another key",
+                ))
+            }
+        });
+        let (header, data, start) = match decoded {
             Ok(decoded) => decoded,
             Err(error) => {
                 self.state.lock().stats.corrupt += 1;
@@ -226,7 +238,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         };
         if header.key_bytes != key.bytes() {
-            // Another key with the same 128-bit hash: never return its value.
+            // Another key with the same 128-bit hash (a true collision): a miss,
+            // and that key's valid entry stays.
             return Ok(Lookup::Miss);
         }
         if is_expired(header.expires_ms, now) {

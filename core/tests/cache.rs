@@ -414,6 +414,60 @@ fn the_index_loads_lazily_once() {
 }
 
 #[test]
+fn enforce_limits_holds_the_limit_for_writers_that_never_saw_each_other() {
+    let shared = Arc::new(Counting {
+        shared: true,
+        ..Counting::default()
+    });
+    let config = Config::default().max_bytes(4_000).memory_bytes(0);
+    let open = || Cache::with_clock(shared.clone(), ManualClock::new(0), config.clone()).unwrap();
+    let (a, b) = (open(), open());
+    // Both load their (empty) index first; then each stays within the limit alone.
+    put(&a, &key(0), &[0; 100], &PutOptions::new());
+    put(&b, &key(100), &[0; 100], &PutOptions::new());
+    for n in 1..10 {
+        put(&a, &key(n), &noise(300, n.into()), &PutOptions::new());
+        put(
+            &b,
+            &key(100 + n),
+            &noise(300, (100 + n).into()),
+            &PutOptions::new(),
+        );
+    }
+    let on_store = || -> u64 {
+        block_on(shared.inner.list())
+            .unwrap()
+            .iter()
+            .map(|m| m.size)
+            .sum()
+    };
+    assert!(
+        on_store() > 4_000,
+        "together over the limit: {}",
+        on_store()
+    );
+    let lists = Counting::n(&shared.lists);
+    assert!(block_on(a.enforce_limits()).unwrap() > 0);
+    assert!(on_store() <= 4_000, "{} bytes after enforcing", on_store());
+    assert_eq!(Counting::n(&shared.lists), lists + 1, "one listing");
+    assert_eq!(
+        block_on(a.enforce_limits()).unwrap(),
+        0,
+        "nothing written since"
+    );
+    assert_eq!(Counting::n(&shared.lists), lists + 1, "and nothing listed");
+    // What is left is still served, and right.
+    for n in (0..10).chain(100..110) {
+        if let Some(v) = get(&b, &key(n)) {
+            assert!(v == [0; 100] || v == noise(300, n.into()), "key {n}");
+        }
+    }
+    // Not shared, or no limit: nothing to do.
+    let (c, _) = cache_with(Config::default().max_bytes(10));
+    assert_eq!(block_on(c.enforce_limits()).unwrap(), 0);
+}
+
+#[test]
 fn shared_stores_resync_before_invalidating() {
     let shared = Arc::new(Counting {
         shared: true,

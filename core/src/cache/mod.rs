@@ -2,6 +2,7 @@
 //! tier and single-flight computation over any [`Store`].
 
 mod admin;
+mod evict;
 mod types;
 
 use alloc::boxed::Box;
@@ -53,6 +54,8 @@ struct State {
     /// so that a key is written back at most once per `recency_granularity_ms`.
     queued: KeyMap<u64>,
     last_flush_ms: u64,
+    /// Written to the store since the last [`Cache::enforce_limits`].
+    wrote: bool,
 }
 
 /// A cache over a [`Store`] `S`, reading time from a [`Clock`] `C`.
@@ -106,6 +109,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             touches: KeyMap::default(),
             queued: KeyMap::default(),
             last_flush_ms: clock.now_ms(),
+            wrote: false,
         };
         Ok(Cache {
             caps: store.capabilities(),
@@ -476,6 +480,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
         let over = {
             let mut st = self.state.lock();
+            st.wrote = true;
             st.index.insert(&meta);
             st.stats.spills += st.mem.insert(meta.key, entry.clone());
             st.index.over_limit(max_bytes, max_entries).is_some()
@@ -493,68 +498,17 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 st.mem.remove(k);
             }
             st.stats.expired += expired.len() as u64;
-            let mut evicted = Vec::new();
-            if st.index.loaded {
-                while let Some(k) = st
-                    .index
-                    .over_limit(max_bytes, max_entries)
-                    .filter(|k| *k != meta.key)
-                {
-                    let size = st.index.remove(&k).map_or(0, |e| e.size);
-                    st.mem.remove(&k);
-                    evicted.push((k, size));
-                }
-            }
-            st.stats.evictions += evicted.len() as u64;
+            let evicted = self.evict_from_index(&mut st, Some(meta.key));
             (expired, evicted)
         };
         let mut dead: Vec<KeyHash> = expired;
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
-            dead.push(*key);
-        }
+        dead.extend(self.emit_evicted(&evicted));
         if !dead.is_empty() {
             if let Err(e) = self.store.delete_many(&dead).await {
                 self.absorb(&e);
             }
         }
         Ok(())
-    }
-
-    /// Evict least recently used entries until `bytes` are freed (or nothing
-    /// is left); returns how many were evicted.
-    async fn make_room(&self, bytes: u64) -> Result<usize> {
-        self.sync_index(false).await?;
-        let evicted: Vec<(KeyHash, u64)> = {
-            let mut st = self.state.lock();
-            let mut freed = 0;
-            let mut out = Vec::new();
-            while freed < bytes {
-                let Some((k, _)) = st.index.lru_peek() else {
-                    break;
-                };
-                let size = st.index.remove(&k).map_or(0, |e| e.size);
-                st.mem.remove(&k);
-                freed += size;
-                out.push((k, size));
-            }
-            st.stats.evictions += out.len() as u64;
-            out
-        };
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
-        }
-        let keys: Vec<KeyHash> = evicted.iter().map(|(k, _)| *k).collect();
-        if !keys.is_empty() {
-            self.store.delete_many(&keys).await?;
-        }
-        Ok(keys.len())
     }
 
     fn resync_due(&self, now: u64) -> bool {

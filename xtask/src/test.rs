@@ -407,7 +407,11 @@ fn bench_build(ctx: &Ctx) -> StageResult {
         .collect();
     scripts.sort();
     for script in scripts {
-        cmd::run(std::process::Command::new("node").arg("--check").arg(&script))?;
+        cmd::run(
+            std::process::Command::new("node")
+                .arg("--check")
+                .arg(&script),
+        )?;
     }
     Ok(Done::Ran)
 }

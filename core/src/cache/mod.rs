@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod evict;
 mod types;
 
 use alloc::boxed::Box;
@@ -54,6 +55,8 @@ struct State {
     /// so that a key is written back at most once per `recency_granularity_ms`.
     queued: KeyMap<u64>,
     last_flush_ms: u64,
+    /// Written to the store since the last [`Cache::enforce_limits`].
+    wrote: bool,
 }
 
 /// A cache over a [`Store`] `S`, reading time from a [`Clock`] `C`.
@@ -107,6 +110,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             touches: KeyMap::default(),
             queued: KeyMap::default(),
             last_flush_ms: clock.now_ms(),
+            wrote: false,
         };
         Ok(Cache {
             caps: store.capabilities(),
@@ -222,7 +226,19 @@ impl<S: Store, C: Clock> Cache<S, C> {
             self.state.lock().index.remove(&h);
             return Lookup::Miss;
         };
-        let (header, data, start) = match frame::decode_owned(bytes) {
+        // A valid frame of another key under this key's name (a swapped or
+        // copied file) is as damaged as a torn one: its verified hash is not `h`.
+        let decoded = frame::decode_owned(bytes).and_then(|d| {
+            if d.0.key == h {
+                Ok(d)
+            } else {
+                Err(Error::corrupt(
+                    "decode frame",
+                    "the entry belongs to another key",
+                ))
+            }
+        });
+        let (header, data, start) = match decoded {
             Ok(decoded) => decoded,
             Err(error) => {
                 self.state.lock().stats.corrupt += 1;
@@ -235,7 +251,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         };
         if header.key_bytes != key.bytes() {
-            // Another key with the same 128-bit hash: never return its value.
+            // Another key with the same 128-bit hash (a true collision): a miss,
+            // and that key's valid entry stays.
             return Lookup::Miss;
         }
         if is_expired(header.expires_ms, now) {
@@ -489,6 +506,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let written: KeyMap<()> = frames.iter().map(|f| (f.meta.key, ())).collect();
         let over = {
             let mut st = self.state.lock();
+            st.wrote = true;
             for (f, entry) in frames.iter().zip(entries) {
                 st.index.insert(&f.meta);
                 st.stats.spills += st.mem.insert(f.meta.key, entry);
@@ -508,29 +526,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 st.mem.remove(k);
             }
             st.stats.expired += expired.len() as u64;
-            let mut evicted = Vec::new();
-            if st.index.loaded {
-                while let Some(k) = st
-                    .index
-                    .over_limit(max_bytes, max_entries)
-                    .filter(|k| !written.contains_key(k))
-                {
-                    let size = st.index.remove(&k).map_or(0, |e| e.size);
-                    st.mem.remove(&k);
-                    evicted.push((k, size));
-                }
-            }
-            st.stats.evictions += evicted.len() as u64;
+            let evicted = self.evict_from_index(&mut st, |k| written.contains_key(k));
             (expired, evicted)
         };
         let mut dead: Vec<KeyHash> = expired;
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
-            dead.push(*key);
-        }
+        dead.extend(self.emit_evicted(&evicted));
         if !dead.is_empty() {
             if let Err(e) = self.store.delete_many(&dead).await {
                 self.absorb(&e);
@@ -544,39 +544,6 @@ impl<S: Store, C: Clock> Cache<S, C> {
             [one] => self.store.put(&one.meta, &one.frame).await,
             many => self.store.put_many(many).await,
         }
-    }
-
-    /// Evict least recently used entries until `bytes` are freed (or nothing
-    /// is left); returns how many were evicted.
-    async fn make_room(&self, bytes: u64) -> Result<usize> {
-        self.sync_index(false).await?;
-        let evicted: Vec<(KeyHash, u64)> = {
-            let mut st = self.state.lock();
-            let mut freed = 0;
-            let mut out = Vec::new();
-            while freed < bytes {
-                let Some((k, _)) = st.index.lru_peek() else {
-                    break;
-                };
-                let size = st.index.remove(&k).map_or(0, |e| e.size);
-                st.mem.remove(&k);
-                freed += size;
-                out.push((k, size));
-            }
-            st.stats.evictions += out.len() as u64;
-            out
-        };
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
-        }
-        let keys: Vec<KeyHash> = evicted.iter().map(|(k, _)| *k).collect();
-        if !keys.is_empty() {
-            self.store.delete_many(&keys).await?;
-        }
-        Ok(keys.len())
     }
 
     fn resync_due(&self, now: u64) -> bool {

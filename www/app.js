@@ -118,12 +118,22 @@ async function useCache(settings) {
     return true;
   }
   const old = state.cache;
+  if (old) {
+    // The open cache writes the recency of its reads back when it closes; a cache
+    // opened before that ranks entries by stale recency and evicts the wrong ones
+    // under the new limit. That one only showed the settings are good: open again.
+    await opened.cache.close();
+    state.cache = null;
+    await old.close();
+    const reopened = await openCache({ ...settings, backend: opened.backend });
+    if (reopened.backend !== opened.backend) fallbackNotes(opened.backend, reopened.backend, reopened.failures);
+    opened = reopened;
+  }
   state.cache = opened.cache;
   state.backend = opened.backend;
   // Remember what is in use; after a fall back to memory, keep the choice to try it again next time.
   state.settings = { ...settings, backend: opened.backend === "memory" ? settings.backend : opened.backend };
   saveSettings(state.settings);
-  if (old) await old.close();
   showSettings();
   $("max-bytes").value = state.settings.maxBytes;
   $("ttl").value = state.settings.ttl;
@@ -145,6 +155,7 @@ function showSettings() {
 /** Read the stats and the entries again. */
 async function refresh() {
   const cache = state.cache;
+  if (!cache) return;
   try {
     const [s, list] = await Promise.all([cache.stats(), cache.entries()]);
     if (cache !== state.cache) return;

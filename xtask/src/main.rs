@@ -6,6 +6,8 @@
 //!                                 setup, then every check CI runs, stage by stage
 //! cargo xtask bench [ARGS...]     the criterion benchmarks (ARGS go to `cargo bench`)
 //! cargo xtask demo [ARGS...]      the demo example, in release mode (ARGS go to the demo)
+//! cargo xtask demo --web [--port N]
+//!                                 the web demo (www/) on http://127.0.0.1:8787/ until Ctrl-C
 //! cargo xtask npm                 build and pack the npm package (target/npm/larder-<version>.tgz)
 //! ```
 //!
@@ -19,6 +21,7 @@ mod npm;
 mod npm_test;
 mod setup;
 mod test;
+mod www_test;
 
 use std::process::ExitCode;
 
@@ -30,8 +33,9 @@ tasks:
                        nightly, cargo-fuzz, and later wasm-bindgen-cli, chromium, redis, npm)
   test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, no_std and
                        wasm builds, the wasm crates' tests, the npm package in Node, Deno
-                       and Chromium, a fuzz smoke run, bench compilation; stops at the first
-                       failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
+                       and Chromium, the web demo in Chromium, a fuzz smoke run, bench
+                       compilation; stops at the first failure unless --keep-going.
+                       LARDER_FUZZ_SECONDS sets the fuzz time.
                        --only TEXT runs only the stages whose name contains TEXT.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
                        and their tables in docs/BENCHMARKS.md
@@ -39,6 +43,9 @@ tasks:
                        against cacache, lru-cache, idb-keyval, JSON and structuredClone;
                        their section of docs/BENCHMARKS.md is rewritten
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
+  demo --web [--port N]
+                       build the npm package, install it into www/ and serve the web demo on
+                       http://127.0.0.1:8787/ (or port N) until Ctrl-C
   npm                  build the npm package `larder` (a wasm build each for Node, Deno and
                        the web) into target/npm/larder, pack it into target/npm/larder-<version>.tgz,
                        and print each .wasm's size, raw and gzipped

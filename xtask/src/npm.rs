@@ -123,7 +123,7 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
             .arg(&out_root)
             .current_dir(&dir),
     )?;
-    let tarball = out_root.join(format!("larder-{version}.tgz"));
+    let tarball = tarball_path(ctx)?;
     if !tarball.is_file() {
         return Err(format!(
             "npm pack did not write {}:\n{listing}",
@@ -135,6 +135,28 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
         listing.matches("\"path\"").count()
     );
     Ok(Package { tarball, sizes })
+}
+
+/// Where [`build`] puts the tarball of this workspace's version (it may not exist yet).
+pub fn tarball_path(ctx: &Ctx) -> Result<PathBuf, String> {
+    let version = workspace_version(ctx)?;
+    Ok(ctx
+        .target_dir()
+        .join("npm")
+        .join(format!("larder-{version}.tgz")))
+}
+
+/// Install `tarball` into the npm project `dir` as its user would, without
+/// recording it in package.json or the lock file (its hash changes with every
+/// build, which would break `npm ci`). Also installs the project's own
+/// dependencies if they are missing.
+pub fn install_into(dir: &Path, tarball: &Path) -> Result<(), String> {
+    cmd::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund"])
+            .arg(tarball)
+            .current_dir(dir),
+    )
 }
 
 /// The size of each build's .wasm, raw and gzipped.

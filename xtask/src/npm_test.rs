@@ -111,7 +111,12 @@ fn in_project(program: impl AsRef<std::ffi::OsStr>, root: &Path) -> Command {
 /// a suite that runs nothing must not count as passing. `passed` and `failed`
 /// are the text just before each count in the summary (node: `# pass 34`,
 /// `# fail 0`; deno: `ok | 34 passed | 0 failed`).
-fn expect_counts(out: &str, what: &str, passed: &str, failed: &str) -> Result<(), String> {
+pub(crate) fn expect_counts(
+    out: &str,
+    what: &str,
+    passed: &str,
+    failed: &str,
+) -> Result<(), String> {
     let count_after = |marker: &str| -> Option<u64> {
         let at = out.rfind(marker)? + marker.len();
         let digits: String = out[at..].chars().take_while(char::is_ascii_digit).collect();

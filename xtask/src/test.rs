@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Ctx};
-use crate::{npm_test, setup};
+use crate::{npm_test, setup, www_test};
 
 /// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset.
 const DEFAULT_FUZZ_SECONDS: u64 = 20;
@@ -25,7 +25,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 10] = [
+const STAGES: [Stage; 11] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -57,6 +57,10 @@ const STAGES: [Stage; 10] = [
     Stage {
         name: "npm package (Node, Deno, Chromium)",
         run: npm_package,
+    },
+    Stage {
+        name: "www (Chromium e2e)",
+        run: www,
     },
     Stage {
         name: "fuzz smoke",
@@ -302,6 +306,14 @@ fn npm_package(ctx: &Ctx) -> StageResult {
         return Ok(Done::Skipped("bindings/wasm/npm does not exist".into()));
     }
     ran(npm_test::stage(ctx))
+}
+
+/// The web demo in www/, end to end in Chromium (xtask/src/www_test.rs).
+fn www(ctx: &Ctx) -> StageResult {
+    if !ctx.path("www/package.json").is_file() {
+        return Ok(Done::Skipped("www/package.json does not exist".into()));
+    }
+    ran(www_test::stage(ctx))
 }
 
 /// larder-core must build without std or an allocator-providing OS: a bare-metal target proves it.

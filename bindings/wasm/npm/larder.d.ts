@@ -9,8 +9,9 @@
  *   as native Rust's larder. In the Node and Deno builds.
  * - `"indexeddb"`: the database `larder-<name>`. In the web build (browsers,
  *   workers, bundlers).
- * - `"opfs"`: the Origin Private File System. Not in this release's builds:
- *   opening it rejects with an `Error` of kind `"unsupported"`.
+ * - `"opfs"`: the directory `larder-<name>` of the Origin Private File
+ *   System. In the web build: synchronous access handles in a dedicated
+ *   worker, the async API elsewhere; only in secure contexts.
  * - `"memory"`: the process's memory, gone when it ends. In every build.
  *
  * A backend that the build lacks rejects with an `Error` of kind
@@ -28,7 +29,7 @@ export type Duration = number | string;
 export interface OpenOptions {
   /** Default: `"indexeddb"` in a browser, `"fs"` in Node and Deno, else `"memory"`. */
   backend?: Backend;
-  /** The `"indexeddb"` cache name: database `larder-<name>`. Default `"default"`. Ignored by other backends. */
+  /** The `"indexeddb"` and `"opfs"` cache name: database or OPFS directory `larder-<name>`. Default `"default"`. Ignored by other backends. */
   name?: string;
   /** The `"fs"` cache directory. Default: the `LARDER_DIR` environment variable. Ignored by other backends. */
   dir?: string;

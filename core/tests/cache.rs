@@ -538,3 +538,26 @@ fn a_full_quota_evicts_and_retries_once_then_gives_a_typed_error() {
     assert_eq!(e.kind(), ErrorKind::StorageFull);
     assert_eq!(c.store().inner.len(), 4);
 }
+
+#[test]
+fn a_read_before_the_index_loads_counts_for_recency() {
+    // Found by the web demo's e2e test: reopen a cache, read A before anything
+    // lists the store, then write C over the limit: B, not A, must go.
+    let store = Arc::new(MemoryStore::new());
+    let clock = ManualClock::new(1_000_000);
+    let first = Cache::with_clock(store.clone(), clock.clone(), Config::default()).unwrap();
+    put(&first, &key(1), b"A", &PutOptions::new());
+    clock.advance_ms(10);
+    put(&first, &key(2), b"B", &PutOptions::new());
+    block_on(first.flush()).unwrap();
+    drop(first);
+
+    clock.advance_ms(10);
+    let second = Cache::with_clock(store, clock.clone(), Config::default().max_entries(2)).unwrap();
+    assert_eq!(get(&second, &key(1)).as_deref(), Some(&b"A"[..]));
+    clock.advance_ms(10);
+    put(&second, &key(3), b"C", &PutOptions::new());
+    assert!(get(&second, &key(1)).is_some(), "A was just read");
+    assert_eq!(get(&second, &key(2)), None, "B is the least recently used");
+    assert!(get(&second, &key(3)).is_some());
+}

@@ -276,13 +276,16 @@ impl<S: Store, C: Clock> Cache<S, C> {
             let mut st = self.state.lock();
             st.stats.spills += st.mem.insert(h, entry.clone());
             if !st.index.contains(&h) {
-                // Written by another process since we listed: adopt it.
+                // Not listed yet (the index loads lazily), or written by
+                // another process since we listed: adopt it. Its access time
+                // is left unrecorded so that this read is queued for the store
+                // below; else a listing would bring back the older one.
                 st.index.insert(&EntryMeta {
                     key: h,
                     size,
                     created_ms: entry.created_ms,
                     expires_ms: entry.expires_ms,
-                    last_access_ms: now,
+                    last_access_ms: 0,
                     namespace,
                     tags: entry.tags.clone(),
                     cost_us: entry.cost_us,

@@ -175,7 +175,6 @@ impl Path {
         self.segs.push(seg);
     }
 
-
     pub(crate) fn type_error(&self, what: &str) -> JsValue {
         TypeError::new(&format!("{self}: {what}")).into()
     }

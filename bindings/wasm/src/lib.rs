@@ -14,9 +14,9 @@ pub use batch::{decode_value_js, encode_value_js};
 mod clock;
 mod js;
 mod options;
-mod walk;
 pub mod params;
 pub mod value;
+mod walk;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};

@@ -27,8 +27,13 @@ pub fn key_at(
     params: &JsValue,
     root: impl Into<Cow<'static, str>>,
 ) -> Result<Key, JsValue> {
-    let (name, version) = namespace_of(namespace)?;
-    let canon = to_canon_at(params, root)?;
+    let mut walk = Walk::new();
+    let (name, version) = match walk.root(namespace) {
+        // The usual namespace, a string, read in the same call as its kind.
+        Item::Str { utf16: false } => (String::from_utf8_lossy(walk.text()).into_owned(), 0),
+        _ => namespace_of(namespace)?,
+    };
+    let canon = to_canon_with(walk, params, root.into())?;
     Key::from_canon(&name, version, canon).map_err(|e| js::core_error(&e))
 }
 
@@ -95,10 +100,14 @@ pub fn to_canon(params: &JsValue) -> Result<Canon, JsValue> {
 }
 
 fn to_canon_at(params: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Canon, JsValue> {
+    to_canon_with(Walk::new(), params, root.into())
+}
+
+fn to_canon_with(walk: Walk, params: &JsValue, root: Cow<'static, str>) -> Result<Canon, JsValue> {
     let mut w = Walker {
-        walk: Walk::new(),
+        walk,
         steps: Vec::new(),
-        root: root.into(),
+        root,
     };
     let item = w.walk.root(params);
     // The params sit inside the key's own map: level 1.
@@ -133,9 +142,7 @@ impl Walker {
             }
             Item::Symbol => return Err(self.path().type_error(&format!("a symbol {NOT_IN_KEY}"))),
             Item::Function => {
-                return Err(self
-                    .path()
-                    .type_error(&format!("a function {NOT_IN_KEY}")));
+                return Err(self.path().type_error(&format!("a function {NOT_IN_KEY}")));
             }
             Item::View(js::Elem::Uint8, n) | Item::ArrayBuffer(n) => {
                 let mut bytes = Vec::with_capacity(n);

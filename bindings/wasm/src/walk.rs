@@ -36,6 +36,8 @@ extern "C" {
     fn walk_child(i: u32, p: u32, cap: u32) -> f64;
     #[wasm_bindgen(js_name = walkKey)]
     fn walk_key(i: u32, p: u32, cap: u32) -> f64;
+    #[wasm_bindgen(js_name = walkRun)]
+    fn walk_run(i: u32, n: u32, p: u32, cap: u32) -> f64;
     #[wasm_bindgen(js_name = walkEnter)]
     fn walk_enter(kind: u32) -> f64;
     #[wasm_bindgen(js_name = walkLeave)]
@@ -70,6 +72,9 @@ mod code {
     // 17: any other object.
     pub const THREW: u64 = 18;
     pub const SPACE: u64 = 19;
+    pub const END: u64 = 20;
+    pub const FULL: u64 = 21;
+    pub const SLOW: u64 = 22;
 }
 
 /// What a value is, with what Rust needs of it.
@@ -130,6 +135,20 @@ pub(crate) enum Step {
     SetItem(usize),
 }
 
+/// How a [`Walk::run`] ended.
+pub(crate) enum Run {
+    /// No parts left.
+    End,
+    /// The room ran out before part `j`: run again from there.
+    Full(usize),
+    /// Part `j` is a string too large for the room: read it (and its key)
+    /// with [`Walk::key`] and [`Walk::child`].
+    Slow(usize),
+    /// Part `j` is not a primitive: this is what it is (its key, for a plain
+    /// object, is already written).
+    Part(usize, Item),
+}
+
 /// Why a container could not be opened.
 pub(crate) enum EnterError {
     /// It is already open: the value contains itself.
@@ -139,7 +158,7 @@ pub(crate) enum EnterError {
 }
 
 /// Scratch room kept between walks: enough for most strings.
-const ROOM: usize = 1024;
+const ROOM: usize = 16 * 1024;
 /// A larger scratch buffer (grown for one long string) is not kept.
 const KEEP: usize = 1 << 20;
 
@@ -203,6 +222,8 @@ fn simple(c: u64, n: u64) -> Item {
 /// closes whatever is still open (after an error).
 pub(crate) struct Walk {
     scratch: Vec<u8>,
+    /// Where in `scratch` the last item's bytes are, and how many.
+    at: usize,
     len: usize,
 }
 
@@ -214,7 +235,11 @@ impl Walk {
         if scratch.len() < ROOM {
             scratch.resize(ROOM, 0);
         }
-        Walk { scratch, len: 0 }
+        Walk {
+            scratch,
+            at: 0,
+            len: 0,
+        }
     }
 
     fn room(&mut self) -> (u32, u32) {
@@ -246,6 +271,32 @@ impl Walk {
         self.item(r)
     }
 
+    /// Append to `out` a run of the parts of the innermost open container,
+    /// from part `i` of `n`: the primitives among them, written as codec 2 by
+    /// the JS side, up to the first part that is not one.
+    pub(crate) fn run(&mut self, i: usize, n: usize, out: &mut Vec<u8>) -> Run {
+        let (p, cap) = self.room();
+        let r = walk_run(i as u32, n as u32, p, cap);
+        let word = |at: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&self.scratch[at..at + 4]);
+            u32::from_le_bytes(b) as usize
+        };
+        let (bytes, done) = (word(0), word(4));
+        out.extend_from_slice(self.scratch.get(8..8 + bytes).unwrap_or_default());
+        let j = i + done;
+        let (c, m) = split(r);
+        match c {
+            code::END => Run::End,
+            code::FULL => Run::Full(j),
+            code::SLOW => Run::Slow(j),
+            _ => {
+                self.at = 8 + bytes;
+                Run::Part(j, self.decode(c, m))
+            }
+        }
+    }
+
     fn item(&mut self, r: f64) -> Item {
         let (mut c, mut n) = split(r);
         if c == code::SPACE {
@@ -253,10 +304,16 @@ impl Walk {
             let (p, _) = self.room();
             (c, n) = split(walk_str(p));
         }
+        self.at = 0;
+        self.decode(c, n)
+    }
+
+    /// The item for code `c` (and its `n`); its bytes are at `self.at`.
+    fn decode(&mut self, c: u64, n: u64) -> Item {
         match c {
             code::NUMBER | code::DATE => {
                 let mut b = [0u8; 8];
-                b.copy_from_slice(&self.scratch[..8]);
+                b.copy_from_slice(&self.scratch[self.at..self.at + 8]);
                 let x = f64::from_le_bytes(b);
                 if c == code::NUMBER {
                     Item::Number(x)
@@ -278,7 +335,7 @@ impl Walk {
 
     /// The text of the last [`Item::Str`].
     pub(crate) fn text(&self) -> &[u8] {
-        &self.scratch[..self.len]
+        &self.scratch[self.at..self.at + self.len]
     }
 
     /// Open the container just classified by `root` or `child`; its number

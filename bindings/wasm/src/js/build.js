@@ -1,11 +1,16 @@
-// Making JavaScript values for Rust (build.rs): the value decoder checks the
-// bytes and calls these, one cheap call (numbers only, no JS value handed
-// across) per value, and the values are put together here. Strings are read
-// as UTF-8 straight from wasm memory; a short string Rust has seen before in
-// the same value is passed by number, and this side hands back the same
-// string it made the first time.
+// Making JavaScript values for Rust (value/decode.rs). Rust checks the bytes
+// of a value and writes a tape of steps (u32 words in wasm memory: a step
+// code in the low byte, a small argument above it, then its operands); this
+// builds the value from the whole tape in one call, reading strings as UTF-8
+// straight from wasm memory. A short string Rust saw before in the same value
+// is named by number, and this hands back the string it made the first time.
+// The step codes are mirrored in decode.rs (`step`).
 
-const ARRAY = 10, OBJECT = 11, MAP = 12, SET = 13;
+const CONST = 0, INT = 1, F64 = 2, F64_HERE = 3, STR = 4, STR_ID = 5, KEY = 6, KEY_ID = 7;
+const STR16 = 8, OPEN = 9, CLOSE = 10, DATE = 11, BYTES = 12, BIGINT = 13;
+
+// Container kinds: codec 2's tags.
+const ARRAY = 0x0a, OBJECT = 0x0b, MAP = 0x0c, SET = 0x0d;
 const ROOT = 0;
 
 // Typed array kinds, in codec 2's order (docs/FORMAT.md).
@@ -14,91 +19,33 @@ const VIEWS = [
   Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
 ];
 
+// 0 undefined, 1 null, 2 false, 3 true: codec 2's tags.
+const CONSTS = [undefined, null, false, true];
+const INT_BIAS = 0x800000;
+const NO_KEY = {};
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 let memory = null;
 let u8 = new Uint8Array(0);
+let u32 = new Uint32Array(0);
+let dv = new DataView(new ArrayBuffer(0));
 // Rust checked the UTF-8; ignoreBOM keeps a leading U+FEFF, which is data.
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
-
-function views() {
-  if (u8.byteLength === 0) u8 = new Uint8Array(memory.buffer);
-}
 
 export function buildInit(mem) {
   memory = mem;
 }
 
-// The open containers of every value being built (setters a program put on
-// Object.prototype run while one is built, and may start another): each
-// container, its kind, and the key waiting for its value (an object's key, a
-// Map entry's key). A ROOT frame begins each value and receives it.
-const objs = [], kinds = [], pendingKeys = [];
-let top = -1;
-// The strings named by number, of every value being built; `strBase` is where
-// the current value's begin.
-const strs = [];
-const bases = [];
-let strBase = 0;
-const NO_KEY = {};
-
-export function buildBegin() {
-  top++;
-  objs[top] = undefined;
-  kinds[top] = ROOT;
-  pendingKeys[top] = NO_KEY;
-  bases.push(strBase);
-  strBase = strs.length;
-}
-
-// The value built since the last buildBegin; also unwinds a failed one.
-export function buildEnd() {
-  let v;
-  while (top >= 0) {
-    const kind = kinds[top];
-    v = objs[top];
-    objs[top] = pendingKeys[top] = undefined;
-    top--;
-    if (kind === ROOT) break;
-  }
-  strs.length = strBase;
-  strBase = bases.pop();
-  return v;
-}
-
-function add(v) {
-  const o = objs[top];
-  switch (kinds[top]) {
-    case ARRAY:
-      o.push(v);
-      return;
-    case OBJECT: {
-      const k = pendingKeys[top];
-      if (k === "__proto__") {
-        Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-      } else {
-        o[k] = v;
-      }
-      return;
-    }
-    case MAP: {
-      const k = pendingKeys[top];
-      if (k === NO_KEY) {
-        pendingKeys[top] = v;
-      } else {
-        o.set(k, v);
-        pendingKeys[top] = NO_KEY;
-      }
-      return;
-    }
-    case SET:
-      o.add(v);
-      return;
-    default:
-      objs[top] = v;
+// Views of wasm memory are detached (length 0) when it grows: renew them.
+function views() {
+  if (u8.byteLength === 0) {
+    u8 = new Uint8Array(memory.buffer);
+    u32 = new Uint32Array(memory.buffer);
+    dv = new DataView(memory.buffer);
   }
 }
 
 function text(p, n) {
-  views();
   if (n <= 16) {
     let s = "";
     for (let i = 0; i < n; i++) {
@@ -111,84 +58,137 @@ function text(p, n) {
   return utf8.decode(u8.subarray(p, p + n));
 }
 
-// 0 undefined, 1 null, 2 false, 3 true.
-const CONSTS = [undefined, null, false, true];
-
-export function buildConst(c) {
-  add(CONSTS[c]);
-}
-
-export function buildNum(x) {
-  add(x);
-}
-
-// A string of n UTF-8 bytes at p; `keep`: Rust names it by its next number
-// from now on.
-export function buildStr(p, n, keep) {
-  const s = text(p, n);
-  if (keep) strs.push(s);
-  add(s);
-}
-
-export function buildStrId(id) {
-  add(strs[strBase + id]);
-}
-
-// An object's key: the next value goes under it.
-export function buildKey(p, n, keep) {
-  const s = text(p, n);
-  if (keep) strs.push(s);
-  pendingKeys[top] = s;
-}
-
-export function buildKeyId(id) {
-  pendingKeys[top] = strs[strBase + id];
-}
-
-// A string of n UTF-16 code units (little-endian) at p; as a key when `key`.
-export function buildStr16(p, n, key) {
-  views();
+function text16(p, n) {
   const units = new Uint16Array(n);
   for (let i = 0; i < n; i++) units[i] = u8[p + 2 * i] | (u8[p + 2 * i + 1] << 8);
   let s = "";
   for (let i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, units.subarray(i, i + 8192));
-  if (key) pendingKeys[top] = s;
-  else add(s);
+  return s;
 }
 
-export function buildOpen(kind) {
-  const o = kind === ARRAY ? [] : kind === OBJECT ? {} : kind === MAP ? new Map() : new Set();
-  top++;
-  objs[top] = o;
-  kinds[top] = kind;
-  pendingKeys[top] = NO_KEY;
-}
-
-export function buildClose() {
-  const o = objs[top];
-  objs[top] = pendingKeys[top] = undefined;
-  top--;
-  add(o);
-}
-
-export function buildDate(ms) {
-  add(new Date(ms));
-}
-
-// A new ArrayBuffer holding the n bytes at p, or a view of kind `elem` on one.
-export function buildBytes(elem, p, n) {
-  views();
-  const buf = u8.slice(p, p + n).buffer;
-  add(elem < 0 ? buf : new VIEWS[elem](buf));
-}
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-// A bigint from n magnitude bytes (big-endian) at p.
-export function buildBigInt(neg, p, n) {
-  views();
-  let hex = "0x0";
-  for (let i = 0; i < n; i++) hex += HEX[u8[p + i]];
-  const b = BigInt(hex);
-  add(neg ? -b : b);
+// The value the `len` words at `tp` (a multiple of 4) describe.
+export function buildValue(tp, len) {
+  const strs = [];
+  // The open containers: each, its kind, and the key waiting for its value
+  // (an object's key, a Map entry's key). Level 0 receives the value.
+  const objs = [undefined], kinds = [ROOT], keys = [NO_KEY];
+  let d = 0;
+  // The tape as indexes of u32: `i` runs from `t` to `end`.
+  const t = tp >>> 2, end = t + len;
+  let i = t;
+  while (i < end) {
+    // A setter put on Object.prototype may have run Rust, which may have grown
+    // wasm memory (detaching the views): the tape itself has not moved.
+    views();
+    const w = u32[i];
+    const a = w >>> 8;
+    let v;
+    switch (w & 0xff) {
+      case CONST:
+        v = CONSTS[a];
+        i += 1;
+        break;
+      case INT:
+        v = a - INT_BIAS;
+        i += 1;
+        break;
+      case F64:
+        v = dv.getFloat64(u32[i + 1], true);
+        i += 2;
+        break;
+      case F64_HERE:
+        v = dv.getFloat64(4 * (i + 1), true);
+        i += 3;
+        break;
+      case STR:
+        v = text(u32[i + 1], u32[i + 2]);
+        if (a) strs.push(v);
+        i += 3;
+        break;
+      case STR_ID:
+        v = strs[a];
+        i += 1;
+        break;
+      case KEY:
+        keys[d] = text(u32[i + 1], u32[i + 2]);
+        if (a) strs.push(keys[d]);
+        i += 3;
+        continue;
+      case KEY_ID:
+        keys[d] = strs[a];
+        i += 1;
+        continue;
+      case STR16:
+        v = text16(u32[i + 1], u32[i + 2]);
+        i += 3;
+        if (a) {
+          keys[d] = v;
+          continue;
+        }
+        break;
+      case OPEN:
+        d++;
+        objs[d] = a === ARRAY ? [] : a === OBJECT ? {} : a === MAP ? new Map() : new Set();
+        kinds[d] = a;
+        keys[d] = NO_KEY;
+        i += 1;
+        continue;
+      case CLOSE:
+        v = objs[d];
+        objs[d] = keys[d] = undefined;
+        d--;
+        i += 1;
+        break;
+      case DATE:
+        v = new Date(dv.getFloat64(u32[i + 1], true));
+        i += 2;
+        break;
+      case BYTES: {
+        const p = u32[i + 1];
+        const b = u8.slice(p, p + u32[i + 2]).buffer;
+        v = a === 0 ? b : new VIEWS[a - 1](b);
+        i += 3;
+        break;
+      }
+      case BIGINT: {
+        const p = u32[i + 1], n = u32[i + 2];
+        let hex = "0x0";
+        for (let k = 0; k < n; k++) hex += HEX[u8[p + k]];
+        v = a ? -BigInt(hex) : BigInt(hex);
+        i += 3;
+        break;
+      }
+      default:
+        throw new Error(`larder: unknown build step ${w & 0xff}`);
+    }
+    const o = objs[d];
+    switch (kinds[d]) {
+      case ARRAY:
+        o.push(v);
+        break;
+      case OBJECT: {
+        const k = keys[d];
+        if (k === "__proto__") {
+          Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+        } else {
+          o[k] = v;
+        }
+        break;
+      }
+      case MAP:
+        if (keys[d] === NO_KEY) {
+          keys[d] = v;
+        } else {
+          o.set(keys[d], v);
+          keys[d] = NO_KEY;
+        }
+        break;
+      case SET:
+        o.add(v);
+        break;
+      default:
+        objs[0] = v;
+    }
+  }
+  return objs[0];
 }

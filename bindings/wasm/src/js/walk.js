@@ -14,6 +14,7 @@ const UNDEFINED = 0, NULL = 1, FALSE = 2, TRUE = 3, NUMBER = 4;
 const STR = 5, STR16 = 6, BIGINT = 7, SYMBOL = 8, FUNCTION = 9;
 const ARRAY = 10, PLAIN = 11, MAP = 12, SET = 13, DATE = 14;
 const ARRAY_BUFFER = 15, VIEW = 16, OTHER = 17, THREW = 18, SPACE = 19;
+const END = 20, FULL = 21, SLOW = 22;
 
 // Typed array kinds, in codec 2's order (docs/FORMAT.md).
 const VIEWS = [
@@ -63,6 +64,7 @@ export function walkEnd() {
     if (v === null) break;
   }
   pending = undefined;
+  drop();
 }
 
 export function walkPending() {
@@ -196,14 +198,174 @@ export function walkRoot(v, p, cap) {
 // Classify part `i` of the innermost open container.
 export function walkChild(i, p, cap) {
   let v;
-  try {
-    const ks = keys[top];
-    v = ks === null ? items[top][i] : vals[top][ks[i]];
-  } catch (e) {
-    pending = e;
-    return THREW;
+  if (heldAt === i && heldTop === top) {
+    v = held;
+    drop();
+  } else {
+    try {
+      const ks = keys[top];
+      v = ks === null ? items[top][i] : vals[top][ks[i]];
+    } catch (e) {
+      pending = e;
+      return THREW;
+    }
   }
   return guarded(v, p, cap);
+}
+
+// A part walkRun read but did not write, for the next call: read once, as a getter may
+// answer differently (or count) each time.
+let held, heldAt = -1, heldTop = -1;
+
+function hold(v, i) {
+  held = v;
+  heldAt = i;
+  heldTop = top;
+}
+
+function drop() {
+  held = undefined;
+  heldAt = heldTop = -1;
+}
+
+// A run: the parts of the innermost open container from part `i` (of `n`)
+// on, written as codec 2 (docs/FORMAT.md) at p + 8 while they are
+// undefined, null, booleans, numbers or strings (for a plain object, each
+// part is its key, then its value); one call instead of one or two per
+// part. At p: the bytes written and the parts done, as two u32
+// (little-endian). Returns how the run ended: END (no parts left), FULL (the
+// room is used up: call again), SLOW (part j, the first after the run, is
+// simple but too large for the room: read it with walkKey/walkChild), or
+// the code of part j when it is anything else, which walkRun classified as
+// walkChild does (its key written first), a Date's 8 bytes after the run.
+export function walkRun(i, n, p, cap) {
+  views();
+  const ks = keys[top];
+  const o = ks === null ? items[top] : vals[top];
+  const start = p + 8;
+  const end = p + cap - 8; // a Date's 8 bytes
+  let q = start, j = i, code = END;
+  for (; j < n; j++) {
+    let v;
+    if (heldAt === j && heldTop === top) {
+      v = held;
+      drop();
+    } else {
+      try {
+        v = ks === null ? o[j] : o[ks[j]];
+      } catch (e) {
+        pending = e;
+        code = THREW;
+        break;
+      }
+      // A getter may have run Rust, and so grown wasm memory.
+      views();
+    }
+    const k = ks === null ? null : ks[j];
+    let need = k === null ? 0 : 6 + 3 * k.length;
+    const t = typeof v;
+    const simple = t === "string" || t === "number" || t === "boolean" || t === "undefined" || v === null;
+    need += t === "string" ? 6 + 3 * v.length : simple ? 10 : 0;
+    if (q + need > end) {
+      // Read, not written: the next call (walkRun or walkChild) takes it.
+      hold(v, j);
+      code = q === start ? SLOW : FULL;
+      break;
+    }
+    if (k !== null) q = writeStr(k, q);
+    if (!simple) {
+      code = guarded(v, q, end + 8 - q);
+      break;
+    }
+    if (t === "string") q = writeStr(v, q);
+    else if (t === "number") q = writeNum(v, q);
+    else u8[q++] = v === undefined ? 0 : v === null ? 1 : v ? 3 : 2;
+  }
+  views();
+  dv.setUint32(p, q - start, true);
+  dv.setUint32(p + 4, j - i, true);
+  return code;
+}
+
+function writeVarint(q, z) {
+  while (z >= 0x80) {
+    u8[q++] = (z % 0x80) | 0x80;
+    z = Math.floor(z / 0x80);
+  }
+  u8[q++] = z;
+  return q;
+}
+
+function varintSize(z) {
+  let k = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 0x80);
+    k++;
+  }
+  return k;
+}
+
+// A number as codec 2: integral, within ±2^53 and not -0 a zigzag varint
+// (tag 04), anything else binary64 (tag 05). Room: 10 bytes.
+function writeNum(x, q) {
+  if (Number.isInteger(x) && !(x === 0 && 1 / x < 0)) {
+    if (x >= -0x40000000 && x < 0x40000000) {
+      u8[q++] = 0x04;
+      let z = ((x << 1) ^ (x >> 31)) >>> 0;
+      while (z >= 0x80) {
+        u8[q++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      }
+      u8[q++] = z;
+      return q;
+    }
+    if (Math.abs(x) <= 2 ** 53) {
+      // Past 2^30 the zigzag is exact only in bigints.
+      u8[q++] = 0x04;
+      let z = BigInt(x);
+      z = z >= 0n ? z << 1n : (-z << 1n) - 1n;
+      while (z >= 0x80n) {
+        u8[q++] = Number(z & 0x7fn) | 0x80;
+        z >>= 7n;
+      }
+      u8[q++] = Number(z);
+      return q;
+    }
+  }
+  u8[q] = 0x05;
+  dv.setFloat64(q + 1, x, true);
+  return q + 9;
+}
+
+// A string as codec 2: UTF-8 (tag 07), or UTF-16 code units (tag 08) when a
+// lone surrogate leaves it no UTF-8 form. Room: 6 + 3 bytes per unit.
+function writeStr(s, q) {
+  const n = s.length;
+  const h = n < 0x80 ? 2 : 1 + varintSize(n);
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) break;
+    u8[q + h + i] = c;
+  }
+  if (i === n) {
+    u8[q] = 0x07;
+    writeVarint(q + 1, n);
+    return q + h + n;
+  }
+  if (!wellFormed(s)) {
+    u8[q] = 0x08;
+    const b = writeVarint(q + 1, n);
+    for (let j = 0; j < n; j++) dv.setUint16(b + 2 * j, s.charCodeAt(j), true);
+    return b + 2 * n;
+  }
+  const most = 1 + varintSize(3 * n);
+  const { written } = utf8.encodeInto(s, u8.subarray(q + most, q + most + 3 * n));
+  const h2 = 1 + varintSize(written);
+  if (h2 !== most) u8.copyWithin(q + h2, q + most, q + most + written);
+  u8[q] = 0x07;
+  writeVarint(q + 1, written);
+  return q + h2 + written;
 }
 
 // Write the i-th own key of the innermost open (plain) container.
@@ -246,6 +408,7 @@ export function walkEnter(kind) {
 }
 
 export function walkLeave() {
+  drop();
   vals[top] = keys[top] = items[top] = null;
   top--;
 }

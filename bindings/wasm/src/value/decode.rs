@@ -1,9 +1,9 @@
 //! Decoding codec 2 into a JavaScript value.
 //!
-//! Rust checks the bytes; `src/js/build.js` makes the values, told what to
-//! make by one call per value that carries only numbers (positions in wasm
-//! memory, lengths, a number's value), never a JS value: handing values
-//! across one by one would cost more than building them.
+//! Rust checks the bytes and writes a tape of steps; `src/js/build.js` then
+//! builds the whole value from the tape in one call. Handing values across
+//! the boundary one by one would cost more than building them, and a value
+//! that turns out corrupt halfway is never partly built.
 
 use std::cell::Cell;
 
@@ -17,66 +17,49 @@ use crate::js::{self, Elem};
 extern "C" {
     #[wasm_bindgen(js_name = buildInit)]
     fn build_init(memory: JsValue);
-    #[wasm_bindgen(js_name = buildBegin)]
-    fn build_begin();
-    #[wasm_bindgen(js_name = buildEnd)]
-    fn build_end() -> JsValue;
-    #[wasm_bindgen(js_name = buildConst)]
-    fn build_const(c: u32);
-    #[wasm_bindgen(js_name = buildNum)]
-    fn build_num(x: f64);
-    #[wasm_bindgen(js_name = buildStr)]
-    fn build_str(p: u32, n: u32, keep: bool);
-    #[wasm_bindgen(js_name = buildStrId)]
-    fn build_str_id(id: u32);
-    #[wasm_bindgen(js_name = buildKey)]
-    fn build_key(p: u32, n: u32, keep: bool);
-    #[wasm_bindgen(js_name = buildKeyId)]
-    fn build_key_id(id: u32);
-    #[wasm_bindgen(js_name = buildStr16)]
-    fn build_str16(p: u32, n: u32, key: bool);
-    #[wasm_bindgen(js_name = buildOpen)]
-    fn build_open(kind: u32);
-    #[wasm_bindgen(js_name = buildClose)]
-    fn build_close();
-    #[wasm_bindgen(js_name = buildDate)]
-    fn build_date(ms: f64);
-    #[wasm_bindgen(js_name = buildBytes)]
-    fn build_bytes(elem: i32, p: u32, n: u32);
-    #[wasm_bindgen(js_name = buildBigInt)]
-    fn build_bigint(neg: bool, p: u32, n: u32);
+    #[wasm_bindgen(js_name = buildValue)]
+    fn build_value(tape: u32, len: u32) -> JsValue;
 }
+
+/// The steps of a tape, as build.js reads them: a word with the step in its
+/// low byte and a small argument above, then the step's operands (positions
+/// of bytes in wasm memory, lengths).
+mod step {
+    /// undefined, null, false, true (argument: the tag).
+    pub const CONST: u32 = 0;
+    /// An integer of 24 bits (argument: it + 2^23).
+    pub const INT: u32 = 1;
+    /// A number, the binary64 at this position (little-endian).
+    pub const F64: u32 = 2;
+    /// A number, the binary64 in the next two words.
+    pub const F64_HERE: u32 = 3;
+    /// A string, the UTF-8 at (position, length); argument 1: remember it.
+    pub const STR: u32 = 4;
+    /// A string remembered before (argument: its number).
+    pub const STR_ID: u32 = 5;
+    /// The key of the next value, as [`STR`].
+    pub const KEY: u32 = 6;
+    /// The key of the next value, as [`STR_ID`].
+    pub const KEY_ID: u32 = 7;
+    /// A string of UTF-16 units at (position, count); argument 1: a key.
+    pub const STR16: u32 = 8;
+    /// Open a container (argument: its tag); what follows goes in it.
+    pub const OPEN: u32 = 9;
+    /// Close the innermost container.
+    pub const CLOSE: u32 = 10;
+    /// A Date, its time the binary64 at this position.
+    pub const DATE: u32 = 11;
+    /// Bytes at (position, length): an ArrayBuffer (argument 0) or a view
+    /// (argument: its kind + 1).
+    pub const BYTES: u32 = 12;
+    /// A bigint of magnitude (position, length), big-endian; argument 1: negative.
+    pub const BIGINT: u32 = 13;
+}
+
+const INT_BIAS: i64 = 1 << 23;
 
 thread_local! {
     static READY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// The value being built on the JS side; dropping it unfinished (after an
-/// error) throws away what was built.
-struct Building(bool);
-
-impl Building {
-    fn begin() -> Building {
-        if !READY.get() {
-            build_init(wasm_bindgen::memory());
-            READY.set(true);
-        }
-        build_begin();
-        Building(true)
-    }
-
-    fn finish(mut self) -> JsValue {
-        self.0 = false;
-        build_end()
-    }
-}
-
-impl Drop for Building {
-    fn drop(&mut self) {
-        if self.0 {
-            build_end();
-        }
-    }
 }
 
 /// Decode bytes written by [`encode`](super::encode). Garbage gives an
@@ -86,27 +69,32 @@ pub fn decode(bytes: &[u8]) -> Result<JsValue, JsValue> {
         bytes,
         pos: 0,
         strings: Interner::default(),
+        tape: Vec::new(),
     };
     match d.byte()? {
         VERSION => {}
         v => return Err(d.fail(&format!("unknown value format version {v}"))),
     }
-    let building = Building::begin();
     d.value(0)?;
     if d.pos != bytes.len() {
         return Err(d.fail("trailing bytes after the value"));
     }
-    Ok(building.finish())
+    if !READY.get() {
+        build_init(wasm_bindgen::memory());
+        READY.set(true);
+    }
+    Ok(build_value(at(&d.tape), d.tape.len() as u32))
 }
 
 struct Decoder<'a> {
     bytes: &'a [u8],
     pos: usize,
     strings: Interner,
+    tape: Vec<u32>,
 }
 
-/// Where `s` (part of the input) is in wasm memory.
-fn at(s: &[u8]) -> u32 {
+/// Where `s` is in wasm memory.
+fn at<T>(s: &[T]) -> u32 {
     s.as_ptr() as usize as u32
 }
 
@@ -165,27 +153,41 @@ impl Decoder<'_> {
         Ok(n as usize)
     }
 
-    fn f64(&mut self) -> Result<f64, JsValue> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(f64::from_bits(u64::from_le_bytes(a)))
+    /// Step `s` with argument `arg`, then its operands.
+    fn put(&mut self, s: u32, arg: u32, operands: &[u32]) {
+        self.tape.push(s | arg << 8);
+        self.tape.extend_from_slice(operands);
+    }
+
+    /// Where the next 8 bytes (a binary64) are.
+    fn f64_at(&mut self) -> Result<u32, JsValue> {
+        Ok(at(self.take(8)?))
     }
 
     fn value(&mut self, depth: usize) -> Result<(), JsValue> {
         let t = self.byte()?;
         match t {
-            tag::UNDEFINED | tag::NULL | tag::FALSE | tag::TRUE => build_const(u32::from(t)),
+            tag::UNDEFINED | tag::NULL | tag::FALSE | tag::TRUE => {
+                self.put(step::CONST, u32::from(t), &[]);
+            }
             tag::INT => {
                 let z = self.varint()?;
                 let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
-                let x = n as f64;
-                if x.abs() > EXACT {
-                    return Err(self.fail("integer outside ±2^53"));
+                if (-INT_BIAS..INT_BIAS).contains(&n) {
+                    self.put(step::INT, (n + INT_BIAS) as u32, &[]);
+                } else {
+                    let x = n as f64;
+                    if x.abs() > EXACT {
+                        return Err(self.fail("integer outside ±2^53"));
+                    }
+                    let bits = x.to_bits();
+                    self.put(step::F64_HERE, 0, &[bits as u32, (bits >> 32) as u32]);
                 }
-                build_num(x);
             }
-            tag::FLOAT => build_num(self.f64()?),
+            tag::FLOAT => {
+                let p = self.f64_at()?;
+                self.put(step::F64, 0, &[p]);
+            }
             tag::BIGINT => {
                 let neg = match self.byte()? {
                     0 => false,
@@ -193,16 +195,19 @@ impl Decoder<'_> {
                     _ => return Err(self.fail("bad bigint sign")),
                 };
                 let n = self.count(1)?;
-                let mag = self.take(n)?;
-                build_bigint(neg, at(mag), n as u32);
+                let p = at(self.take(n)?);
+                self.put(step::BIGINT, u32::from(neg), &[p, n as u32]);
             }
             tag::STR => self.string(false)?,
             tag::STR16 => self.string16(false)?,
-            tag::DATE => build_date(self.f64()?),
+            tag::DATE => {
+                let p = self.f64_at()?;
+                self.put(step::DATE, 0, &[p]);
+            }
             tag::ARRAY_BUFFER => {
                 let n = self.count(1)?;
-                let b = self.take(n)?;
-                build_bytes(-1, at(b), n as u32);
+                let p = at(self.take(n)?);
+                self.put(step::BYTES, 0, &[p, n as u32]);
             }
             tag::VIEW => self.view()?,
             tag::ARRAY | tag::OBJECT | tag::MAP | tag::SET => {
@@ -225,11 +230,14 @@ impl Decoder<'_> {
             return Err(self.fail("a string is not valid UTF-8"));
         }
         let p = at(b);
-        match (self.strings.see(self.bytes, start, n), key) {
-            (Seen::Before(id), false) => build_str_id(id),
-            (Seen::Before(id), true) => build_key_id(id),
-            (Seen::New { keep }, false) => build_str(p, n as u32, keep),
-            (Seen::New { keep }, true) => build_key(p, n as u32, keep),
+        match self.strings.see(self.bytes, start, n) {
+            Seen::Before(id) => {
+                self.put(if key { step::KEY_ID } else { step::STR_ID }, id, &[]);
+            }
+            Seen::New { keep } => {
+                let s = if key { step::KEY } else { step::STR };
+                self.put(s, u32::from(keep), &[p, n as u32]);
+            }
         }
         Ok(())
     }
@@ -237,8 +245,8 @@ impl Decoder<'_> {
     /// A tag-08 string's body (UTF-16 code units).
     fn string16(&mut self, key: bool) -> Result<(), JsValue> {
         let n = self.count(2)?;
-        let raw = self.take(n * 2)?;
-        build_str16(at(raw), n as u32, key);
+        let p = at(self.take(n * 2)?);
+        self.put(step::STR16, u32::from(key), &[p, n as u32]);
         Ok(())
     }
 
@@ -254,13 +262,13 @@ impl Decoder<'_> {
                 elem.name()
             )));
         }
-        let bytes = self.take(n)?;
-        build_bytes(i32::from(kind), at(bytes), n as u32);
+        let p = at(self.take(n)?);
+        self.put(step::BYTES, u32::from(kind) + 1, &[p, n as u32]);
         Ok(())
     }
 
     fn container(&mut self, t: u8, depth: usize) -> Result<(), JsValue> {
-        build_open(u32::from(t));
+        self.put(step::OPEN, u32::from(t), &[]);
         match t {
             tag::ARRAY => {
                 let n = self.count(1)?;
@@ -292,7 +300,7 @@ impl Decoder<'_> {
                 }
             }
         }
-        build_close();
+        self.put(step::CLOSE, 0, &[]);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{EXACT, MAX_DEPTH, VERSION, tag};
 use crate::js::{Path, article, constructor_name};
-use crate::walk::{Container, EnterError, Item, Step, Walk};
+use crate::walk::{Container, EnterError, Item, Run, Step, Walk};
 
 /// Encode `v`; `root` names it in error messages (`"value"`, `"meta"`).
 pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>, JsValue> {
@@ -70,7 +70,9 @@ impl Encoder {
                 put_varint(&mut self.out, n as u64);
                 self.walk.copy_bytes(&mut self.out, n);
             }
-            Item::Symbol => return Err(self.path().type_error(&format!("a symbol {NOT_STORABLE}"))),
+            Item::Symbol => {
+                return Err(self.path().type_error(&format!("a symbol {NOT_STORABLE}")));
+            }
             Item::Function => {
                 return Err(self
                     .path()
@@ -86,53 +88,66 @@ impl Encoder {
             Item::Array => self.nested(Container::Array, depth, |e, n, d| {
                 e.out.push(tag::ARRAY);
                 put_varint(&mut e.out, n as u64);
-                for i in 0..n {
-                    e.steps.push(Step::Index(i));
-                    let item = e.walk.child(i);
-                    e.value(item, d)?;
-                    e.steps.pop();
-                }
-                Ok(())
+                e.parts(n, d, false, Step::Index)
             })?,
             Item::Plain => self.nested(Container::Plain, depth, |e, n, d| {
                 e.out.push(tag::OBJECT);
                 put_varint(&mut e.out, n as u64);
-                for i in 0..n {
-                    let key = e.walk.key(i);
-                    e.value(key, d)?;
-                    e.steps.push(Step::Prop(i));
-                    let item = e.walk.child(i);
-                    e.value(item, d)?;
-                    e.steps.pop();
-                }
-                Ok(())
+                e.parts(n, d, true, Step::Prop)
             })?,
             Item::Map => self.nested(Container::Map, depth, |e, n, d| {
                 e.out.push(tag::MAP);
                 put_varint(&mut e.out, (n / 2) as u64);
-                for i in 0..n / 2 {
-                    e.steps.push(Step::MapKey(i));
-                    let item = e.walk.child(2 * i);
-                    e.value(item, d)?;
-                    e.steps.pop();
-                    e.steps.push(Step::MapValue(i));
-                    let item = e.walk.child(2 * i + 1);
-                    e.value(item, d)?;
-                    e.steps.pop();
-                }
-                Ok(())
+                e.parts(n, d, false, |j| {
+                    if j % 2 == 0 {
+                        Step::MapKey(j / 2)
+                    } else {
+                        Step::MapValue(j / 2)
+                    }
+                })
             })?,
             Item::Set => self.nested(Container::Set, depth, |e, n, d| {
                 e.out.push(tag::SET);
                 put_varint(&mut e.out, n as u64);
-                for i in 0..n {
-                    e.steps.push(Step::SetItem(i));
-                    let item = e.walk.child(i);
-                    e.value(item, d)?;
-                    e.steps.pop();
-                }
-                Ok(())
+                e.parts(n, d, false, Step::SetItem)
             })?,
+        }
+        Ok(())
+    }
+
+    /// The `n` parts of the container just opened (for a plain object, each
+    /// part is its key and its value): runs of primitives written by the JS
+    /// side in one call each, anything else here.
+    fn parts(
+        &mut self,
+        n: usize,
+        depth: usize,
+        keyed: bool,
+        step: impl Fn(usize) -> Step,
+    ) -> Result<(), JsValue> {
+        let mut i = 0;
+        while i < n {
+            match self.walk.run(i, n, &mut self.out) {
+                Run::End => break,
+                Run::Full(j) => i = j,
+                Run::Slow(j) => {
+                    if keyed {
+                        let key = self.walk.key(j);
+                        self.value(key, depth)?;
+                    }
+                    self.steps.push(step(j));
+                    let item = self.walk.child(j);
+                    self.value(item, depth)?;
+                    self.steps.pop();
+                    i = j + 1;
+                }
+                Run::Part(j, item) => {
+                    self.steps.push(step(j));
+                    self.value(item, depth)?;
+                    self.steps.pop();
+                    i = j + 1;
+                }
+            }
         }
         Ok(())
     }

@@ -82,3 +82,79 @@ impl Interner {
         self.slots = slots;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers the interner gives `words` (laid end to end in one input),
+    /// `None` where it says to make the string anew.
+    fn ids(words: &[&str]) -> (Vec<Option<u32>>, Vec<bool>) {
+        let input: Vec<u8> = words.concat().into_bytes();
+        let mut t = Interner::default();
+        let (mut ids, mut kept) = (Vec::new(), Vec::new());
+        let mut at = 0;
+        for w in words {
+            match t.see(&input, at, w.len()) {
+                Seen::Before(id) => {
+                    ids.push(Some(id));
+                    kept.push(false);
+                }
+                Seen::New { keep } => {
+                    ids.push(None);
+                    kept.push(keep);
+                }
+            }
+            at += w.len();
+        }
+        (ids, kept)
+    }
+
+    #[test]
+    fn equal_strings_share_a_number_and_different_ones_never_do() {
+        let (ids, kept) = ids(&["a", "b", "ab", "a", "ba", "b", "", "", "ab", "é", "é"]);
+        assert_eq!(
+            ids,
+            [
+                None,
+                None,
+                None,
+                Some(0),
+                None,
+                Some(1),
+                None,
+                Some(4),
+                Some(2),
+                None,
+                Some(5)
+            ]
+        );
+        assert_eq!(kept.iter().filter(|k| **k).count(), 6);
+    }
+
+    #[test]
+    fn long_strings_are_never_kept() {
+        let long = "x".repeat(MAX_LEN + 1);
+        let edge = "y".repeat(MAX_LEN);
+        let (ids, kept) = ids(&[&long, &long, &edge, &edge]);
+        assert_eq!(ids, [None, None, None, Some(0)]);
+        assert_eq!(kept, [false, false, true, false]);
+    }
+
+    #[test]
+    fn many_strings_grow_the_table_then_stop_being_kept() {
+        let words: Vec<String> = (0..MAX_STRINGS + 100).map(|i| format!("k{i}")).collect();
+        let mut all: Vec<&str> = words.iter().map(String::as_str).collect();
+        // Then each again: the kept ones by the number they were given in order.
+        all.extend(words.iter().map(String::as_str));
+        let (ids, kept) = ids(&all);
+        let n = words.len();
+        assert!(ids[..n].iter().all(Option::is_none));
+        assert!(kept[..MAX_STRINGS].iter().all(|k| *k));
+        assert!(kept[MAX_STRINGS..n].iter().all(|k| !*k));
+        for (i, id) in ids[n..].iter().enumerate() {
+            let want = (i < MAX_STRINGS).then_some(i as u32);
+            assert_eq!(*id, want, "word {i}");
+        }
+    }
+}

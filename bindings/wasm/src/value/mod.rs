@@ -38,4 +38,3 @@ pub(crate) mod tag {
 }
 
 pub(crate) const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-

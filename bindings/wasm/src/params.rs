@@ -30,11 +30,19 @@ pub fn key_at(
     let mut walk = Walk::new();
     let (name, version) = match walk.root(namespace) {
         // The usual namespace, a string, read in the same call as its kind.
-        Item::Str { utf16: false } => (String::from_utf8_lossy(walk.text()).into_owned(), 0),
+        Item::Str { utf16: false } => (utf8(walk.text()), 0),
         _ => namespace_of(namespace)?,
     };
     let canon = to_canon_with(walk, params, root.into())?;
     Key::from_canon(&name, version, canon).map_err(|e| js::core_error(&e))
+}
+
+/// Text the walk wrote: UTF-8 (the JS side checked; never lossy in practice).
+fn utf8(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
 }
 
 /// The name and version of a namespace argument.
@@ -104,11 +112,7 @@ fn to_canon_at(params: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<C
 }
 
 fn to_canon_with(walk: Walk, params: &JsValue, root: Cow<'static, str>) -> Result<Canon, JsValue> {
-    let mut w = Walker {
-        walk,
-        steps: Vec::new(),
-        root,
-    };
+    let mut w = Walker { walk, root };
     let item = w.walk.root(params);
     // The params sit inside the key's own map: level 1.
     w.canon(item, 1)
@@ -116,8 +120,6 @@ fn to_canon_with(walk: Walk, params: &JsValue, root: Cow<'static, str>) -> Resul
 
 struct Walker {
     walk: Walk,
-    /// Where the part being converted sits, for messages.
-    steps: Vec<Step>,
     root: Cow<'static, str>,
 }
 
@@ -125,7 +127,7 @@ const NOT_IN_KEY: &str = "cannot be part of a key";
 
 impl Walker {
     fn path(&self) -> Path {
-        self.walk.path(&self.root, &self.steps)
+        self.walk.path(&self.root)
     }
 
     fn canon(&mut self, item: Item, depth: usize) -> Result<Canon, JsValue> {
@@ -180,24 +182,24 @@ impl Walker {
             Item::Array => self.nested(Container::Array, depth, |w, n, d| {
                 let mut out = Vec::with_capacity(n);
                 for i in 0..n {
-                    w.steps.push(Step::Index(i));
+                    w.walk.steps.push(Step::Index(i));
                     let item = w.walk.child(i);
                     out.push(w.canon(item, d)?);
-                    w.steps.pop();
+                    w.walk.steps.pop();
                 }
                 Ok(Canon::List(out))
             })?,
             Item::Map => self.nested(Container::Map, depth, |w, n, d| {
                 let mut out = Vec::with_capacity(n / 2);
                 for i in 0..n / 2 {
-                    w.steps.push(Step::MapKey(i));
+                    w.walk.steps.push(Step::MapKey(i));
                     let item = w.walk.child(2 * i);
                     let kc = w.canon(item, d)?;
-                    w.steps.pop();
-                    w.steps.push(Step::MapValue(i));
+                    w.walk.steps.pop();
+                    w.walk.steps.push(Step::MapValue(i));
                     let item = w.walk.child(2 * i + 1);
                     let vc = w.canon(item, d)?;
-                    w.steps.pop();
+                    w.walk.steps.pop();
                     out.push((kc, vc));
                 }
                 Ok(Canon::Map(out))
@@ -207,10 +209,10 @@ impl Walker {
                 for i in 0..n {
                     w.walk.key(i);
                     let name = w.text();
-                    w.steps.push(Step::Prop(i));
+                    w.walk.steps.push(Step::Prop(i));
                     let item = w.walk.child(i);
                     out.push((Canon::Str(name), w.canon(item, d)?));
-                    w.steps.pop();
+                    w.walk.steps.pop();
                 }
                 Ok(Canon::Map(out))
             })?,
@@ -219,7 +221,7 @@ impl Walker {
 
     /// The string the walk just read (UTF-8, checked on the JS side).
     fn text(&self) -> String {
-        String::from_utf8_lossy(self.walk.text()).into_owned()
+        utf8(self.walk.text())
     }
 
     /// Convert the parts of a list or map at `depth`, refusing cycles and

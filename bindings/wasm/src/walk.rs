@@ -12,8 +12,6 @@ use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
 
-use std::borrow::Cow;
-
 use crate::js::{Elem, Path, Seg, map_key_label};
 
 #[wasm_bindgen(module = "/src/js/walk.js")]
@@ -164,7 +162,9 @@ const KEEP: usize = 1 << 20;
 
 thread_local! {
     static READY: Cell<bool> = const { Cell::new(false) };
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The buffers of the last walk, for the next (a walk started inside a
+    /// getter of another finds none and makes its own).
+    static SPARE: RefCell<(Vec<u8>, Vec<Step>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn ready() {
@@ -222,6 +222,8 @@ fn simple(c: u64, n: u64) -> Item {
 /// closes whatever is still open (after an error).
 pub(crate) struct Walk {
     scratch: Vec<u8>,
+    /// Where the part being read sits, for messages ([`Walk::path`]).
+    pub(crate) steps: Vec<Step>,
     /// Where in `scratch` the last item's bytes are, and how many.
     at: usize,
     len: usize,
@@ -231,12 +233,14 @@ impl Walk {
     pub(crate) fn new() -> Walk {
         ready();
         walk_begin();
-        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        let (mut scratch, mut steps) = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
         if scratch.len() < ROOM {
             scratch.resize(ROOM, 0);
         }
+        steps.clear();
         Walk {
             scratch,
+            steps,
             at: 0,
             len: 0,
         }
@@ -369,11 +373,12 @@ impl Walk {
         walk_copy(out[at..].as_mut_ptr() as usize as u32, n as u32);
     }
 
-    /// Where the part reached by `steps` sits, for a message: call it before
-    /// leaving any container (the names of keys are read from them).
-    pub(crate) fn path(&self, root: &Cow<'static, str>, steps: &[Step]) -> Path {
-        let mut path = Path::new(root.clone());
-        for (depth, step) in steps.iter().enumerate() {
+    /// Where the part reached by [`steps`](Walk::steps) sits, for a message:
+    /// call it before leaving any container (the names of keys are read from
+    /// them).
+    pub(crate) fn path(&self, root: &str) -> Path {
+        let mut path = Path::new(root.to_owned());
+        for (depth, step) in self.steps.iter().enumerate() {
             let d = depth as u32;
             path.push(match *step {
                 Step::Index(i) => Seg::Index(i),
@@ -395,8 +400,11 @@ impl Drop for Walk {
     fn drop(&mut self) {
         walk_end();
         if self.scratch.len() <= KEEP {
-            let scratch = std::mem::take(&mut self.scratch);
-            SCRATCH.with(|s| *s.borrow_mut() = scratch);
+            let spare = (
+                std::mem::take(&mut self.scratch),
+                std::mem::take(&mut self.steps),
+            );
+            SPARE.with(|s| *s.borrow_mut() = spare);
         }
     }
 }

@@ -38,7 +38,7 @@ export function buildInit(mem) {
 
 // Views of wasm memory are detached (length 0) when it grows: renew them.
 function views() {
-  if (u8.byteLength === 0) {
+  if (u8[0] === undefined) {
     u8 = new Uint8Array(memory.buffer);
     u32 = new Uint32Array(memory.buffer);
     dv = new DataView(memory.buffer);
@@ -66,8 +66,21 @@ function text16(p, n) {
   return s;
 }
 
+// A new ArrayBuffer of the n bytes at p (kind 0), or a view (kind: its
+// codec-2 kind + 1) of one.
+function bytes(kind, p, n) {
+  const b = u8.slice(p, p + n).buffer;
+  return kind === 0 ? b : new VIEWS[kind - 1](b);
+}
+
+export function buildBytes(kind, p, n) {
+  views();
+  return bytes(kind, p, n);
+}
+
 // The value the `len` words at `tp` (a multiple of 4) describe.
 export function buildValue(tp, len) {
+  views();
   const strs = [];
   // The open containers: each, its kind, and the key waiting for its value
   // (an object's key, a Map entry's key). Level 0 receives the value.
@@ -78,9 +91,13 @@ export function buildValue(tp, len) {
   let i = t;
   while (i < end) {
     // A setter put on Object.prototype may have run Rust, which may have grown
-    // wasm memory (detaching the views): the tape itself has not moved.
-    views();
-    const w = u32[i];
+    // wasm memory (detaching the views: reading gives undefined). The tape
+    // itself has not moved.
+    let w = u32[i];
+    if (w === undefined) {
+      views();
+      w = u32[i];
+    }
     const a = w >>> 8;
     let v;
     switch (w & 0xff) {
@@ -143,13 +160,10 @@ export function buildValue(tp, len) {
         v = new Date(dv.getFloat64(u32[i + 1], true));
         i += 2;
         break;
-      case BYTES: {
-        const p = u32[i + 1];
-        const b = u8.slice(p, p + u32[i + 2]).buffer;
-        v = a === 0 ? b : new VIEWS[a - 1](b);
+      case BYTES:
+        v = bytes(a, u32[i + 1], u32[i + 2]);
         i += 3;
         break;
-      }
       case BIGINT: {
         const p = u32[i + 1], n = u32[i + 2];
         let hex = "0x0";

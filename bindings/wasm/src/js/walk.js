@@ -28,8 +28,9 @@ let dv = new DataView(new ArrayBuffer(0));
 const utf8 = new TextEncoder();
 
 // Views of wasm memory are detached (length 0) when it grows: renew them.
+// (Reading an element is the cheapest test: a detached view has none.)
 function views() {
-  if (u8.byteLength === 0) {
+  if (u8[0] === undefined) {
     u8 = new Uint8Array(memory.buffer);
     dv = new DataView(memory.buffer);
   }
@@ -239,12 +240,14 @@ function drop() {
 // the code of part j when it is anything else, which walkRun classified as
 // walkChild does (its key written first), a Date's 8 bytes after the run.
 export function walkRun(i, n, p, cap) {
-  views();
   const ks = keys[top];
   const o = ks === null ? items[top] : vals[top];
-  const start = p + 8;
-  const end = p + cap - 8; // a Date's 8 bytes
-  let q = start, j = i, code = END;
+  // First read the parts of the run (getters run here, and may run Rust,
+  // which may grow wasm memory), then write them.
+  const room = cap - 16; // the counts, and a Date's 8 bytes
+  // (A getter may start another walk: the parts are kept in this call's own array.)
+  const run = [];
+  let need = 0, j = i, code = END, last;
   for (; j < n; j++) {
     let v;
     if (heldAt === j && heldTop === top) {
@@ -258,41 +261,59 @@ export function walkRun(i, n, p, cap) {
         code = THREW;
         break;
       }
-      // A getter may have run Rust, and so grown wasm memory.
-      views();
     }
-    const k = ks === null ? null : ks[j];
-    let need = k === null ? 0 : 6 + 3 * k.length;
     const t = typeof v;
     const simple = t === "string" || t === "number" || t === "boolean" || t === "undefined" || v === null;
-    need += t === "string" ? 6 + 3 * v.length : simple ? 10 : 0;
-    if (q + need > end) {
+    let more = ks === null ? 0 : 6 + 3 * ks[j].length;
+    more += t === "string" ? 6 + 3 * v.length : simple ? 10 : 0;
+    if (need + more > room) {
       // Read, not written: the next call (walkRun or walkChild) takes it.
       hold(v, j);
-      code = q === start ? SLOW : FULL;
+      code = j === i ? SLOW : FULL;
       break;
     }
-    if (k !== null) q = writeStr(k, q);
+    need += more;
     if (!simple) {
-      code = guarded(v, q, end + 8 - q);
+      last = v;
+      code = -1;
       break;
     }
-    if (t === "string") q = writeStr(v, q);
-    else if (t === "number") q = writeNum(v, q);
-    else u8[q++] = v === undefined ? 0 : v === null ? 1 : v ? 3 : 2;
+    run[j - i] = v;
   }
   views();
-  dv.setUint32(p, q - start, true);
+  const b = u8;
+  let q = p + 8;
+  for (let k = i; k < j; k++) {
+    if (ks !== null) q = writeStr(b, ks[k], q);
+    const v = run[k - i];
+    switch (typeof v) {
+      case "string":
+        q = writeStr(b, v, q);
+        break;
+      case "number":
+        q = writeNum(b, v, q);
+        break;
+      default:
+        b[q++] = v === undefined ? 0 : v === null ? 1 : v ? 3 : 2;
+    }
+  }
+  if (code === -1) {
+    // The part after the run is not a primitive: its key, then what it is.
+    if (ks !== null) q = writeStr(b, ks[j], q);
+    code = guarded(last, q, p + cap - q);
+    views();
+  }
+  dv.setUint32(p, q - p - 8, true);
   dv.setUint32(p + 4, j - i, true);
   return code;
 }
 
-function writeVarint(q, z) {
+function writeVarint(b, q, z) {
   while (z >= 0x80) {
-    u8[q++] = (z % 0x80) | 0x80;
+    b[q++] = (z % 0x80) | 0x80;
     z = Math.floor(z / 0x80);
   }
-  u8[q++] = z;
+  b[q++] = z;
   return q;
 }
 
@@ -307,64 +328,64 @@ function varintSize(z) {
 
 // A number as codec 2: integral, within ±2^53 and not -0 a zigzag varint
 // (tag 04), anything else binary64 (tag 05). Room: 10 bytes.
-function writeNum(x, q) {
+function writeNum(b, x, q) {
   if (Number.isInteger(x) && !(x === 0 && 1 / x < 0)) {
     if (x >= -0x40000000 && x < 0x40000000) {
-      u8[q++] = 0x04;
+      b[q++] = 0x04;
       let z = ((x << 1) ^ (x >> 31)) >>> 0;
       while (z >= 0x80) {
-        u8[q++] = (z & 0x7f) | 0x80;
+        b[q++] = (z & 0x7f) | 0x80;
         z >>>= 7;
       }
-      u8[q++] = z;
+      b[q++] = z;
       return q;
     }
     if (Math.abs(x) <= 2 ** 53) {
       // Past 2^30 the zigzag is exact only in bigints.
-      u8[q++] = 0x04;
+      b[q++] = 0x04;
       let z = BigInt(x);
       z = z >= 0n ? z << 1n : (-z << 1n) - 1n;
       while (z >= 0x80n) {
-        u8[q++] = Number(z & 0x7fn) | 0x80;
+        b[q++] = Number(z & 0x7fn) | 0x80;
         z >>= 7n;
       }
-      u8[q++] = Number(z);
+      b[q++] = Number(z);
       return q;
     }
   }
-  u8[q] = 0x05;
+  b[q] = 0x05;
   dv.setFloat64(q + 1, x, true);
   return q + 9;
 }
 
 // A string as codec 2: UTF-8 (tag 07), or UTF-16 code units (tag 08) when a
 // lone surrogate leaves it no UTF-8 form. Room: 6 + 3 bytes per unit.
-function writeStr(s, q) {
+function writeStr(b, s, q) {
   const n = s.length;
   const h = n < 0x80 ? 2 : 1 + varintSize(n);
   let i = 0;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c > 0x7f) break;
-    u8[q + h + i] = c;
+    b[q + h + i] = c;
   }
   if (i === n) {
-    u8[q] = 0x07;
-    writeVarint(q + 1, n);
+    b[q] = 0x07;
+    writeVarint(b, q + 1, n);
     return q + h + n;
   }
   if (!wellFormed(s)) {
-    u8[q] = 0x08;
-    const b = writeVarint(q + 1, n);
-    for (let j = 0; j < n; j++) dv.setUint16(b + 2 * j, s.charCodeAt(j), true);
-    return b + 2 * n;
+    b[q] = 0x08;
+    const at = writeVarint(b, q + 1, n);
+    for (let j = 0; j < n; j++) dv.setUint16(at + 2 * j, s.charCodeAt(j), true);
+    return at + 2 * n;
   }
   const most = 1 + varintSize(3 * n);
-  const { written } = utf8.encodeInto(s, u8.subarray(q + most, q + most + 3 * n));
+  const { written } = utf8.encodeInto(s, b.subarray(q + most, q + most + 3 * n));
   const h2 = 1 + varintSize(written);
-  if (h2 !== most) u8.copyWithin(q + h2, q + most, q + most + written);
-  u8[q] = 0x07;
-  writeVarint(q + 1, written);
+  if (h2 !== most) b.copyWithin(q + h2, q + most, q + most + written);
+  b[q] = 0x07;
+  writeVarint(b, q + 1, written);
   return q + h2 + written;
 }
 

@@ -19,6 +19,8 @@ extern "C" {
     fn build_init(memory: JsValue);
     #[wasm_bindgen(js_name = buildValue)]
     fn build_value(tape: u32, len: u32) -> JsValue;
+    #[wasm_bindgen(js_name = buildBytes)]
+    fn build_bytes(kind: u32, p: u32, n: u32) -> JsValue;
 }
 
 /// The steps of a tape, as build.js reads them: a word with the step in its
@@ -83,7 +85,11 @@ pub fn decode(bytes: &[u8]) -> Result<JsValue, JsValue> {
         build_init(wasm_bindgen::memory());
         READY.set(true);
     }
-    Ok(build_value(at(&d.tape), d.tape.len() as u32))
+    Ok(match d.tape[..] {
+        // A value that is bytes alone (the usual binary entry): no tape to read.
+        [w, p, n] if w & 0xff == step::BYTES => build_bytes(w >> 8, p, n),
+        _ => build_value(at(&d.tape), d.tape.len() as u32),
+    })
 }
 
 struct Decoder<'a> {
@@ -106,6 +112,7 @@ impl Decoder<'_> {
         ))
     }
 
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, JsValue> {
         let b = *self
             .bytes
@@ -115,6 +122,7 @@ impl Decoder<'_> {
         Ok(b)
     }
 
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&[u8], JsValue> {
         let end = self
             .pos
@@ -126,7 +134,19 @@ impl Decoder<'_> {
         Ok(s)
     }
 
+    #[inline(always)]
     fn varint(&mut self) -> Result<u64, JsValue> {
+        // Most lengths and counts take one byte.
+        if let Some(&b) = self.bytes.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.long_varint()
+    }
+
+    fn long_varint(&mut self) -> Result<u64, JsValue> {
         let mut n: u64 = 0;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -144,19 +164,24 @@ impl Decoder<'_> {
 
     /// A count of items each taking at least `min` bytes: never more than the
     /// bytes left could hold, so hostile counts cannot make us allocate.
+    #[inline(always)]
     fn count(&mut self, min: usize) -> Result<usize, JsValue> {
         let n = self.varint()?;
         let left = (self.bytes.len() - self.pos) as u64;
-        if n.saturating_mul(min as u64) > left {
+        // n * min > left, without a 128-bit multiply on wasm32.
+        if n > left / min as u64 {
             return Err(self.fail("a count runs past the end of the data"));
         }
         Ok(n as usize)
     }
 
     /// Step `s` with argument `arg`, then its operands.
+    #[inline(always)]
     fn put(&mut self, s: u32, arg: u32, operands: &[u32]) {
         self.tape.push(s | arg << 8);
-        self.tape.extend_from_slice(operands);
+        for &w in operands {
+            self.tape.push(w);
+        }
     }
 
     /// Where the next 8 bytes (a binary64) are.

@@ -15,7 +15,6 @@ pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>
     let mut e = Encoder {
         out: vec![VERSION],
         walk: Walk::new(),
-        steps: Vec::new(),
         root: root.into(),
     };
     let item = e.walk.root(v);
@@ -26,8 +25,6 @@ pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>
 struct Encoder {
     out: Vec<u8>,
     walk: Walk,
-    /// Where the value being encoded sits, for messages.
-    steps: Vec<Step>,
     root: Cow<'static, str>,
 }
 
@@ -43,7 +40,7 @@ const NOT_STORABLE: &str = "cannot be stored in the cache";
 
 impl Encoder {
     fn path(&self) -> Path {
-        self.walk.path(&self.root, &self.steps)
+        self.walk.path(&self.root)
     }
 
     fn value(&mut self, item: Item, depth: usize) -> Result<(), JsValue> {
@@ -135,16 +132,16 @@ impl Encoder {
                         let key = self.walk.key(j);
                         self.value(key, depth)?;
                     }
-                    self.steps.push(step(j));
+                    self.walk.steps.push(step(j));
                     let item = self.walk.child(j);
                     self.value(item, depth)?;
-                    self.steps.pop();
+                    self.walk.steps.pop();
                     i = j + 1;
                 }
                 Run::Part(j, item) => {
-                    self.steps.push(step(j));
+                    self.walk.steps.push(step(j));
                     self.value(item, depth)?;
-                    self.steps.pop();
+                    self.walk.steps.pop();
                     i = j + 1;
                 }
             }

@@ -24,6 +24,7 @@ pub(super) enum Seen {
     New { keep: bool },
 }
 
+#[inline(always)]
 fn hash(s: &[u8]) -> u32 {
     // FNV-1a: a few bytes each, no setup.
     let mut h: u32 = 0x811c_9dc5;

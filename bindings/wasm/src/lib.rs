@@ -16,11 +16,13 @@ mod js;
 mod options;
 pub mod params;
 pub mod value;
+mod walk;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
@@ -441,8 +443,18 @@ impl Cache {
 /// `future_to_promise` instead of one per method keeps the .wasm ~KB smaller.
 type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
 
-fn promise(task: JsTask) -> Promise {
-    future_to_promise(task)
+/// The Promise of `task`. It is polled once at once: most calls on the memory
+/// tier (and any that find the cache closed) finish without waiting on
+/// anything, and a settled Promise costs a fraction of spawning a task and
+/// its closures. A task that has to wait goes on as before; its next poll,
+/// on wasm-bindgen-futures' executor, registers that executor's waker.
+fn promise(mut task: JsTask) -> Promise {
+    let mut cx = Context::from_waker(Waker::noop());
+    match task.as_mut().poll(&mut cx) {
+        Poll::Ready(Ok(v)) => Promise::resolve(&v),
+        Poll::Ready(Err(e)) => Promise::reject(&e),
+        Poll::Pending => future_to_promise(task),
+    }
 }
 
 /// The hex XXH3-128 hash of the key for (namespace, params), as every larder

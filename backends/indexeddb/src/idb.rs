@@ -41,6 +41,9 @@ extern "C" {
         mode: IdbTransactionMode,
         options: &JsValue,
     ) -> Result<IdbTransaction, JsValue>;
+    // Read-only: no options to convert (measurably cheaper per call).
+    #[wasm_bindgen(method, catch, js_name = transaction)]
+    fn transaction_read(this: &Db, stores: &JsValue) -> Result<IdbTransaction, JsValue>;
 
     #[wasm_bindgen(js_name = IDBTransaction)]
     type Tx;
@@ -63,7 +66,6 @@ pub(crate) struct Names {
     meta: JsValue,
     both: JsValue,
     relaxed: JsValue,
-    default: JsValue,
 }
 
 /// The object stores a transaction covers.
@@ -86,7 +88,6 @@ impl Names {
             frames,
             meta,
             relaxed: relaxed.into(),
-            default: Object::new().into(),
         }
     }
 
@@ -108,7 +109,7 @@ impl Names {
         if write {
             db.transaction_with(stores, IdbTransactionMode::Readwrite, &self.relaxed)
         } else {
-            db.transaction_with(stores, IdbTransactionMode::Readonly, &self.default)
+            db.transaction_read(stores)
         }
     }
 

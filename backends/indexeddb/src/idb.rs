@@ -203,6 +203,11 @@ impl Future for Fired {
 
 impl Drop for Fired {
     fn drop(&mut self) {
+        // A request or transaction fires one of its two events, once: after
+        // that nothing calls the listener again and it may simply go.
+        if self.outcome.done.get().is_some() {
+            return;
+        }
         // The listener is freed with us: the target must not call it later.
         match &self.target {
             Target::Request(r) => {

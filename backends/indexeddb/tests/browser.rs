@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::cell::Cell;
+use std::future::Future;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -15,7 +16,9 @@ use larder_core::{
 };
 use larder_indexeddb::{FRAMES, IndexedDbStore, META, database_name};
 use larder_tests::fixtures::{entry, payload};
+
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -418,4 +421,48 @@ async fn cache_recency_reaches_the_store_and_survives_reopen() {
     // And a cache on the reopened store reads the value through IndexedDB.
     let cache = Cache::with_clock(store, clock, config).unwrap();
     assert_eq!(cache.get(&key).await.unwrap().unwrap().payload(), b"value");
+}
+
+#[wasm_bindgen(inline_js = "export function count_page_errors() {
+    const seen = { n: 0 };
+    globalThis.addEventListener('error', () => { seen.n += 1; });
+    return seen;
+}")]
+extern "C" {
+    fn count_page_errors() -> JsValue;
+}
+
+#[wasm_bindgen_test]
+async fn a_call_dropped_mid_flight_leaves_nothing_behind() {
+    let store = fresh("dropped").await;
+    let e = entry(1, b"value");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    let errors = count_page_errors();
+    // Start a get and a put (their requests are made on the first poll), then
+    // drop both before IndexedDB answers: their listeners must be unhooked,
+    // or the answers would call freed closures (an error on the page).
+    let noop = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(noop);
+    let other = entry(2, b"other");
+    {
+        let mut get = Box::pin(store.get(e.meta.key));
+        let mut put = Box::pin(store.put(&other.meta, &other.frame));
+        assert!(get.as_mut().poll(&mut cx).is_pending());
+        assert!(put.as_mut().poll(&mut cx).is_pending());
+    }
+    // Let both answers arrive.
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |ok, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&ok, 200)
+            .unwrap();
+    }))
+    .await
+    .unwrap();
+    let n = js_sys::Reflect::get(&errors, &"n".into()).unwrap();
+    assert_eq!(n.as_f64(), Some(0.0), "errors on the page");
+    // The store works on, and the dropped put was still written: dropping a
+    // call only stops waiting for it.
+    assert!(store.get(e.meta.key).await.unwrap().is_some());
+    assert!(store.get(other.meta.key).await.unwrap().is_some());
 }

@@ -15,6 +15,32 @@ export async function timeOps(fn, { ops, rounds = 7, warmup = 1 }) {
   return perOp[Math.floor(perOp.length / 2)];
 }
 
+/**
+ * `timeOps` for several functions at once, side by side: each round runs
+ * every function for `ops` operations, in an order that rotates from round to
+ * round, so that a busy moment of the machine (a GC, another process, a
+ * storage compaction started by the case before) falls on every side alike.
+ * Returns the median time per operation of each (µs), keyed like `fns`.
+ */
+export async function timeSideBySide(fns, { ops, rounds = 7, warmup = 1 }) {
+  const names = Object.keys(fns);
+  const perOp = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < warmup + rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length];
+      const t0 = performance.now();
+      for (let i = 0; i < ops; i++) await fns[name](i, r);
+      if (r >= warmup) perOp[name].push(((performance.now() - t0) * 1000) / ops);
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const v = perOp[n].sort((a, b) => a - b);
+      return [n, v[Math.floor(v.length / 2)]];
+    }),
+  );
+}
+
 /** A Uint8Array of `n` bytes that does not compress. */
 export function noise(n, seed = 1) {
   const out = new Uint8Array(n);

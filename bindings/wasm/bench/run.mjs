@@ -4,6 +4,8 @@
 // (Debian's, driven by playwright-core) on a page served from 127.0.0.1;
 // the codec cases once more in Deno. larder must be installed in
 // node_modules from its packed tarball (cargo xtask bench --js does that).
+// BENCH_ONLY=browser runs the Chromium page alone (no Node or Deno part), for
+// working on the browser backends.
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
@@ -18,6 +20,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const [out, ...rest] = process.argv.slice(2);
 if (!out) throw new Error("usage: node run.mjs <out.md> [--deno <deno>]");
 const deno = rest[0] === "--deno" ? rest[1] : null;
+const only = process.env.BENCH_ONLY;
+if (only && only !== "browser") throw new Error(`BENCH_ONLY must be "browser", not ${only}`);
 
 const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json" };
 
@@ -97,18 +101,15 @@ function table(rows) {
   return lines.join("\n");
 }
 
-const node = await nodeBench();
-console.error("node: done");
+const node = only ? null : await nodeBench();
+if (node) console.error("node: done");
 const browser = await browserBench();
 console.error("chromium: done");
-const denoRun = deno ? denoBench() : null;
+const denoRun = deno && !only ? denoBench() : null;
 const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
 const md = [
-  `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page.`,
-  "",
-  `### Node ${process.version} (fs and memory backends, value codec)`,
-  "",
-  table(node),
+  `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page. In Chromium, larder and idb-keyval take turns round by round, and single operations run 21 rounds of 20.`,
+  ...(node ? ["", `### Node ${process.version} (fs and memory backends, value codec)`, "", table(node)] : []),
   "",
   `### Chromium ${browser.version} (IndexedDB backend, value codec)`,
   "",

@@ -12,6 +12,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod reliability;
 mod setup;
 mod test;
 
@@ -22,10 +23,14 @@ usage: cargo xtask <task> [args]
 
 tasks:
   setup                install what the other tasks need (rustup targets and components,
-                       nightly, cargo-fuzz, and later wasm-bindgen-cli, chromium, redis, npm)
-  test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, no_std and
-                       wasm builds, a fuzz smoke run, bench compilation; stops at the first
-                       failure unless --keep-going. LARDER_FUZZ_SECONDS sets the fuzz time.
+                       nightly with Miri, cargo-fuzz, and later wasm-bindgen-cli, chromium,
+                       redis, npm)
+  test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, the
+                       reliability tests optimized, Miri, no_std and wasm builds, a
+                       fuzz run, bench compilation; stops at the first failure unless
+                       --keep-going; --only TEXT runs the stages whose name contains TEXT.
+                       LARDER_FUZZ_SECONDS sets the fuzz time (default 60 s per target),
+                       LARDER_SEED replays a reliability run.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
   demo [ARGS...]       cargo run --release -p larder --example demo -- [ARGS...]
   help                 this text

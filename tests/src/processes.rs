@@ -52,19 +52,22 @@ pub fn run_children(
         let out = child
             .wait_with_output()
             .expect("wait for a child test process");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "child {id} failed:\n{stdout}\n{stderr}"
-        );
-        assert!(
-            stdout.contains("1 passed"),
-            "child {id} did not run its role:\n{stdout}"
-        );
-        outputs.push(stdout);
+        outputs.push(role_output(&out, &format!("child {id}")));
     }
     outputs
+}
+
+/// The stdout of a finished child that ran its role test; panics with its
+/// output, naming it `who`, if it failed or did not run the role.
+pub fn role_output(out: &std::process::Output, who: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{who} failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "{who} did not run its role:\n{stdout}\n{stderr}"
+    );
+    stdout
 }
 
 /// Child side of [`spawn_ready`]: tell the parent the work starts now.

@@ -59,8 +59,13 @@ fn damage(rng: &mut Rng, d: Damage, path: &Path, other: &Path, outside: &Path) -
     match d {
         Damage::FlipBits => {
             let mut b = bytes;
-            for _ in 0..1 + rng.below(4) {
-                let bit = rng.index(b.len() * 8);
+            // Distinct bits: flipping one twice would undo the damage.
+            let mut bits: Vec<usize> = (0..1 + rng.below(4))
+                .map(|_| rng.index(b.len() * 8))
+                .collect();
+            bits.sort_unstable();
+            bits.dedup();
+            for bit in bits {
                 b[bit / 8] ^= 1 << (bit % 8);
             }
             fs::write(path, b).unwrap();
@@ -103,6 +108,7 @@ fn damage(rng: &mut Rng, d: Damage, path: &Path, other: &Path, outside: &Path) -
 }
 
 #[test]
+#[ignore = "slow in a debug build: `cargo xtask test` runs it optimized (stage reliability)"]
 fn ten_thousand_random_corruptions_are_misses_counted_exactly_once() {
     let mut rng = Rng::for_test("corrupt");
     let sandbox = tempfile::tempdir().unwrap();

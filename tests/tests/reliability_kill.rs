@@ -149,6 +149,7 @@ fn check(dir: &Path, killed: Option<u32>, vals: &[Vec<u8>], t: &mut Tally) {
 }
 
 #[test]
+#[ignore = "slow in a debug build: `cargo xtask test` runs it optimized (stage reliability)"]
 fn writers_killed_at_random_points_leave_a_cache_that_opens_and_is_right() {
     if env::var(ROLE).is_ok() {
         return;
@@ -177,8 +178,12 @@ fn writers_killed_at_random_points_leave_a_cache_that_opens_and_is_right() {
         }
         for name in left {
             // A temp holds a value before the rename makes it an entry: as private.
-            let md = std::fs::metadata(layout_dir(dir.path()).join("tmp").join(&name)).unwrap();
-            assert_eq!(md.permissions().mode() & 0o777, 0o600, "temp {name}");
+            match std::fs::metadata(layout_dir(dir.path()).join("tmp").join(&name)) {
+                Ok(md) => assert_eq!(md.permissions().mode() & 0o777, 0o600, "temp {name}"),
+                // A live writer's listing cleaned it up already.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("temp {name}: {e}"),
+            }
         }
         check(dir.path(), Some(pid), &vals, &mut t);
         writers.push(spawn(&mut rng));

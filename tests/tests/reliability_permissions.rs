@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 use larder::ErrorKind;
-use larder_tests::processes::role_args;
+use larder_tests::processes::{role_args, role_output};
 use larder_tests::reliability::{Node, figures, layout_dir, temp_files, tree, value};
 
 const ROLE: &str = "LARDER_PERM_CHILD";
@@ -190,17 +190,7 @@ fn unwritable_or_unreadable_directories_get_clear_errors_never_panics() {
         put(&cache, 1).unwrap();
         cmd.env(FOREIGN, &foreign).uid(NOBODY).gid(NOBODY);
     }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the child failed:\n{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "the child did not run:\n{stdout}\n{stderr}"
-    );
+    let stdout = role_output(&cmd.output().unwrap(), "the unprivileged child");
     let cases = stdout.lines().filter(|l| l.contains("perm-case ")).count();
     print!("{stdout}");
     let uid = if as_root {

@@ -200,6 +200,7 @@ fn run(mode: &str) {
 }
 
 #[test]
+#[ignore = "slow in a debug build: `cargo xtask test` runs it optimized (stage reliability)"]
 fn eight_processes_share_a_cache_under_constant_eviction_and_keep_the_limit() {
     if env::var(ROLE).is_err() {
         run("mixed");

@@ -116,6 +116,7 @@ async fn task(cache: larder::Cache, seed: u64, vals: Arc<Vec<Vec<u8>>>) -> Tally
 }
 
 #[test]
+#[ignore = "slow in a debug build: `cargo xtask test` runs it optimized (stage reliability)"]
 fn threads_and_tasks_share_one_cache_with_checked_values() {
     let mut rng = Rng::for_test("threads");
     let dir = tempfile::tempdir().unwrap();

@@ -19,6 +19,7 @@ mod cmd;
 mod demo;
 mod npm;
 mod npm_test;
+mod reliability;
 mod setup;
 mod test;
 mod www_test;
@@ -30,13 +31,15 @@ usage: cargo xtask <task> [args]
 
 tasks:
   setup                install what the other tasks need (rustup targets and components,
-                       nightly, cargo-fuzz, and later wasm-bindgen-cli, chromium, redis, npm)
-  test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, no_std and
-                       wasm builds, the wasm crates' tests, the npm package in Node, Deno
-                       and Chromium, the web demo in Chromium, a fuzz smoke run, bench
-                       compilation; stops at the first failure unless --keep-going.
-                       LARDER_FUZZ_SECONDS sets the fuzz time.
+                       nightly with Miri, cargo-fuzz, wasm-bindgen-cli, chromium, deno, npm)
+  test [--keep-going]  run setup, then every stage CI runs: fmt, clippy, tests, the
+                       reliability tests optimized, Miri, no_std and wasm builds, the wasm
+                       crates' tests, the npm package in Node, Deno and Chromium, the web
+                       demo in Chromium, a fuzz run, bench compilation; stops at the first
+                       failure unless --keep-going.
                        --only TEXT runs only the stages whose name contains TEXT.
+                       LARDER_FUZZ_SECONDS sets the fuzz time (default 60 s per target),
+                       LARDER_SEED replays a reliability run.
   bench [ARGS...]      cargo bench -p larder [ARGS...]; results land in target/criterion
                        and their tables in docs/BENCHMARKS.md
   bench --js           the JS benchmarks (bindings/wasm/bench) in Node, Chromium and Deno,

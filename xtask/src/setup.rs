@@ -87,6 +87,24 @@ fn steps() -> Vec<Step> {
             ),
         },
         Step {
+            name: "miri",
+            applies: always,
+            done: miri_installed,
+            install: |ctx| {
+                cmd::run(ctx.rustup().args([
+                    "component",
+                    "add",
+                    "--toolchain",
+                    NIGHTLY,
+                    "miri",
+                    "rust-src",
+                ]))?;
+                // Builds Miri's standard library once, so the stage does not.
+                cmd::run(ctx.cargo_on(NIGHTLY).args(["miri", "setup"]))
+            },
+            on_failure: OnFailure::Warn("the miri stage will fail"),
+        },
+        Step {
             name: "cargo-fuzz",
             applies: always,
             done: |ctx| cmd::succeeds(ctx.cargo().args(["fuzz", "--version"])),
@@ -233,6 +251,11 @@ fn targets_installed(ctx: &Ctx) -> bool {
 /// Whether a nightly toolchain is installed and runs.
 pub fn nightly_installed(ctx: &Ctx) -> bool {
     cmd::succeeds(ctx.cargo_on(NIGHTLY).arg("--version"))
+}
+
+/// Whether Miri runs on the nightly toolchain.
+pub fn miri_installed(ctx: &Ctx) -> bool {
+    cmd::succeeds(ctx.cargo_on(NIGHTLY).args(["miri", "--version"]))
 }
 
 /// The version of `name` in `Cargo.lock` text, if the lock file has that package.

@@ -27,7 +27,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 11] = [
+const STAGES: [Stage; 13] = [
     Stage {
         name: "fmt",
         run: fmt,

@@ -175,18 +175,25 @@ fn corrupt_entries_are_misses_removed_and_counted() {
 }
 
 #[test]
-fn an_entry_of_another_key_under_the_same_hash_is_a_miss() {
+fn an_entry_of_another_key_under_this_keys_hash_is_a_corrupt_miss() {
     let (c, _) = cache_with(Config::default().memory_bytes(0));
     put(&c, &key(2), b"other key's value", &PutOptions::new());
-    // Plant key 2's frame where key 1's hash points, as a collision would.
+    // Plant key 2's valid frame where key 1's hash points (a swapped file).
     let frame2 = block_on(c.store().get(key(2).hash())).unwrap().unwrap();
     let meta = larder_core::EntryMeta {
         key: key(1).hash(),
         ..Default::default()
     };
     block_on(c.store().put(&meta, &frame2)).unwrap();
-    assert_eq!(get(&c, &key(1)), None);
     assert!(!block_on(c.contains(&key(1))).unwrap());
+    assert_eq!(get(&c, &key(1)), None);
+    assert_eq!(block_on(c.stats()).unwrap().corrupt, 1, "counted as damage");
+    assert_eq!(
+        block_on(c.store().get(key(1).hash())).unwrap(),
+        None,
+        "and removed"
+    );
+    assert_eq!(get(&c, &key(2)).as_deref(), Some(&b"other key's value"[..]));
 }
 
 #[test]
@@ -407,6 +414,60 @@ fn the_index_loads_lazily_once() {
 }
 
 #[test]
+fn enforce_limits_holds_the_limit_for_writers_that_never_saw_each_other() {
+    let shared = Arc::new(Counting {
+        shared: true,
+        ..Counting::default()
+    });
+    let config = Config::default().max_bytes(4_000).memory_bytes(0);
+    let open = || Cache::with_clock(shared.clone(), ManualClock::new(0), config.clone()).unwrap();
+    let (a, b) = (open(), open());
+    // Both load their (empty) index first; then each stays within the limit alone.
+    put(&a, &key(0), &[0; 100], &PutOptions::new());
+    put(&b, &key(100), &[0; 100], &PutOptions::new());
+    for n in 1..10 {
+        put(&a, &key(n), &noise(300, n.into()), &PutOptions::new());
+        put(
+            &b,
+            &key(100 + n),
+            &noise(300, (100 + n).into()),
+            &PutOptions::new(),
+        );
+    }
+    let on_store = || -> u64 {
+        block_on(shared.inner.list())
+            .unwrap()
+            .iter()
+            .map(|m| m.size)
+            .sum()
+    };
+    assert!(
+        on_store() > 4_000,
+        "together over the limit: {}",
+        on_store()
+    );
+    let lists = Counting::n(&shared.lists);
+    assert!(block_on(a.enforce_limits()).unwrap() > 0);
+    assert!(on_store() <= 4_000, "{} bytes after enforcing", on_store());
+    assert_eq!(Counting::n(&shared.lists), lists + 1, "one listing");
+    assert_eq!(
+        block_on(a.enforce_limits()).unwrap(),
+        0,
+        "nothing written since"
+    );
+    assert_eq!(Counting::n(&shared.lists), lists + 1, "and nothing listed");
+    // What is left is still served, and right.
+    for n in (0..10).chain(100..110) {
+        if let Some(v) = get(&b, &key(n)) {
+            assert!(v == [0; 100] || v == noise(300, n.into()), "key {n}");
+        }
+    }
+    // Not shared, or no limit: nothing to do.
+    let (c, _) = cache_with(Config::default().max_bytes(10));
+    assert_eq!(block_on(c.enforce_limits()).unwrap(), 0);
+}
+
+#[test]
 fn shared_stores_resync_before_invalidating() {
     let shared = Arc::new(Counting {
         shared: true,
@@ -476,4 +537,27 @@ fn a_full_quota_evicts_and_retries_once_then_gives_a_typed_error() {
     let e = block_on(c.put(&key(5), noise(2_000, 5), &PutOptions::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StorageFull);
     assert_eq!(c.store().inner.len(), 4);
+}
+
+#[test]
+fn a_read_before_the_index_loads_counts_for_recency() {
+    // Found by the web demo's e2e test: reopen a cache, read A before anything
+    // lists the store, then write C over the limit: B, not A, must go.
+    let store = Arc::new(MemoryStore::new());
+    let clock = ManualClock::new(1_000_000);
+    let first = Cache::with_clock(store.clone(), clock.clone(), Config::default()).unwrap();
+    put(&first, &key(1), b"A", &PutOptions::new());
+    clock.advance_ms(10);
+    put(&first, &key(2), b"B", &PutOptions::new());
+    block_on(first.flush()).unwrap();
+    drop(first);
+
+    clock.advance_ms(10);
+    let second = Cache::with_clock(store, clock.clone(), Config::default().max_entries(2)).unwrap();
+    assert_eq!(get(&second, &key(1)).as_deref(), Some(&b"A"[..]));
+    clock.advance_ms(10);
+    put(&second, &key(3), b"C", &PutOptions::new());
+    assert!(get(&second, &key(1)).is_some(), "A was just read");
+    assert_eq!(get(&second, &key(2)), None, "B is the least recently used");
+    assert!(get(&second, &key(3)).is_some());
 }

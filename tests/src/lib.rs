@@ -17,6 +17,8 @@ pub use larder_core::join_all;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod processes;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod reliability;
 
 use fixtures::{Extras, entry, entry_with, key, payload};
 

@@ -20,6 +20,14 @@ const REPORT: &str = "docs/BENCHMARKS.md";
 /// Runs the benchmarks (unless `--report-only`), then rewrites `docs/BENCHMARKS.md`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let ctx = Ctx::new();
+    if args.first().is_some_and(|a| a == "--js") {
+        if let Some(extra) = args.get(1) {
+            return Err(format!(
+                "`bench --js` takes no more arguments, got {extra:?}"
+            ));
+        }
+        return crate::bench_js::run(&ctx);
+    }
     let report_only = args.first().is_some_and(|a| a == "--report-only");
     let args = if report_only { &args[1..] } else { args };
     if !report_only {
@@ -46,8 +54,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         command,
         machine: Machine::detect(&target.join("tmp")),
     };
-    let text = render(&results, &run);
+    let mut text = render(&results, &run);
     let path = ctx.path(REPORT);
+    // The JS tables come from `cargo xtask bench --js`: keep them.
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    if let Some(js) = crate::bench_js::section_of(&old) {
+        text = format!("{}\n\n{js}\n", text.trim_end());
+    }
     fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
     println!("xtask bench: wrote {}", path.display());
     let html = criterion.join("report").join("index.html");

@@ -30,6 +30,15 @@ impl Ctx {
         self.root.join(rel)
     }
 
+    /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the
+    /// workspace root if relative), else `<root>/target`.
+    pub fn target_dir(&self) -> PathBuf {
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => self.root.join(dir),
+            _ => self.path("target"),
+        }
+    }
+
     /// A `cargo` command run from the workspace root.
     pub fn cargo(&self) -> Command {
         let mut c = Command::new(cargo_bin());
@@ -125,6 +134,16 @@ pub fn run(c: &mut Command) -> Result<(), String> {
 
 /// Echoes `c`, runs it and returns its stdout; stderr passes through to the user.
 pub fn capture(c: &mut Command) -> Result<String, String> {
+    captured(c, false)
+}
+
+/// Echoes `c`, runs it and returns its stdout, which is also shown (after the
+/// command ends) whether or not it succeeds; stderr passes through.
+pub fn capture_shown(c: &mut Command) -> Result<String, String> {
+    captured(c, true)
+}
+
+fn captured(c: &mut Command, show: bool) -> Result<String, String> {
     let shown = display(c);
     println!("$ {shown}");
     let out = c
@@ -132,8 +151,12 @@ pub fn capture(c: &mut Command) -> Result<String, String> {
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if show {
+        print!("{stdout}");
+    }
     if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Ok(stdout)
     } else {
         Err(format!("`{shown}` failed ({})", out.status))
     }

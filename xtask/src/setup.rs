@@ -87,6 +87,24 @@ fn steps() -> Vec<Step> {
             ),
         },
         Step {
+            name: "miri",
+            applies: always,
+            done: miri_installed,
+            install: |ctx| {
+                cmd::run(ctx.rustup().args([
+                    "component",
+                    "add",
+                    "--toolchain",
+                    NIGHTLY,
+                    "miri",
+                    "rust-src",
+                ]))?;
+                // Builds Miri's standard library once, so the stage does not.
+                cmd::run(ctx.cargo_on(NIGHTLY).args(["miri", "setup"]))
+            },
+            on_failure: OnFailure::Warn("the miri stage will fail"),
+        },
+        Step {
             name: "cargo-fuzz",
             applies: always,
             done: |ctx| cmd::succeeds(ctx.cargo().args(["fuzz", "--version"])),
@@ -156,7 +174,10 @@ fn steps() -> Vec<Step> {
             name: "npm packages",
             applies: |ctx| {
                 if npm_projects(ctx).is_empty() {
-                    Err("no package.json in bindings/wasm/npm or www".into())
+                    Err(
+                        "no package.json in bindings/wasm/npm/test, bindings/wasm/bench or www"
+                            .into(),
+                    )
                 } else {
                     Ok(())
                 }
@@ -232,6 +253,11 @@ pub fn nightly_installed(ctx: &Ctx) -> bool {
     cmd::succeeds(ctx.cargo_on(NIGHTLY).arg("--version"))
 }
 
+/// Whether Miri runs on the nightly toolchain.
+pub fn miri_installed(ctx: &Ctx) -> bool {
+    cmd::succeeds(ctx.cargo_on(NIGHTLY).args(["miri", "--version"]))
+}
+
 /// The version of `name` in `Cargo.lock` text, if the lock file has that package.
 ///
 /// If several versions are locked (it happens with semver-incompatible
@@ -260,7 +286,7 @@ pub fn locked_version(lock: &str, name: &str) -> Option<String> {
 }
 
 /// The value of a `key = "value"` line, for the simple lines Cargo.lock is made of.
-fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn toml_string<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let rest = line
         .strip_prefix(key)?
         .trim_start()
@@ -322,7 +348,7 @@ fn apt_install(ctx: &Ctx, packages: &[&str]) -> Result<(), String> {
 
 /// The directories holding a package.json whose dependencies the tests need.
 fn npm_projects(ctx: &Ctx) -> Vec<std::path::PathBuf> {
-    ["bindings/wasm/npm", "www"]
+    ["bindings/wasm/npm/test", "bindings/wasm/bench", "www"]
         .iter()
         .map(|d| ctx.path(d))
         .filter(|d| d.join("package.json").is_file())

@@ -6,26 +6,28 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Ctx};
-use crate::{examples, setup};
+use crate::reliability::{miri, reliability};
+use crate::{examples, npm_test, setup, www_test};
 
-/// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset.
-const DEFAULT_FUZZ_SECONDS: u64 = 20;
+/// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset: the issue's
+/// "bounded minute each" for the frame and key decoders.
+const DEFAULT_FUZZ_SECONDS: u64 = 60;
 
 /// How a stage that did not fail ended.
-enum Done {
+pub(crate) enum Done {
     Ran,
     /// Nothing to do in this checkout (why). Counted as passed.
     Skipped(String),
 }
 
-type StageResult = Result<Done, String>;
+pub(crate) type StageResult = Result<Done, String>;
 
 struct Stage {
     name: &'static str,
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 10] = [
+const STAGES: [Stage; 14] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -37,6 +39,14 @@ const STAGES: [Stage; 10] = [
     Stage {
         name: "test",
         run: test,
+    },
+    Stage {
+        name: "reliability (native)",
+        run: reliability,
+    },
+    Stage {
+        name: "miri (core)",
+        run: miri,
     },
     Stage {
         name: "demo",
@@ -59,6 +69,14 @@ const STAGES: [Stage; 10] = [
         run: wasm_stores,
     },
     Stage {
+        name: "npm package (Node, Deno, Chromium)",
+        run: npm_package,
+    },
+    Stage {
+        name: "www (Chromium e2e)",
+        run: www,
+    },
+    Stage {
         name: "fuzz smoke",
         run: fuzz,
     },
@@ -70,29 +88,33 @@ const STAGES: [Stage; 10] = [
 
 pub fn run(args: &[String]) -> ExitCode {
     let mut keep_going = false;
-    // `--only NAME`: run just the stages named (repeatable), for working on one.
-    let mut only: Vec<&str> = Vec::new();
+    let mut only: Option<&str> = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--keep-going" | "-k" => keep_going = true,
-            "--only" => match args.next() {
-                Some(name) if STAGES.iter().any(|s| s.name == name) => only.push(name),
-                other => {
-                    let names: Vec<&str> = STAGES.iter().map(|s| s.name).collect();
-                    eprintln!(
-                        "xtask: error: --only needs a stage name, one of {names:?}; got {other:?}"
-                    );
-                    return ExitCode::FAILURE;
-                }
-            },
+            "--only" => only = args.next().map(String::as_str),
             other => {
                 eprintln!(
-                    "xtask: error: unknown option {other:?} for `test` (try --keep-going or --only STAGE)"
+                    "xtask: error: unknown option {other:?} for `test` (try --keep-going, --only STAGE)"
                 );
                 return ExitCode::FAILURE;
             }
         }
+    }
+    // `--only TEXT`: the stages whose name contains TEXT, for working on one.
+    let stages: Vec<&Stage> = STAGES
+        .iter()
+        .filter(|s| only.is_none_or(|o| s.name.contains(o)))
+        .collect();
+    if stages.is_empty() {
+        let names: Vec<&str> = STAGES.iter().map(|s| s.name).collect();
+        eprintln!(
+            "xtask: error: no stage matches {:?}; stages: {}",
+            only.unwrap_or_default(),
+            names.join(", ")
+        );
+        return ExitCode::FAILURE;
     }
     let ctx = Ctx::new();
     let started = Instant::now();
@@ -104,12 +126,9 @@ pub fn run(args: &[String]) -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let total = STAGES.len();
+    let total = stages.len();
     let mut results: Vec<(&str, Duration, Result<Done, String>)> = Vec::new();
-    for (i, stage) in STAGES.iter().enumerate() {
-        if !only.is_empty() && !only.contains(&stage.name) {
-            continue;
-        }
+    for (i, stage) in stages.iter().enumerate() {
         let title = format!("[{}/{total}] {}", i + 1, stage.name);
         banner(&title);
         let t = Instant::now();
@@ -137,10 +156,7 @@ pub fn run(args: &[String]) -> ExitCode {
         };
         println!("  {status:<8} {name:<26} {:>8}{note}", secs(*took));
     }
-    for stage in STAGES
-        .iter()
-        .filter(|s| results.iter().all(|(n, ..)| *n != s.name))
-    {
+    for stage in &stages[results.len()..] {
         println!("  {:<8} {:<26} {:>8}", "not run", stage.name, "-");
     }
     let failed = results.iter().filter(|(_, _, r)| r.is_err()).count();
@@ -162,7 +178,7 @@ fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
-fn ran(result: Result<(), String>) -> StageResult {
+pub(crate) fn ran(result: Result<(), String>) -> StageResult {
     result.map(|()| Done::Ran)
 }
 
@@ -243,6 +259,7 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         ("larder-wasm", "bindings/wasm"),
         ("larder-nodefs", "backends/nodefs"),
         ("larder-indexeddb", "backends/indexeddb"),
+        ("larder-opfs", "backends/opfs"),
     ]
     .into_iter()
     .filter(|(_, dir)| ctx.path(dir).is_dir())
@@ -274,7 +291,8 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     if crates.contains(&"larder-wasm") {
         // The JS API, the JS key mapping against tests/vectors/keys.json, the
         // JS value codec and the "fs" backend, in Node; tests/browser.rs (the
-        // "indexeddb" backend) in headless Chromium.
+        // "indexeddb" and "opfs" backends) and tests/worker.rs ("opfs" in a
+        // dedicated worker) in headless Chromium.
         cmd::run(wasm_test("larder-wasm").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
     if crates.contains(&"larder-nodefs") {
@@ -303,7 +321,36 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     if crates.contains(&"larder-indexeddb") {
         cmd::run(wasm_test("larder-indexeddb").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     }
+    if crates.contains(&"larder-opfs") {
+        // tests/worker.rs in a dedicated worker (sync access handles),
+        // tests/main_thread.rs on a page (the async API). Each binary runs the
+        // conformance suite, whose 10,000 one-file-per-entry writes take a
+        // minute or two in Chromium: past the runner's 20 s default.
+        cmd::run(
+            wasm_test("larder-opfs")
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
+        )?;
+    }
     Ok(Done::Ran)
+}
+
+/// The npm package, packed and installed into a fresh project, used from
+/// Node, Deno and Chromium, and sharing a directory with native Rust
+/// (xtask/src/npm_test.rs).
+fn npm_package(ctx: &Ctx) -> StageResult {
+    if !ctx.path("bindings/wasm/npm").is_dir() {
+        return Ok(Done::Skipped("bindings/wasm/npm does not exist".into()));
+    }
+    ran(npm_test::stage(ctx))
+}
+
+/// The web demo in www/, end to end in Chromium (xtask/src/www_test.rs).
+fn www(ctx: &Ctx) -> StageResult {
+    if !ctx.path("www/package.json").is_file() {
+        return Ok(Done::Skipped("www/package.json does not exist".into()));
+    }
+    ran(www_test::stage(ctx))
 }
 
 /// larder-core must build without std or an allocator-providing OS: a bare-metal target proves it.
@@ -334,7 +381,7 @@ fn wasm32(ctx: &Ctx) -> StageResult {
     ran(cmd::run(build().arg("--no-default-features")))
 }
 
-/// Each target of core/fuzz for `LARDER_FUZZ_SECONDS` (default 20): a smoke test
+/// Each target of core/fuzz for `LARDER_FUZZ_SECONDS` (default 60): a smoke test
 /// that the targets build and do not crash at once, not a fuzzing campaign.
 fn fuzz(ctx: &Ctx) -> StageResult {
     let crate_dir = ctx.path("core");
@@ -397,7 +444,23 @@ fn fuzz_seconds() -> Result<u64, String> {
     }
 }
 
-/// Benches are not run in CI, only compiled, so they cannot rot unnoticed.
+/// Benches are not run in CI, only compiled (and the JS ones parsed), so
+/// they cannot rot unnoticed.
 fn bench_build(ctx: &Ctx) -> StageResult {
-    ran(cmd::run(ctx.cargo().args(["bench", "--no-run"])))
+    cmd::run(ctx.cargo().args(["bench", "--no-run"]))?;
+    let js = ctx.path("bindings/wasm/bench");
+    let mut scripts: Vec<_> = std::fs::read_dir(&js)
+        .map_err(|e| format!("{}: {e}", js.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "mjs"))
+        .collect();
+    scripts.sort();
+    for script in scripts {
+        cmd::run(
+            std::process::Command::new("node")
+                .arg("--check")
+                .arg(&script),
+        )?;
+    }
+    Ok(Done::Ran)
 }

@@ -41,8 +41,10 @@
 #![cfg(target_arch = "wasm32")]
 
 mod error;
+mod idb;
 mod open;
 mod record;
+mod scan;
 mod store;
 
 pub use open::OPEN_TIMEOUT_MS;

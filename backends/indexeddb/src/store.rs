@@ -1,23 +1,19 @@
 //! [`IndexedDbStore`]: the [`Store`] implementation.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use async_trait::async_trait;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
-use indexed_db_futures::object_store::ObjectStore;
-use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::{
-    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
-};
 use js_sys::Uint8Array;
-use larder_core::frame::{self, HeaderRead};
 use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
 
+use crate::idb::{self, Fired, Names, Scope};
 use crate::{error, open, record};
 
 /// Name of the object store holding frames.
@@ -32,16 +28,18 @@ pub fn database_name(name: &str) -> String {
 
 /// Shared with the event handlers: why the connection was closed, if it was.
 #[derive(Default)]
-struct State {
-    closed: Cell<Option<&'static str>>,
+pub(crate) struct State {
+    pub(crate) closed: Cell<Option<&'static str>>,
 }
 
 /// A larder store in IndexedDB. See the crate docs for the layout.
 pub struct IndexedDbStore {
-    db: Database,
+    pub(crate) db: Database,
+    sys: IdbDatabase,
+    names: Names,
     name: String,
-    state: Rc<State>,
-    corrupt: Cell<u64>,
+    pub(crate) state: Rc<State>,
+    pub(crate) corrupt: Cell<u64>,
     // Kept alive as long as the connection's event handlers point at them.
     _on_versionchange: Closure<dyn FnMut(web_sys::Event)>,
     _on_close: Closure<dyn FnMut(web_sys::Event)>,
@@ -55,9 +53,6 @@ impl std::fmt::Debug for IndexedDbStore {
             .finish_non_exhaustive()
     }
 }
-
-/// The keys and values of one `get_all`, as text keys and raw JS values.
-type Records = Vec<(String, JsValue)>;
 
 impl IndexedDbStore {
     /// Open (or create) the cache `name`: database `larder-<name>`.
@@ -79,7 +74,7 @@ impl IndexedDbStore {
         let db_name = database_name(name);
         let db = open::open_db(&db_name, timeout_ms).await?;
         let state = Rc::new(State::default());
-        let sys: web_sys::IdbDatabase = db.as_sys().clone().unchecked_into();
+        let sys: IdbDatabase = db.as_sys().clone().unchecked_into();
         let on_versionchange = {
             let (state, sys) = (Rc::clone(&state), sys.clone());
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_evt: web_sys::Event| {
@@ -101,6 +96,8 @@ impl IndexedDbStore {
         sys.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(IndexedDbStore {
             db,
+            sys,
+            names: Names::new(),
             name: db_name,
             state,
             corrupt: Cell::new(0),
@@ -120,238 +117,149 @@ impl IndexedDbStore {
         if self.state.closed.get().is_none() {
             self.state.closed.set(Some(error::CLOSED_BY_USER));
         }
-        self.sys().close();
+        self.sys.close();
     }
 
-    fn sys(&self) -> web_sys::IdbDatabase {
-        self.db.as_sys().clone().unchecked_into()
-    }
-
-    fn check_open(&self, op: &'static str) -> Result<()> {
+    pub(crate) fn check_open(&self, op: &'static str) -> Result<()> {
         match self.state.closed.get() {
             Some(why) => Err(error::closed(op, why)),
             None => Ok(()),
         }
     }
 
-    /// Map an IndexedDB error, preferring the clear "closed" error when the
-    /// connection went away under the call.
-    fn fail(
+    /// A transaction on `scope` (see [`Names::tx`]).
+    fn begin(&self, op: &'static str, scope: Scope, write: bool) -> Result<IdbTransaction> {
+        self.check_open(op)?;
+        self.names
+            .tx(&self.sys, scope, write)
+            .map_err(|e| self.thrown(op, None, &e))
+    }
+
+    /// The error for a JS exception thrown by an IndexedDB call, preferring the
+    /// clear "closed" error when the connection went away under the call.
+    fn thrown(&self, op: &'static str, key: Option<&str>, e: &JsValue) -> Error {
+        if let Some(why) = self.state.closed.get() {
+            return error::closed(op, why);
+        }
+        let (name, message) = idb::thrown(e);
+        error::from_parts(op, key, name.as_deref(), &message)
+    }
+
+    /// Abort `tx`, so that none of its requests is written, after a request
+    /// could not even be made (`e`).
+    fn abandon(
+        &self,
+        tx: &IdbTransaction,
+        op: &'static str,
+        key: Option<&str>,
+        e: &JsValue,
+    ) -> Error {
+        // Already finished is fine: then nothing is pending either.
+        let _ = tx.abort();
+        self.thrown(op, key, e)
+    }
+
+    /// The error that aborted `tx` (a full quota aborts it with
+    /// `QuotaExceededError`: [`ErrorKind::StorageFull`]).
+    fn aborted(
         &self,
         op: &'static str,
         key: Option<&str>,
-        e: &indexed_db_futures::error::Error,
+        tx: &IdbTransaction,
+        req: Option<&IdbRequest>,
     ) -> Error {
-        match self.state.closed.get() {
-            Some(why) => error::closed(op, why),
-            None => error::storage(op, key, e),
+        if let Some(why) = self.state.closed.get() {
+            return error::closed(op, why);
+        }
+        match idb::failure(tx, req) {
+            Some((name, message)) => error::from_parts(op, key, Some(&name), &message),
+            None => error::from_parts(op, key, None, "the transaction was aborted"),
         }
     }
 
-    fn tx(&self, op: &'static str, stores: &[&str], write: bool) -> Result<Transaction<'_>> {
-        self.check_open(op)?;
-        let mode = if write {
-            TransactionMode::Readwrite
+    /// Commit `tx` and wait until it is written (or aborted).
+    async fn finish(&self, op: &'static str, key: Option<&str>, tx: IdbTransaction) -> Result<()> {
+        let done = Fired::tx(tx.clone());
+        idb::commit(&tx);
+        if done.await {
+            Ok(())
         } else {
-            TransactionMode::Readonly
-        };
-        // Relaxed durability: the commit does not wait for the OS to flush.
-        let opts = TransactionOptions::new().with_durability(TransactionDurability::Relaxed);
-        self.db
-            .transaction(stores)
-            .with_mode(mode)
-            .with_options(opts)
-            .build()
-            .map_err(|e| self.fail(op, None, &e))
+            Err(self.aborted(op, key, &tx, None))
+        }
     }
 
-    fn store<'t>(
+    /// The `frames` and `meta` object stores of `tx` (which covers both).
+    fn both(
         &self,
+        tx: &IdbTransaction,
         op: &'static str,
-        tx: &'t Transaction<'_>,
-        name: &str,
-    ) -> Result<ObjectStore<'t>> {
-        tx.object_store(name).map_err(|e| self.fail(op, None, &e))
-    }
-
-    /// Commit `tx`, mapping an abort to the error that caused it (a full quota
-    /// aborts the transaction with `QuotaExceededError`).
-    async fn commit(&self, op: &'static str, key: Option<&str>, tx: Transaction<'_>) -> Result<()> {
-        let sys: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
-        match tx.commit().await {
-            Ok(()) => Ok(()),
-            Err(e) => Err(match (self.state.closed.get(), sys.error()) {
-                (Some(why), _) => error::closed(op, why),
-                (None, Some(dom)) => error::from_parts(op, key, Some(&dom.name()), &dom.message()),
-                (None, None) => error::storage(op, key, &e),
-            }),
-        }
-    }
-
-    /// Read every key and value of `store` in `tx`.
-    async fn read_all(&self, op: &'static str, store: &ObjectStore<'_>) -> Result<Records> {
-        let keys_req = store
-            .get_all_keys::<JsValue>()
-            .primitive()
-            .map_err(|e| self.fail(op, None, &e))?;
-        let vals_req = store
-            .get_all::<JsValue>()
-            .primitive()
-            .map_err(|e| self.fail(op, None, &e))?;
-        let keys = keys_req.await.map_err(|e| self.fail(op, None, &e))?;
-        let vals = vals_req.await.map_err(|e| self.fail(op, None, &e))?;
-        let mut out = Vec::new();
-        for (k, v) in keys.zip(vals) {
-            let k = k.map_err(|e| self.fail(op, None, &e))?;
-            let v = v.map_err(|e| self.fail(op, None, &e))?;
-            // A non-string key cannot be ours; keep it (as "") so it is removed.
-            out.push((k.as_string().unwrap_or_default(), v));
-        }
-        Ok(out)
-    }
-
-    async fn frame_keys(&self, op: &'static str, store: &ObjectStore<'_>) -> Result<Vec<JsValue>> {
-        let req = store
-            .get_all_keys::<JsValue>()
-            .primitive()
-            .map_err(|e| self.fail(op, None, &e))?;
-        let keys = req.await.map_err(|e| self.fail(op, None, &e))?;
-        keys.map(|k| k.map_err(|e| self.fail(op, None, &e)))
-            .collect()
-    }
-
-    /// One pass of `list` in `tx`. With `repair`, damaged records are removed
-    /// and missing ones rebuilt in the same (readwrite) transaction; without,
-    /// the pass returns `None` as soon as it finds anything to repair.
-    async fn scan(&self, tx: &Transaction<'_>, repair: bool) -> Result<Option<Vec<EntryMeta>>> {
-        const OP: &str = "list";
-        let meta_store = self.store(OP, tx, META)?;
-        let frames = self.store(OP, tx, FRAMES)?;
-        let frame_keys_req = self.frame_keys(OP, &frames);
-        let records = self.read_all(OP, &meta_store).await?;
-        let frame_keys: HashSet<String> = frame_keys_req
-            .await?
-            .into_iter()
-            .map(|k| k.as_string().unwrap_or_default())
-            .collect();
-        let mut out = Vec::with_capacity(records.len());
-        let mut bad: Vec<JsValue> = Vec::new();
-        let mut listed: HashSet<&str> = HashSet::with_capacity(records.len());
-        for (k, v) in &records {
-            let parsed = KeyHash::from_hex(k)
-                .ok()
-                .filter(|h| h.to_hex() == *k)
-                .and_then(|h| record::from_js(h, v));
-            match parsed {
-                Some(m) if frame_keys.contains(k) => {
-                    listed.insert(k);
-                    out.push(m);
-                }
-                _ => bad.push(JsValue::from_str(k)),
-            }
-        }
-        let orphans: Vec<&String> = frame_keys
-            .iter()
-            .filter(|k| !listed.contains(k.as_str()) && !records.iter().any(|(rk, _)| rk == *k))
-            .collect();
-        if bad.is_empty() && orphans.is_empty() {
-            return Ok(Some(out));
-        }
-        if !repair {
-            return Ok(None);
-        }
-        let mut damaged = bad.len() as u64;
-        for k in &bad {
-            // Records under keys that are not ours may not even be strings;
-            // delete by the exact stored key.
-            let fail =
-                |e: indexed_db_futures::error::Error| self.fail(OP, k.as_string().as_deref(), &e);
-            queued(meta_store.delete(k.clone()).primitive().map_err(fail)?);
-            queued(frames.delete(k.clone()).primitive().map_err(fail)?);
-        }
-        // Frames without a record (written by something that is not this
-        // store): rebuild the record from the verified header, or remove.
-        for k in orphans {
-            let got = frames
-                .get::<JsValue, String, _>(k.clone())
-                .primitive()
-                .map_err(|e| self.fail(OP, Some(k), &e))?
-                .await
-                .map_err(|e| self.fail(OP, Some(k), &e))?;
-            let meta =
-                got.as_ref()
-                    .and_then(bytes_of)
-                    .and_then(|b| match frame::decode_header(&b) {
-                        Ok(HeaderRead::Complete(h))
-                            if h.key.to_hex() == *k && h.frame_len() == b.len() as u64 =>
-                        {
-                            Some(h.to_meta(h.created_ms))
-                        }
-                        _ => None,
-                    });
-            match meta {
-                Some(m) => {
-                    queued(
-                        meta_store
-                            .put(record::to_js(&m))
-                            .with_key(k.clone())
-                            .without_key_type()
-                            .primitive()
-                            .map_err(|e| self.fail(OP, Some(k), &e))?,
-                    );
-                    out.push(m);
-                }
-                None => {
-                    damaged += 1;
-                    queued(
-                        frames
-                            .delete(k.clone())
-                            .primitive()
-                            .map_err(|e| self.fail(OP, Some(k), &e))?,
-                    );
-                }
-            }
-        }
-        self.corrupt.set(self.corrupt.get() + damaged);
-        Ok(Some(out))
+        key: Option<&str>,
+    ) -> Result<(IdbObjectStore, IdbObjectStore)> {
+        let frames = self.names.frames(tx);
+        let meta = self.names.meta(tx);
+        frames
+            .and_then(|f| Ok((f, meta?)))
+            .map_err(|e| self.abandon(tx, op, key, &e))
     }
 
     /// Remove a damaged entry found by `get` and count it.
     async fn remove_damaged(&self, hex: &str) -> Result<()> {
         const OP: &str = "get";
-        let tx = self.tx(OP, &[FRAMES, META], true)?;
-        for name in [FRAMES, META] {
-            queued(
-                self.store(OP, &tx, name)?
-                    .delete(hex.to_owned())
-                    .primitive()
-                    .map_err(|e| self.fail(OP, Some(hex), &e))?,
-            );
+        let tx = self.begin(OP, Scope::Both, true)?;
+        let key = JsValue::from_str(hex);
+        for store in <[_; 2]>::from(self.both(&tx, OP, Some(hex))?) {
+            store
+                .delete(&key)
+                .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
         }
-        self.commit(OP, Some(hex), tx).await?;
+        self.finish(OP, Some(hex), tx).await?;
         self.corrupt.set(self.corrupt.get() + 1);
         Ok(())
+    }
+
+    /// Queue the writes of `items` (both records of each) in one readwrite
+    /// transaction and wait until it is written: all of them, or none.
+    async fn write(&self, op: &'static str, items: &[(&EntryMeta, &[u8])]) -> Result<()> {
+        let hexes = items
+            .iter()
+            .map(|(meta, frame)| check_item(meta, frame))
+            .collect::<Result<Vec<String>>>()?;
+        let ctx = (items.len() == 1).then(|| hexes[0].as_str());
+        let tx = self.begin(op, Scope::Both, true)?;
+        let (frames, meta) = self.both(&tx, op, ctx)?;
+        // Each namespace crosses into JS once per batch, not once per entry.
+        let mut namespace: Option<(&str, JsValue)> = None;
+        for ((m, frame), hex) in items.iter().zip(&hexes) {
+            let ns = match &namespace {
+                Some((text, js)) if *text == m.namespace => js.clone(),
+                _ => {
+                    let js = JsValue::from_str(&m.namespace);
+                    namespace = Some((&m.namespace, js.clone()));
+                    js
+                }
+            };
+            let key = JsValue::from_str(hex);
+            let bytes: JsValue = Uint8Array::from(*frame).into();
+            frames
+                .put_with_key(&bytes, &key)
+                .and_then(|_| meta.put_with_key(&record::to_js_in(m, &ns), &key))
+                .map_err(|e| self.abandon(&tx, op, Some(hex), &e))?;
+        }
+        self.finish(op, ctx, tx).await
     }
 }
 
 impl Drop for IndexedDbStore {
     fn drop(&mut self) {
-        let sys = self.sys();
-        sys.set_onversionchange(None);
-        sys.set_onclose(None);
-        sys.close();
+        self.sys.set_onversionchange(None);
+        self.sys.set_onclose(None);
+        self.sys.close();
     }
-}
-
-/// A request already sent in a transaction whose result we do not need:
-/// a failure aborts the transaction and surfaces from its commit.
-fn queued<F>(request: F) {
-    drop(request);
 }
 
 /// The bytes of a stored frame value: a `Uint8Array` (what we write) or an
 /// `ArrayBuffer`; anything else is not a frame.
-fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
+pub(crate) fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     if let Some(a) = v.dyn_ref::<Uint8Array>() {
         Some(a.to_vec())
     } else if v.is_instance_of::<js_sys::ArrayBuffer>() {
@@ -405,64 +313,51 @@ impl Store for IndexedDbStore {
             return Ok(Vec::new());
         }
         let hexes: Vec<String> = keys.iter().map(|k| k.to_hex()).collect();
-        let tx = self.tx(OP, &[FRAMES], false)?;
-        let frames = self.store(OP, &tx, FRAMES)?;
+        let ctx = (keys.len() == 1).then(|| hexes[0].as_str());
+        let tx = self.begin(OP, Scope::Frames, false)?;
+        let frames = self
+            .names
+            .frames(&tx)
+            .map_err(|e| self.abandon(&tx, OP, ctx, &e))?;
         let mut reqs = Vec::with_capacity(keys.len());
         for hex in &hexes {
-            reqs.push(
-                frames
-                    .get::<JsValue, String, _>(hex.clone())
-                    .primitive()
-                    .map_err(|e| self.fail(OP, Some(hex), &e))?,
-            );
+            let req = frames
+                .get(&JsValue::from_str(hex))
+                .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
+            reqs.push(req);
         }
-        let mut values = Vec::with_capacity(keys.len());
-        for (req, hex) in reqs.into_iter().zip(&hexes) {
-            values.push(req.await.map_err(|e| self.fail(OP, Some(hex), &e))?);
+        let last = reqs[reqs.len() - 1].clone();
+        // Not committed explicitly: a read-only transaction ends with its
+        // reads anyway, and commit() costs main-thread time (profiled).
+        if !Fired::request(last.clone()).await {
+            return Err(self.aborted(OP, ctx, &tx, Some(&last)));
         }
-        drop(frames);
-        // Read-only: ending it early is harmless.
-        drop(tx);
         let mut out = Vec::with_capacity(keys.len());
-        for (v, hex) in values.into_iter().zip(&hexes) {
-            match v {
-                None => out.push(None),
-                Some(v) => match bytes_of(&v) {
-                    Some(b) => out.push(Some(b)),
-                    None => {
-                        self.remove_damaged(hex).await?;
-                        out.push(None);
-                    }
-                },
+        for (req, hex) in reqs.iter().zip(&hexes) {
+            let v = req.result().map_err(|e| self.thrown(OP, Some(hex), &e))?;
+            if v.is_undefined() {
+                out.push(None);
+            } else if let Some(b) = bytes_of(&v) {
+                out.push(Some(b));
+            } else {
+                self.remove_damaged(hex).await?;
+                out.push(None);
             }
         }
         Ok(out)
     }
 
     async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
-        const OP: &str = "put";
-        let hex = check_item(meta, frame)?;
-        let tx = self.tx(OP, &[FRAMES, META], true)?;
-        self.write(OP, &tx, &hex, meta, frame)?;
-        self.commit(OP, Some(&hex), tx).await
+        self.write("put", &[(meta, frame)]).await
     }
 
     async fn put_many(&self, items: &[PutItem]) -> Result<()> {
-        const OP: &str = "put_many";
         if items.is_empty() {
             return Ok(());
         }
-        let hexes = items
-            .iter()
-            .map(|it| check_item(&it.meta, &it.frame))
-            .collect::<Result<Vec<String>>>()?;
-        // Every item in one transaction: all written, or (on abort) none.
-        let tx = self.tx(OP, &[FRAMES, META], true)?;
-        for (it, hex) in items.iter().zip(&hexes) {
-            self.write(OP, &tx, hex, &it.meta, &it.frame)?;
-        }
-        let ctx = (items.len() == 1).then(|| hexes[0].as_str());
-        self.commit(OP, ctx, tx).await
+        let items: Vec<(&EntryMeta, &[u8])> =
+            items.iter().map(|it| (&it.meta, &it.frame[..])).collect();
+        self.write("put_many", &items).await
     }
 
     async fn delete(&self, key: KeyHash) -> Result<bool> {
@@ -474,48 +369,32 @@ impl Store for IndexedDbStore {
         if keys.is_empty() {
             return Ok(0);
         }
-        let tx = self.tx(OP, &[FRAMES, META], true)?;
-        let frames = self.store(OP, &tx, FRAMES)?;
-        let meta = self.store(OP, &tx, META)?;
+        let tx = self.begin(OP, Scope::Both, true)?;
+        let (frames, meta) = self.both(&tx, OP, None)?;
         let mut counts = Vec::with_capacity(keys.len());
         for k in keys {
             let hex = k.to_hex();
-            let fail = |e: indexed_db_futures::error::Error| self.fail(OP, Some(&hex), &e);
-            counts.push(
-                frames
-                    .count()
-                    .with_query::<String, _>(hex.clone())
-                    .primitive()
-                    .map_err(fail)?,
-            );
-            queued(frames.delete(hex.clone()).primitive().map_err(fail)?);
-            queued(meta.delete(hex.clone()).primitive().map_err(fail)?);
+            let key = JsValue::from_str(&hex);
+            let count = frames
+                .count_with_key(&key)
+                .and_then(|c| {
+                    frames.delete(&key)?;
+                    meta.delete(&key)?;
+                    Ok(c)
+                })
+                .map_err(|e| self.abandon(&tx, OP, Some(&hex), &e))?;
+            counts.push(count);
         }
-        let mut n = 0;
-        for c in counts {
-            if c.await.map_err(|e| self.fail(OP, None, &e))? > 0 {
-                n += 1;
-            }
-        }
-        drop((frames, meta));
-        self.commit(OP, None, tx).await?;
-        Ok(n)
+        self.finish(OP, None, tx).await?;
+        // Every request of a completed transaction has its result.
+        Ok(counts
+            .iter()
+            .filter(|c| c.result().ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0)
+            .count())
     }
 
     async fn list(&self) -> Result<Vec<EntryMeta>> {
-        // The usual case reads in a read-only transaction; only when something
-        // needs repair is the scan redone in a readwrite one, so that the
-        // repair sees (and fixes) a consistent state even with other tabs.
-        {
-            let tx = self.tx("list", &[FRAMES, META], false)?;
-            if let Some(out) = self.scan(&tx, false).await? {
-                return Ok(out);
-            }
-        }
-        let tx = self.tx("list", &[FRAMES, META], true)?;
-        let out = self.scan(&tx, true).await?;
-        self.commit("list", None, tx).await?;
-        Ok(out.unwrap_or_default())
+        self.list_entries().await
     }
 
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
@@ -529,86 +408,46 @@ impl Store for IndexedDbStore {
         if latest.is_empty() {
             return Ok(());
         }
-        let tx = self.tx(OP, &[META], true)?;
-        let meta = self.store(OP, &tx, META)?;
-        let mut reqs = Vec::with_capacity(latest.len());
+        let tx = self.begin(OP, Scope::Meta, true)?;
+        let meta = self
+            .names
+            .meta(&tx)
+            .map_err(|e| self.abandon(&tx, OP, None, &e))?;
+        let mut reads = Vec::with_capacity(latest.len());
         for (k, at) in latest {
-            let hex = k.to_hex();
+            let key = JsValue::from_str(&k.to_hex());
             let req = meta
-                .get::<JsValue, String, _>(hex.clone())
-                .primitive()
-                .map_err(|e| self.fail(OP, Some(&hex), &e))?;
-            reqs.push((hex, at, req));
+                .get(&key)
+                .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
+            reads.push((k, key, at, req));
         }
-        for (hex, at, req) in reqs {
-            let Some(rec) = req.await.map_err(|e| self.fail(OP, Some(&hex), &e))? else {
-                continue; // a missing key is ignored
-            };
-            let Ok(k) = KeyHash::from_hex(&hex) else {
+        let last = reads[reads.len() - 1].3.clone();
+        if !Fired::request(last.clone()).await {
+            return Err(self.aborted(OP, None, &tx, Some(&last)));
+        }
+        // Still inside the last read's success event: the transaction is
+        // active, so the writes join it.
+        for (k, key, at, req) in reads {
+            let rec = req.result().map_err(|e| self.abandon(&tx, OP, None, &e))?;
+            // A missing key is ignored; a malformed record is left for `list`
+            // to remove and count.
+            let Some(m) = record::from_js(k, &rec) else {
                 continue;
             };
-            // A malformed record is left for `list` to remove and count.
-            let Some(mut m) = record::from_js(k, &rec) else {
-                continue;
-            };
-            if m.last_access_ms < at {
-                m.last_access_ms = at;
-                queued(
-                    meta.put(record::to_js(&m))
-                        .with_key(hex.clone())
-                        .without_key_type()
-                        .primitive()
-                        .map_err(|e| self.fail(OP, Some(&hex), &e))?,
-                );
+            if m.last_access_ms < at && record::set_last_access(&rec, at) {
+                meta.put_with_key(&rec, &key)
+                    .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
             }
         }
-        drop(meta);
-        self.commit(OP, None, tx).await
+        self.finish(OP, None, tx).await
     }
 
     async fn clear(&self) -> Result<()> {
         const OP: &str = "clear";
-        let tx = self.tx(OP, &[FRAMES, META], true)?;
-        for name in [FRAMES, META] {
-            queued(
-                self.store(OP, &tx, name)?
-                    .clear()
-                    .map_err(|e| self.fail(OP, None, &e))?,
-            );
+        let tx = self.begin(OP, Scope::Both, true)?;
+        for store in <[_; 2]>::from(self.both(&tx, OP, None)?) {
+            store.clear().map_err(|e| self.abandon(&tx, OP, None, &e))?;
         }
-        self.commit(OP, None, tx).await
-    }
-}
-
-impl IndexedDbStore {
-    /// Queue the two writes of one entry in `tx`. Errors of the requests
-    /// themselves abort the transaction and surface from its commit.
-    fn write(
-        &self,
-        op: &'static str,
-        tx: &Transaction<'_>,
-        hex: &str,
-        meta: &EntryMeta,
-        frame: &[u8],
-    ) -> Result<()> {
-        let fail = |e: indexed_db_futures::error::Error| self.fail(op, Some(hex), &e);
-        let bytes: JsValue = Uint8Array::from(frame).into();
-        queued(
-            self.store(op, tx, FRAMES)?
-                .put(bytes)
-                .with_key(hex.to_owned())
-                .without_key_type()
-                .primitive()
-                .map_err(fail)?,
-        );
-        queued(
-            self.store(op, tx, META)?
-                .put(record::to_js(meta))
-                .with_key(hex.to_owned())
-                .without_key_type()
-                .primitive()
-                .map_err(fail)?,
-        );
-        Ok(())
+        self.finish(OP, None, tx).await
     }
 }

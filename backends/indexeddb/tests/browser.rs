@@ -6,14 +6,19 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::cell::Cell;
+use std::future::Future;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
-use larder_core::{ErrorKind, KeyHash, PutItem, Store};
+use larder_core::{
+    Cache, Config, ErrorKind, Key, KeyHash, ManualClock, PutItem, PutOptions, Store,
+};
 use larder_indexeddb::{FRAMES, IndexedDbStore, META, database_name};
 use larder_tests::fixtures::{entry, payload};
+
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -306,4 +311,158 @@ async fn open_queued_behind_a_blocked_delete_fails_instead_of_hanging() {
     assert!(err.message().contains("did not open"), "{err}");
     other.close();
     delete.await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn get_many_mixes_hits_misses_and_damage() {
+    let store = fresh("getmany").await;
+    let (a, damaged, b) = (entry(1, b"one"), entry(2, b"two"), entry(3, b"three"));
+    let missing = entry(4, b"never written");
+    for e in [&a, &damaged, &b] {
+        store.put(&e.meta, &e.frame).await.unwrap();
+    }
+    let db = raw(&store).await;
+    raw_put(
+        &db,
+        FRAMES,
+        &damaged.meta.key.to_hex(),
+        JsValue::from_str("not bytes"),
+    )
+    .await;
+    // One read transaction for all four: results in order, whatever each is.
+    let keys = [a.meta.key, missing.meta.key, damaged.meta.key, b.meta.key];
+    let got = store.get_many(&keys).await.unwrap();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[0].as_deref(), Some(&a.frame[..]));
+    assert_eq!(got[1], None);
+    assert_eq!(got[2], None);
+    assert_eq!(got[3].as_deref(), Some(&b.frame[..]));
+    // The damaged entry is gone from both stores and counted; the rest stays.
+    assert_eq!(store.take_corrupt(), 1);
+    assert_eq!(raw_count(&db, FRAMES).await, 2);
+    assert_eq!(raw_count(&db, META).await, 2);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn touch_many_updates_records_in_place_and_skips_the_rest() {
+    let name = unique("touch");
+    let (old, newer, bad) = (entry(1, b"old"), entry(2, b"newer"), entry(3, b"bad"));
+    let missing = entry(4, b"missing");
+    let base = old.meta.last_access_ms;
+    {
+        let store = IndexedDbStore::open(&name).await.unwrap();
+        for e in [&old, &newer, &bad] {
+            store.put(&e.meta, &e.frame).await.unwrap();
+        }
+        store
+            .touch_many(&[(newer.meta.key, base + 9_000)])
+            .await
+            .unwrap();
+        // A record of the wrong shape: touch_many must leave it to `list`.
+        let db = raw(&store).await;
+        raw_put(&db, META, &bad.meta.key.to_hex(), JsValue::from_f64(1.0)).await;
+        db.close();
+        store
+            .touch_many(&[
+                (old.meta.key, base + 5_000),
+                (old.meta.key, base + 7_000), // the latest time of a key wins
+                (newer.meta.key, base + 8_000), // older than its record: kept
+                (missing.meta.key, base + 5_000), // absent: nothing created
+                (bad.meta.key, base + 5_000),
+            ])
+            .await
+            .unwrap();
+    }
+    // Written, not just queued: a new connection sees it.
+    let store = IndexedDbStore::open(&name).await.unwrap();
+    let listed = store.list().await.unwrap();
+    let at = |k: KeyHash| listed.iter().find(|m| m.key == k).map(|m| m.last_access_ms);
+    assert_eq!(at(old.meta.key), Some(base + 7_000));
+    assert_eq!(at(newer.meta.key), Some(base + 9_000));
+    assert_eq!(at(missing.meta.key), None);
+    // The malformed record was still there for `list` to remove and count.
+    assert_eq!(at(bad.meta.key), None);
+    assert_eq!(store.take_corrupt(), 1);
+    assert_eq!(listed.len(), 2);
+    // The untouched fields of a touched record are unchanged.
+    let m = listed.iter().find(|m| m.key == old.meta.key).unwrap();
+    assert_eq!(
+        (m.size, m.created_ms, &m.namespace),
+        (old.meta.size, old.meta.created_ms, &old.meta.namespace)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn cache_recency_reaches_the_store_and_survives_reopen() {
+    let name = unique("recency");
+    let clock = ManualClock::new(1_000_000);
+    let key = Key::new("recency", &7).unwrap();
+    let config = Config::default().memory_bytes(0);
+    {
+        let store = IndexedDbStore::open(&name).await.unwrap();
+        let cache = Cache::with_clock(store, clock.clone(), config.clone()).unwrap();
+        cache
+            .put(&key, b"value".to_vec(), &PutOptions::new())
+            .await
+            .unwrap();
+        // Past the recency granularity: this read is written back on flush.
+        clock.advance_ms(2 * config.recency_granularity_ms);
+        assert!(cache.get(&key).await.unwrap().is_some());
+        cache.flush().await.unwrap();
+    }
+    let store = IndexedDbStore::open(&name).await.unwrap();
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].last_access_ms,
+        1_000_000 + 2 * config.recency_granularity_ms
+    );
+    // And a cache on the reopened store reads the value through IndexedDB.
+    let cache = Cache::with_clock(store, clock, config).unwrap();
+    assert_eq!(cache.get(&key).await.unwrap().unwrap().payload(), b"value");
+}
+
+#[wasm_bindgen(inline_js = "export function count_page_errors() {
+    const seen = { n: 0 };
+    globalThis.addEventListener('error', () => { seen.n += 1; });
+    return seen;
+}")]
+extern "C" {
+    fn count_page_errors() -> JsValue;
+}
+
+#[wasm_bindgen_test]
+async fn a_call_dropped_mid_flight_leaves_nothing_behind() {
+    let store = fresh("dropped").await;
+    let e = entry(1, b"value");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    let errors = count_page_errors();
+    // Start a get and a put (their requests are made on the first poll), then
+    // drop both before IndexedDB answers: their listeners must be unhooked,
+    // or the answers would call freed closures (an error on the page).
+    let noop = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(noop);
+    let other = entry(2, b"other");
+    {
+        let mut get = Box::pin(store.get(e.meta.key));
+        let mut put = Box::pin(store.put(&other.meta, &other.frame));
+        assert!(get.as_mut().poll(&mut cx).is_pending());
+        assert!(put.as_mut().poll(&mut cx).is_pending());
+    }
+    // Let both answers arrive.
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |ok, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&ok, 200)
+            .unwrap();
+    }))
+    .await
+    .unwrap();
+    let n = js_sys::Reflect::get(&errors, &"n".into()).unwrap();
+    assert_eq!(n.as_f64(), Some(0.0), "errors on the page");
+    // The store works on, and the dropped put was still written: dropping a
+    // call only stops waiting for it.
+    assert!(store.get(e.meta.key).await.unwrap().is_some());
+    assert!(store.get(other.meta.key).await.unwrap().is_some());
 }

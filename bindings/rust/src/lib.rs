@@ -93,6 +93,11 @@ impl Drop for Shared {
         if let Err(e) = larder_core::block_on(self.core.flush()) {
             tracing::warn!(%e, "larder could not write back recency on close");
         }
+        // Other processes may have written to the directory since this one
+        // last listed it: if this one wrote too, make the limit hold for all.
+        if let Err(e) = larder_core::block_on(self.core.enforce_limits()) {
+            tracing::warn!(%e, "larder could not enforce the cache's limits on close");
+        }
     }
 }
 

@@ -298,11 +298,16 @@ async fn corrupt_files_are_misses_removed_and_counted() {
         None,
         "never b's value"
     );
+    assert!(!pa.exists(), "the misplaced file is removed");
     assert_eq!(
         cache.get::<_, String>("c", &"b").await.unwrap().as_deref(),
         Some("value b")
     );
-    assert_eq!(cache.stats().await.unwrap().corrupt, 4);
+    assert_eq!(
+        cache.stats().await.unwrap().corrupt,
+        5,
+        "the swapped file counts"
+    );
 }
 
 #[tokio::test]
@@ -356,12 +361,7 @@ async fn byte_limit_holds_on_disk() {
             .await
             .unwrap();
     }
-    let mut on_disk = 0;
-    for shard in std::fs::read_dir(dir.path().join("larder-v1/entries")).unwrap() {
-        for f in std::fs::read_dir(shard.unwrap().path()).unwrap() {
-            on_disk += f.unwrap().metadata().unwrap().len();
-        }
-    }
+    let on_disk = bytes_on_disk(dir.path());
     assert!(on_disk <= 64 * 1024, "{on_disk} bytes on disk");
     assert!(cache.stats().await.unwrap().evictions > 100);
     assert!(
@@ -370,16 +370,61 @@ async fn byte_limit_holds_on_disk() {
     );
 }
 
+/// Bytes of every entry file under `dir`.
+fn bytes_on_disk(dir: &std::path::Path) -> u64 {
+    let mut on_disk = 0;
+    for shard in std::fs::read_dir(dir.join("larder-v1/entries")).unwrap() {
+        for f in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+            on_disk += f.unwrap().metadata().unwrap().len();
+        }
+    }
+    on_disk
+}
+
+#[tokio::test]
+async fn caches_sharing_a_directory_keep_its_limit_once_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        Cache::builder()
+            .dir(dir.path())
+            .max_bytes("64KiB")
+            .open()
+            .unwrap()
+    };
+    let (a, b) = (open(), open());
+    // Each loads its view of the directory, then writes keys the other never sees.
+    for i in 0..50u32 {
+        for (c, ns) in [(&a, "a"), (&b, "b")] {
+            let value = noise(1000, i);
+            c.put_bytes(ns, &i, value, &PutOptions::new())
+                .await
+                .unwrap();
+        }
+    }
+    assert!(
+        bytes_on_disk(dir.path()) > 64 * 1024,
+        "together over the limit"
+    );
+    drop(a);
+    assert!(
+        bytes_on_disk(dir.path()) <= 64 * 1024,
+        "dropping a cache enforces the limit"
+    );
+    drop(b);
+    assert!(bytes_on_disk(dir.path()) <= 64 * 1024);
+}
+
 #[tokio::test]
 async fn damage_found_while_listing_is_counted_too() {
     let dir = tempfile::tempdir().unwrap();
-    {
+    let path = {
         let cache = Cache::open(dir.path()).unwrap();
         cache.put("c", &1, &"one").await.unwrap();
         cache.put("c", &2, &"two").await.unwrap();
-        let path = entry_file(dir.path(), &cache.key("c", &1).unwrap());
-        std::fs::write(&path, b"garbage").unwrap();
-    }
+        entry_file(dir.path(), &cache.key("c", &1).unwrap())
+    };
+    // Damaged after the writer closed (whose close re-lists the directory).
+    std::fs::write(&path, b"garbage").unwrap();
     let cache = Cache::open(dir.path()).unwrap();
     let s = cache.stats().await.unwrap(); // lists the directory
     assert_eq!((s.entries, s.corrupt), (1, 1));

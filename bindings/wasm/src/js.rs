@@ -1,17 +1,15 @@
 //! What kind of JavaScript value a `JsValue` is, where it sits inside a larger
 //! value (for error messages), and the JS errors the API throws.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
-use js_sys::{
-    Array, ArrayBuffer, BigInt64Array, BigUint64Array, DataView, Date, Float32Array, Float64Array,
-    Int8Array, Int16Array, Int32Array, Map, Object, RangeError, Reflect, Set, TypeError,
-    Uint8Array, Uint8ClampedArray, Uint16Array, Uint32Array,
-};
+use js_sys::{Object, RangeError, Reflect, TypeError};
 use larder_core::{Error, ErrorKind};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+use crate::walk::{self, Item};
 
 /// The element type of a typed array (or a `DataView`), with its codec-2 tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,44 +74,14 @@ impl Elem {
     pub(crate) fn from_tag(tag: u8) -> Option<Elem> {
         Elem::ALL.get(usize::from(tag)).copied()
     }
-
-    fn of(v: &JsValue) -> Option<Elem> {
-        Some(if v.is_instance_of::<Uint8Array>() {
-            Elem::Uint8
-        } else if v.is_instance_of::<Int8Array>() {
-            Elem::Int8
-        } else if v.is_instance_of::<Uint8ClampedArray>() {
-            Elem::Uint8Clamped
-        } else if v.is_instance_of::<Int16Array>() {
-            Elem::Int16
-        } else if v.is_instance_of::<Uint16Array>() {
-            Elem::Uint16
-        } else if v.is_instance_of::<Int32Array>() {
-            Elem::Int32
-        } else if v.is_instance_of::<Uint32Array>() {
-            Elem::Uint32
-        } else if v.is_instance_of::<Float32Array>() {
-            Elem::Float32
-        } else if v.is_instance_of::<Float64Array>() {
-            Elem::Float64
-        } else if v.is_instance_of::<BigInt64Array>() {
-            Elem::BigInt64
-        } else if v.is_instance_of::<BigUint64Array>() {
-            Elem::BigUint64
-        } else if v.is_instance_of::<DataView>() {
-            Elem::DataView
-        } else {
-            return None;
-        })
-    }
 }
 
 /// The kinds of JavaScript values the bindings tell apart.
 pub(crate) enum Kind {
     Undefined,
     Null,
-    Bool(bool),
-    Number(f64),
+    Bool,
+    Number,
     BigInt,
     Str,
     Symbol,
@@ -131,73 +99,31 @@ pub(crate) enum Kind {
     Other(String),
 }
 
+/// What `v` is, asked in one call (src/js/walk.js); a getter that throws
+/// while it is asked (a revoked Proxy) makes it `Other`.
 pub(crate) fn classify(v: &JsValue) -> Kind {
-    if v.is_undefined() {
-        return Kind::Undefined;
+    match walk::kind(v) {
+        Item::Undefined => Kind::Undefined,
+        Item::Null => Kind::Null,
+        Item::Bool(_) => Kind::Bool,
+        Item::Number(_) => Kind::Number,
+        Item::Str { .. } => Kind::Str,
+        Item::BigInt(_) => Kind::BigInt,
+        Item::Symbol => Kind::Symbol,
+        Item::Function => Kind::Function,
+        Item::Array => Kind::Array,
+        Item::Plain => Kind::Plain,
+        Item::Map => Kind::Map,
+        Item::Set => Kind::Set,
+        Item::Date(_) => Kind::Date,
+        Item::ArrayBuffer(_) => Kind::ArrayBuffer,
+        Item::View(e, _) => Kind::View(e),
+        Item::Other(_) | Item::Threw(_) => Kind::Other(constructor_name(v)),
     }
-    if v.is_null() {
-        return Kind::Null;
-    }
-    if let Some(b) = v.as_bool() {
-        return Kind::Bool(b);
-    }
-    if let Some(x) = v.as_f64() {
-        return Kind::Number(x);
-    }
-    if v.is_string() {
-        return Kind::Str;
-    }
-    if v.is_bigint() {
-        return Kind::BigInt;
-    }
-    if v.is_symbol() {
-        return Kind::Symbol;
-    }
-    if v.is_function() {
-        return Kind::Function;
-    }
-    if Array::is_array(v) {
-        return Kind::Array;
-    }
-    if ArrayBuffer::is_view(v) {
-        if let Some(e) = Elem::of(v) {
-            return Kind::View(e);
-        }
-        return Kind::Other(constructor_name(v));
-    }
-    if v.is_instance_of::<Date>() {
-        return Kind::Date;
-    }
-    if v.is_instance_of::<Map>() {
-        return Kind::Map;
-    }
-    if v.is_instance_of::<Set>() {
-        return Kind::Set;
-    }
-    if v.is_instance_of::<ArrayBuffer>() {
-        return Kind::ArrayBuffer;
-    }
-    if is_plain(v) {
-        return Kind::Plain;
-    }
-    Kind::Other(constructor_name(v))
 }
 
-/// `Object.getPrototypeOf(v)` is `null`, or is itself an object with a `null`
-/// prototype (`Object.prototype` of this or another realm).
-fn is_plain(v: &JsValue) -> bool {
-    let Some(obj) = v.dyn_ref::<Object>() else {
-        return false;
-    };
-    let proto: JsValue = Object::get_prototype_of(obj).into();
-    if proto.is_null() {
-        return true;
-    }
-    let up: JsValue = Object::get_prototype_of(&proto).into();
-    up.is_null()
-}
-
-fn constructor_name(v: &JsValue) -> String {
+/// The name of `v`'s constructor (`"object"` when it has none), for messages.
+pub(crate) fn constructor_name(v: &JsValue) -> String {
     let name = Reflect::get(v, &JsValue::from_str("constructor"))
         .ok()
         .and_then(|c| Reflect::get(&c, &JsValue::from_str("name")).ok())
@@ -233,24 +159,20 @@ pub(crate) enum Seg {
 
 /// Where a part sits inside the value a caller passed (`params.user.callback`).
 pub(crate) struct Path {
-    root: &'static str,
+    root: Cow<'static, str>,
     segs: Vec<Seg>,
 }
 
 impl Path {
-    pub(crate) fn new(root: &'static str) -> Self {
+    pub(crate) fn new(root: impl Into<Cow<'static, str>>) -> Self {
         Path {
-            root,
+            root: root.into(),
             segs: Vec::new(),
         }
     }
 
     pub(crate) fn push(&mut self, seg: Seg) {
         self.segs.push(seg);
-    }
-
-    pub(crate) fn pop(&mut self) {
-        self.segs.pop();
     }
 
     pub(crate) fn type_error(&self, what: &str) -> JsValue {
@@ -271,7 +193,7 @@ fn is_ident(s: &str) -> bool {
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.root)?;
+        f.write_str(&self.root)?;
         for s in &self.segs {
             match s {
                 Seg::Prop(p) if is_ident(p) => write!(f, ".{p}")?,
@@ -301,23 +223,13 @@ pub(crate) fn map_key_label(k: &JsValue, i: usize) -> String {
     format!("<entry {i}>")
 }
 
-/// Ancestors of the part being converted, to refuse cycles (a value that
-/// contains itself cannot be written out).
-#[derive(Default)]
-pub(crate) struct Ancestors(Vec<JsValue>);
-
-impl Ancestors {
-    /// Enter `v`; `false` if `v` is already one of its own ancestors.
-    pub(crate) fn enter(&mut self, v: &JsValue) -> bool {
-        if self.0.iter().any(|a| a == v) {
-            return false;
-        }
-        self.0.push(v.clone());
-        true
-    }
-
-    pub(crate) fn leave(&mut self) {
-        self.0.pop();
+/// A number as JS's `String(x)` writes it, for messages (`NaN`, `-Infinity`, `1.5`).
+pub(crate) fn number_text(x: f64) -> String {
+    if x.is_infinite() {
+        (if x > 0.0 { "Infinity" } else { "-Infinity" }).into()
+    } else {
+        // Rust writes -0 as "-0" where JS writes "0"; keep the sign, it is the point.
+        format!("{x}")
     }
 }
 
@@ -336,12 +248,17 @@ pub(crate) fn plain_error(msg: &str) -> JsValue {
 /// An `Error` with a `kind` property, like the errors [`core_error`] makes.
 pub(crate) fn kind_error(kind: ErrorKind, msg: &str) -> JsValue {
     let err = plain_error(msg);
+    set_kind(&err, kind);
+    err
+}
+
+/// `err.kind = kind`, the core's name for what went wrong (`"closed"`, ...).
+pub(crate) fn set_kind(err: &JsValue, kind: ErrorKind) {
     let _ = Reflect::set(
-        &err,
+        err,
         &JsValue::from_str("kind"),
         &JsValue::from_str(kind.as_str()),
     );
-    err
 }
 
 /// A core error as a JS error: bad input is a `TypeError`, something too large a
@@ -354,11 +271,7 @@ pub(crate) fn core_error(e: &Error) -> JsValue {
         ErrorKind::TooLarge => RangeError::new(&msg).into(),
         _ => js_sys::Error::new(&msg).into(),
     };
-    let _ = Reflect::set(
-        &err,
-        &JsValue::from_str("kind"),
-        &JsValue::from_str(e.kind().as_str()),
-    );
+    set_kind(&err, e.kind());
     err
 }
 

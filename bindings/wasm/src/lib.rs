@@ -8,210 +8,50 @@
 //! The crate also builds natively (as an rlib, so `cargo test --workspace`
 //! compiles it), but its JS-facing functions only work inside a JS host.
 
+mod backends;
+mod batch;
+pub use batch::{decode_value_js, encode_value_js};
 mod clock;
 mod js;
+mod options;
 pub mod params;
 pub mod value;
+mod walk;
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
 use larder_core::frame::codec;
-use larder_core::units::{parse_duration, parse_size};
-use larder_core::{Config, Entry, Error, ErrorKind, KeyHash, MemoryStore, PutOptions, Store};
+use larder_core::{Config, Entry, Error, ErrorKind, KeyHash, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 pub use clock::JsClock;
 
-use crate::js::{Kind, classify, core_error, plain_error, range_error, type_error};
+use crate::backends::{default_backend, open_store};
+use crate::js::{Kind, classify, core_error, type_error};
+use crate::options::{Options, put_options};
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
-/// The default cache name of the `"indexeddb"` backend.
+/// The default cache name of the `"indexeddb"` and `"opfs"` backends.
 pub const DEFAULT_NAME: &str = "default";
 
 /// The environment variable the `"fs"` backend takes its directory from when
 /// `dir` is not given.
 pub const DIR_ENV: &str = "LARDER_DIR";
 
-/// The JS runtime the module is running in, as far as the backend default is
-/// concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Runtime {
-    /// Node or Deno: the filesystem.
-    Server,
-    /// A browser (window or worker) with IndexedDB.
-    Browser,
-    /// Anything else.
-    Other,
-}
-
-fn global_get(obj: &JsValue, name: &str) -> JsValue {
-    if !(obj.is_object() || obj.is_function()) {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(obj, &name.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn runtime() -> Runtime {
-    let g: JsValue = js_sys::global().into();
-    let process = global_get(&g, "process");
-    let node = global_get(&global_get(&process, "versions"), "node").is_string();
-    let deno = global_get(&g, "Deno").is_object();
-    if node || deno {
-        Runtime::Server
-    } else if !global_get(&g, "indexedDB").is_undefined() && !global_get(&g, "indexedDB").is_null()
-    {
-        Runtime::Browser
-    } else {
-        Runtime::Other
-    }
-}
-
-/// `process.env[name]` (Node, and Deno's compatibility layer), if it is a
-/// non-empty string. Deno without `--allow-env` throws: then there is none.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn env_var(name: &str) -> Option<String> {
-    let g: JsValue = js_sys::global().into();
-    let env = global_get(&global_get(&g, "process"), "env");
-    global_get(&env, name).as_string().filter(|s| !s.is_empty())
-}
-
-/// The backend when the `backend` option is absent: IndexedDB in a browser,
-/// the filesystem in Node and Deno, memory elsewhere.
-fn default_backend() -> &'static str {
-    match runtime() {
-        Runtime::Browser => "indexeddb",
-        Runtime::Server => "fs",
-        Runtime::Other => "memory",
-    }
-}
-
-/// The store for a `backend` option. Every backend is a `Box<dyn Store>`: a
-/// backend crate plugs in with one match arm here. `name` is the
-/// `"indexeddb"` cache name, `dir` the `"fs"` directory (each ignored by the
-/// other backends, so one options object works in every runtime);
-/// `defaulted` says the backend was chosen by runtime detection.
-async fn open_store(
-    backend: &str,
-    name: Option<String>,
-    dir: Option<String>,
-    defaulted: bool,
-) -> Result<Box<dyn Store>, JsValue> {
-    match backend {
-        "memory" => Ok(Box::new(MemoryStore::new())),
-        #[cfg(target_arch = "wasm32")]
-        "indexeddb" => {
-            let name = name.unwrap_or_else(|| DEFAULT_NAME.to_string());
-            let store = larder_indexeddb::IndexedDbStore::open(&name)
-                .await
-                .map_err(|e| core_error(&e))?;
-            Ok(Box::new(store))
-        }
-        #[cfg(target_arch = "wasm32")]
-        "fs" => {
-            if runtime() != Runtime::Server {
-                return Err(js::kind_error(
-                    ErrorKind::Unsupported,
-                    "the \"fs\" backend is not available here: it needs Node or Deno; in a browser use backend: \"indexeddb\"",
-                ));
-            }
-            let Some(dir) = dir.or_else(|| env_var(DIR_ENV)) else {
-                let why = if defaulted {
-                    "the default backend in Node and Deno is \"fs\", which"
-                } else {
-                    "backend \"fs\""
-                };
-                return Err(type_error(&format!(
-                    "Cache.open options: {why} needs a dir option (or the {DIR_ENV} environment variable); or pass backend: \"memory\""
-                )));
-            };
-            let store = larder_nodefs::NodeFsStore::open(&dir)
-                .await
-                .map_err(|e| core_error(&e))?;
-            Ok(Box::new(store))
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        "indexeddb" | "fs" => {
-            let _ = (name, dir, defaulted);
-            Err(js::kind_error(
-                ErrorKind::Unsupported,
-                &format!("the \"{backend}\" backend needs the wasm32 build of larder"),
-            ))
-        }
-        "opfs" => Err(js::kind_error(
-            ErrorKind::Unsupported,
-            "the \"opfs\" backend is not available in this build of larder yet; use backend: \"indexeddb\" or \"memory\"",
-        )),
-        other => Err(type_error(&format!(
-            "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
-        ))),
-    }
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-/** Options of `Cache.open`. Sizes are bytes or strings like "100MB"; ttl is ms or a string like "1h". */
-export interface OpenOptions {
-  /** Default: "indexeddb" in a browser, "fs" in Node and Deno, else "memory". */
-  backend?: "memory" | "indexeddb" | "opfs" | "fs";
-  /** The "indexeddb" cache name (database `larder-<name>`); default "default". */
-  name?: string;
-  /** The "fs" cache directory; default: the LARDER_DIR environment variable. */
-  dir?: string;
-  maxBytes?: number | string;
-  maxEntries?: number;
-  ttl?: number | string;
-  memoryBytes?: number | string;
-}
-/** Options of `set` and `getOrCompute`. `meta` is any storable value. */
-export interface SetOptions {
-  ttl?: number | string;
-  tags?: string[];
-  meta?: unknown;
-}
-/** Filter of `entries`. */
-export interface EntriesFilter {
-  namespace?: string;
-  tag?: string;
-}
-/** What `stats()` returns. */
-export interface CacheStats {
-  hits: number;
-  misses: number;
-  hitRate: number;
-  evictions: number;
-  spills: number;
-  expired: number;
-  corrupt: number;
-  errors: number;
-  entries: number;
-  storeBytes: number;
-  memoryEntries: number;
-  memoryBytes: number;
-  timeSavedMs: number;
-}
-/** One item of `entries()`; times are ms since the epoch. */
-export interface CacheEntry {
-  namespace: string;
-  params: unknown;
-  size: number;
-  created: number;
-  lastAccess: number;
-  expires: number | null;
-  tags: string[];
-  meta: unknown;
-}
-"#;
-
 /// A persistent cache for the results of expensive computations.
 ///
-/// Every method returns a Promise. Bad input rejects with a `TypeError` or
+/// Every method returns a Promise. Each checks and converts its arguments
+/// (the key, the value, the options) before it returns, so changing them
+/// afterwards cannot change the call; bad input rejects with a `TypeError` or
 /// `RangeError` saying what was wrong, and nothing is written.
 #[wasm_bindgen]
 pub struct Cache {
@@ -237,10 +77,11 @@ const ERROR_TOKEN: &str = "js-error#";
 
 impl Inner {
     fn core(&self) -> Result<Rc<CoreCache>, JsValue> {
-        self.cache
-            .borrow()
-            .clone()
-            .ok_or_else(|| js::kind_error(ErrorKind::Closed, "the cache is closed"))
+        self.cache.borrow().clone().ok_or_else(|| {
+            let err = type_error("the cache is closed");
+            js::set_kind(&err, ErrorKind::Closed);
+            err
+        })
     }
 
     fn enter(&self, h: KeyHash) {
@@ -290,33 +131,62 @@ impl Inner {
     }
 }
 
-/// Run `f` as a Promise.
-fn promise<F>(f: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    future_to_promise(f)
+/// Core results as JS results.
+trait OrJs<T> {
+    fn js(self) -> Result<T, JsValue>;
+}
+
+impl<T> OrJs<T> for larder_core::Result<T> {
+    fn js(self) -> Result<T, JsValue> {
+        self.map_err(|e| core_error(&e))
+    }
+}
+
+fn count(n: usize) -> Result<JsValue, JsValue> {
+    Ok(JsValue::from_f64(n as f64))
 }
 
 #[wasm_bindgen]
 impl Cache {
+    /// The steps every method starts with, done before it returns: `prepare`
+    /// checks and converts the arguments, then the cache must be open; `run`
+    /// is the work the returned Promise does with the core cache.
+    fn call<T, Fut>(
+        &self,
+        prepare: impl FnOnce() -> Result<T, JsValue>,
+        run: impl FnOnce(Rc<CoreCache>, T) -> Fut,
+    ) -> Promise
+    where
+        Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        match prepare().and_then(|args| Ok((self.inner.core()?, args))) {
+            Ok((core, args)) => promise(Box::pin(run(core, args))),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
     /// `Cache.open({ backend, name, dir, maxBytes, maxEntries, ttl, memoryBytes })`.
     ///
     /// `backend` is `"indexeddb"` (cache `name`, default `"default"`), `"fs"`
     /// (directory `dir`, default the `LARDER_DIR` environment variable),
-    /// `"memory"`, or `"opfs"` (not available yet). Without `backend`:
-    /// `"indexeddb"` in a browser, `"fs"` in Node and Deno, `"memory"`
-    /// elsewhere. Sizes are numbers of bytes or strings like `"100MB"`; `ttl`
-    /// (the default time to live) is milliseconds or a string like `"1h"`.
-    pub async fn open(
-        #[wasm_bindgen(unchecked_optional_param_type = "OpenOptions")] options: JsValue,
-    ) -> Result<Cache, JsValue> {
-        let opts = Options::read(&options, "Cache.open options", OPEN_OPTIONS)?;
+    /// `"memory"`, or `"opfs"` (cache `name`, default `"default"`: OPFS
+    /// directory `larder-<name>`, sync access handles in a dedicated worker).
+    /// Without `backend`: `"indexeddb"` in a browser,
+    /// `"fs"` in Node and Deno, `"memory"` elsewhere. Sizes are numbers of
+    /// bytes or strings like `"100MB"`; `ttl` (the default time to live) is
+    /// milliseconds or a string like `"1h"`. The TypeScript types of the whole
+    /// API are written by hand in `npm/larder.d.ts`.
+    pub async fn open(options: JsValue) -> Result<Cache, JsValue> {
+        let opts = Options::read(&options, "Cache.open options", options::OPEN_OPTIONS)?;
         let (backend, defaulted) = match opts.get("backend")? {
             None => (default_backend().to_string(), true),
             Some(v) => (
-                v.as_string()
-                    .ok_or_else(|| type_error("options.backend must be a string"))?,
+                v.as_string().ok_or_else(|| {
+                    type_error(&format!(
+                        "Cache.open options: backend must be a string, not {}",
+                        params::describe(&v)
+                    ))
+                })?,
                 false,
             ),
         };
@@ -332,7 +202,7 @@ impl Cache {
             config.memory_bytes = m;
         }
         let store = open_store(&backend, name, dir, defaulted).await?;
-        let cache = CoreCache::with_clock(store, JsClock, config).map_err(|e| core_error(&e))?;
+        let cache = CoreCache::with_clock(store, JsClock, config).js()?;
         Ok(Cache {
             inner: Rc::new(Inner {
                 cache: RefCell::new(Some(Rc::new(cache))),
@@ -343,290 +213,274 @@ impl Cache {
     }
 
     /// The value stored for (namespace, params), or `undefined`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let key = params::key(&namespace, &params)?;
-            let c = inner.core()?;
-            match c.get(&key).await.map_err(|e| core_error(&e))? {
-                Some(e) => decode_entry(&e),
-                None => Ok(JsValue::UNDEFINED),
-            }
-        })
+    pub fn get(&self, namespace: JsValue, params: JsValue) -> Promise {
+        self.call(
+            || params::key(&namespace, &params),
+            |c, key| async move {
+                match c.get(&key).await.js()? {
+                    Some(e) => decode_entry(&e),
+                    None => Ok(JsValue::UNDEFINED),
+                }
+            },
+        )
     }
 
-    /// Store `value` for (namespace, params); options `{ ttl, tags, meta }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    /// Store `value` for (namespace, params); options `{ ttl, tags, meta, raw }`.
     pub fn set(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
+        namespace: JsValue,
+        params: JsValue,
+        value: JsValue,
+        options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let key = params::key(&namespace, &params)?;
-            let opts = put_options(&options, "set options")?;
-            let payload = value::encode(&value, "value")?;
-            let c = inner.core()?;
-            c.put(&key, payload, &opts)
-                .await
-                .map_err(|e| core_error(&e))?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.call(
+            || {
+                let key = params::key(&namespace, &params)?;
+                let opts = put_options(&options, "set options")?;
+                let payload = encode_value(&value, opts.codec, "value")?;
+                Ok((key, opts, payload))
+            },
+            |c, (key, opts, payload)| async move {
+                c.put(&key, payload, &opts).await.js()?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
     }
 
     /// The value for (namespace, params), computing it with `compute` (which
     /// may return a Promise) on a miss. Concurrent calls for one key run
     /// `compute` once; if it throws or rejects, every waiting call rejects with
-    /// that error and nothing is stored. Options `{ ttl, tags, meta }`.
-    #[wasm_bindgen(js_name = getOrCompute, unchecked_return_type = "Promise<unknown>")]
+    /// that error and nothing is stored. Options `{ ttl, tags, meta, raw }`.
+    #[wasm_bindgen(js_name = getOrCompute)]
     pub fn get_or_compute(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "() => unknown")] compute: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: JsValue,
+        namespace: JsValue,
+        params: JsValue,
+        compute: JsValue,
+        options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        promise(async move {
-            let key = params::key(&namespace, &params)?;
-            let Some(compute) = compute.dyn_ref::<Function>().cloned() else {
-                return Err(type_error(&format!(
-                    "getOrCompute: the compute argument must be a function, not {}",
-                    params::describe(&compute)
-                )));
-            };
-            let mut opts = put_options(&options, "getOrCompute options")?;
-            opts.codec = codec::JS;
-            let c = inner.core()?;
-            let h = key.hash();
-            inner.enter(h);
-            let run = {
-                let inner = inner.clone();
-                move || async move {
-                    let v = compute
-                        .call0(&JsValue::UNDEFINED)
-                        .map_err(|e| inner.stash(h, e))?;
-                    let v = if is_thenable(&v) {
-                        JsFuture::from(Promise::resolve(&v))
-                            .await
-                            .map_err(|e| inner.stash(h, e))?
-                    } else {
-                        v
-                    };
-                    value::encode(&v, "value").map_err(|e| inner.stash(h, e))
-                }
-            };
-            let out = match c.get_or_compute(&key, &opts, run).await {
-                Ok(entry) => decode_entry(&entry),
-                Err(e) => Err(inner.unstash(h, &e)),
-            };
-            inner.leave(h);
-            out
-        })
+        self.call(
+            || {
+                let key = params::key(&namespace, &params)?;
+                let Some(compute) = compute.dyn_ref::<Function>().cloned() else {
+                    return Err(type_error(&format!(
+                        "getOrCompute: the compute argument must be a function, not {}",
+                        params::describe(&compute)
+                    )));
+                };
+                Ok((key, compute, put_options(&options, "getOrCompute options")?))
+            },
+            |c, (key, compute, opts)| async move {
+                let h = key.hash();
+                inner.enter(h);
+                let codec = opts.codec;
+                let run = {
+                    let inner = inner.clone();
+                    move || async move {
+                        let v = compute
+                            .call0(&JsValue::UNDEFINED)
+                            .map_err(|e| inner.stash(h, e))?;
+                        let v = if is_thenable(&v) {
+                            JsFuture::from(Promise::resolve(&v))
+                                .await
+                                .map_err(|e| inner.stash(h, e))?
+                        } else {
+                            v
+                        };
+                        encode_value(&v, codec, "value").map_err(|e| inner.stash(h, e))
+                    }
+                };
+                let out = match c.get_or_compute(&key, &opts, run).await {
+                    Ok(entry) => decode_entry(&entry),
+                    Err(e) => Err(inner.unstash(h, &e)),
+                };
+                inner.leave(h);
+                out
+            },
+        )
     }
 
     /// Whether a fresh entry exists for (namespace, params).
-    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
-    pub fn has(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let key = params::key(&namespace, &params)?;
-            let c = inner.core()?;
-            let found = c.contains(&key).await.map_err(|e| core_error(&e))?;
-            Ok(JsValue::from_bool(found))
-        })
+    pub fn has(&self, namespace: JsValue, params: JsValue) -> Promise {
+        self.call(
+            || params::key(&namespace, &params),
+            |c, key| async move { Ok(JsValue::from_bool(c.contains(&key).await.js()?)) },
+        )
     }
 
     /// Remove the entry for (namespace, params); `true` if there was one.
-    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
-    pub fn delete(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let key = params::key(&namespace, &params)?;
-            let c = inner.core()?;
-            let removed = c.remove(&key).await.map_err(|e| core_error(&e))?;
-            Ok(JsValue::from_bool(removed))
-        })
+    pub fn delete(&self, namespace: JsValue, params: JsValue) -> Promise {
+        self.call(
+            || params::key(&namespace, &params),
+            |c, key| async move { Ok(JsValue::from_bool(c.remove(&key).await.js()?)) },
+        )
     }
 
     /// Remove every entry carrying `tag`; how many were removed.
-    #[wasm_bindgen(js_name = invalidateTag, unchecked_return_type = "Promise<number>")]
-    pub fn invalidate_tag(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] tag: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let tag = tag
-                .as_string()
-                .ok_or_else(|| type_error("invalidateTag: the tag must be a string"))?;
-            let c = inner.core()?;
-            let n = c.invalidate_tag(&tag).await.map_err(|e| core_error(&e))?;
-            Ok(JsValue::from_f64(n as f64))
-        })
+    #[wasm_bindgen(js_name = invalidateTag)]
+    pub fn invalidate_tag(&self, tag: JsValue) -> Promise {
+        self.call(
+            || string_arg(&tag, "invalidateTag: the tag"),
+            |c, tag| async move { count(c.invalidate_tag(&tag).await.js()?) },
+        )
     }
 
-    /// Remove every entry of `namespace`; how many were removed.
-    #[wasm_bindgen(js_name = invalidateNamespace, unchecked_return_type = "Promise<number>")]
-    pub fn invalidate_namespace(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let ns = namespace
-                .as_string()
-                .ok_or_else(|| type_error("invalidateNamespace: the namespace must be a string"))?;
-            let c = inner.core()?;
-            let n = c
-                .invalidate_namespace(&ns)
-                .await
-                .map_err(|e| core_error(&e))?;
-            Ok(JsValue::from_f64(n as f64))
-        })
+    /// Remove every entry of the namespace `name`, of every version; how many
+    /// were removed.
+    #[wasm_bindgen(js_name = invalidateNamespace)]
+    pub fn invalidate_namespace(&self, name: JsValue) -> Promise {
+        self.call(
+            || string_arg(&name, "invalidateNamespace: the namespace"),
+            |c, ns| async move { count(c.invalidate_namespace(&ns).await.js()?) },
+        )
     }
 
     /// Remove expired entries (and enforce the limits); how many were removed.
-    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn prune(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let c = inner.core()?;
-            let n = c.prune().await.map_err(|e| core_error(&e))?;
-            Ok(JsValue::from_f64(n as f64))
-        })
+        self.call(
+            || Ok(()),
+            |c, ()| async move { count(c.prune().await.js()?) },
+        )
     }
 
     /// Remove every entry.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn clear(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let c = inner.core()?;
-            c.clear().await.map_err(|e| core_error(&e))?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.call(
+            || Ok(()),
+            |c, ()| async move {
+                c.clear().await.js()?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
     }
 
     /// Counters and sizes: `{ hits, misses, hitRate, evictions, spills, expired,
     /// corrupt, errors, entries, storeBytes, memoryEntries, memoryBytes,
     /// timeSavedMs }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<CacheStats>")]
     pub fn stats(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let c = inner.core()?;
-            let s = c.stats().await.map_err(|e| core_error(&e))?;
-            let obj = Object::new();
-            let n = |x: u64| JsValue::from_f64(x as f64);
-            for (k, v) in [
-                ("hits", n(s.hits)),
-                ("misses", n(s.misses)),
-                ("hitRate", JsValue::from_f64(s.hit_rate)),
-                ("evictions", n(s.evictions)),
-                ("spills", n(s.spills)),
-                ("expired", n(s.expired)),
-                ("corrupt", n(s.corrupt)),
-                ("errors", n(s.errors)),
-                ("entries", n(s.entries)),
-                ("storeBytes", n(s.store_bytes)),
-                ("memoryEntries", n(s.memory_entries)),
-                ("memoryBytes", n(s.memory_bytes)),
-                (
-                    "timeSavedMs",
-                    JsValue::from_f64(s.time_saved_us as f64 / 1000.0),
-                ),
-            ] {
-                Reflect::set(&obj, &k.into(), &v)?;
-            }
-            Ok(obj.into())
-        })
+        self.call(
+            || Ok(()),
+            |c, ()| async move {
+                let s = c.stats().await.js()?;
+                let n = |x: u64| JsValue::from_f64(x as f64);
+                object(&[
+                    ("hits", n(s.hits)),
+                    ("misses", n(s.misses)),
+                    ("hitRate", JsValue::from_f64(s.hit_rate)),
+                    ("evictions", n(s.evictions)),
+                    ("spills", n(s.spills)),
+                    ("expired", n(s.expired)),
+                    ("corrupt", n(s.corrupt)),
+                    ("errors", n(s.errors)),
+                    ("entries", n(s.entries)),
+                    ("storeBytes", n(s.store_bytes)),
+                    ("memoryEntries", n(s.memory_entries)),
+                    ("memoryBytes", n(s.memory_bytes)),
+                    (
+                        "timeSavedMs",
+                        JsValue::from_f64(s.time_saved_us as f64 / 1000.0),
+                    ),
+                ])
+            },
+        )
     }
 
     /// The entries, most recently used first, optionally filtered by
-    /// `{ namespace, tag }`: `[{ namespace, params, size, created, lastAccess,
-    /// expires, tags, meta }]` (times in ms since the epoch, `expires` null for
-    /// never).
-    #[wasm_bindgen(unchecked_return_type = "Promise<CacheEntry[]>")]
-    pub fn entries(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "EntriesFilter")] filter: JsValue,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let opts = Options::read(&filter, "entries filter", &["namespace", "tag"])?;
-            let filter = Filter {
-                namespace: opts.string("namespace")?,
-                tag: opts.string("tag")?,
-            };
-            let c = inner.core()?;
-            let list = c.entries(&filter).await.map_err(|e| core_error(&e))?;
-            let out = Array::new();
-            for e in list {
-                let obj = Object::new();
-                let params = e
-                    .params
-                    .as_ref()
-                    .map_or(JsValue::UNDEFINED, params::from_canon);
-                let tags: Array = e.tags.iter().map(|t| JsValue::from_str(t)).collect();
-                let ms = |x: u64| JsValue::from_f64(x as f64);
-                for (k, v) in [
-                    ("namespace", JsValue::from_str(&e.namespace)),
-                    ("params", params),
-                    ("size", ms(e.size)),
-                    ("created", ms(e.created_ms)),
-                    ("lastAccess", ms(e.last_access_ms)),
-                    ("expires", e.expires_ms.map_or(JsValue::NULL, ms)),
-                    ("tags", tags.into()),
-                    ("meta", decode_meta(&e.meta)),
-                ] {
-                    Reflect::set(&obj, &k.into(), &v)?;
+    /// `{ namespace, tag }`: `[{ namespace, version, params, size, created,
+    /// lastAccess, expires, tags, meta }]` (times in ms since the epoch,
+    /// `expires` null for never).
+    pub fn entries(&self, filter: JsValue) -> Promise {
+        self.call(
+            || {
+                let opts = Options::read(&filter, "entries filter", &["namespace", "tag"])?;
+                Ok(Filter {
+                    namespace: opts.string("namespace")?,
+                    tag: opts.string("tag")?,
+                })
+            },
+            |c, filter| async move {
+                let out = Array::new();
+                for e in c.entries(&filter).await.js()? {
+                    let params = e
+                        .params
+                        .as_ref()
+                        .map_or(JsValue::UNDEFINED, params::from_canon);
+                    let tags: Array = e.tags.iter().map(|t| JsValue::from_str(t)).collect();
+                    let ms = |x: u64| JsValue::from_f64(x as f64);
+                    out.push(&object(&[
+                        ("namespace", JsValue::from_str(&e.namespace)),
+                        ("version", JsValue::from_f64(f64::from(e.version))),
+                        ("params", params),
+                        ("size", ms(e.size)),
+                        ("created", ms(e.created_ms)),
+                        ("lastAccess", ms(e.last_access_ms)),
+                        ("expires", e.expires_ms.map_or(JsValue::NULL, ms)),
+                        ("tags", tags.into()),
+                        ("meta", decode_meta(&e.meta)),
+                    ])?);
                 }
-                out.push(&obj);
-            }
-            Ok(out.into())
-        })
+                Ok(out.into())
+            },
+        )
     }
 
-    /// Write pending recency and release the cache; every later call rejects
-    /// with "the cache is closed". Closing twice is harmless.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    /// Write pending recency and release the cache; every later call (made
+    /// after this one, even before its Promise settles) rejects with
+    /// "the cache is closed". Closing twice is harmless.
     pub fn close(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let c = inner.cache.borrow_mut().take();
+        let c = self.inner.cache.borrow_mut().take();
+        promise(Box::pin(async move {
             if let Some(c) = c {
-                c.flush().await.map_err(|e| core_error(&e))?;
+                c.flush().await.js()?;
             }
             Ok(JsValue::UNDEFINED)
-        })
+        }))
+    }
+}
+
+/// The future behind every returned Promise, boxed: one instance of
+/// `future_to_promise` instead of one per method keeps the .wasm ~KB smaller.
+type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// The Promise of `task`. It is polled once at once: most calls on the memory
+/// tier (and any that find the cache closed) finish without waiting on
+/// anything, and a settled Promise costs a fraction of spawning a task and
+/// its closures. A task that has to wait goes on as before; its next poll,
+/// on wasm-bindgen-futures' executor, registers that executor's waker.
+fn promise(mut task: JsTask) -> Promise {
+    let mut cx = Context::from_waker(Waker::noop());
+    match task.as_mut().poll(&mut cx) {
+        Poll::Ready(Ok(v)) => Promise::resolve(&v),
+        Poll::Ready(Err(e)) => Promise::reject(&e),
+        Poll::Pending => future_to_promise(task),
     }
 }
 
 /// The hex XXH3-128 hash of the key for (namespace, params), as every larder
 /// implementation computes it (docs/FORMAT.md, "Key bytes and hash").
 #[wasm_bindgen(js_name = keyHash)]
-pub fn key_hash(
-    #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "unknown")] params: JsValue,
-) -> Result<String, JsValue> {
+pub fn key_hash(namespace: JsValue, params: JsValue) -> Result<String, JsValue> {
     Ok(params::key(&namespace, &params)?.hash().to_hex())
+}
+
+/// A plain object with these properties.
+fn object(props: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let obj = Object::new();
+    for (k, v) in props {
+        Reflect::set(&obj, &(*k).into(), v)?;
+    }
+    Ok(obj.into())
+}
+
+/// A string argument; `what` names it in the `TypeError`.
+fn string_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| {
+        type_error(&format!(
+            "{what} must be a string, not {}",
+            params::describe(v)
+        ))
+    })
 }
 
 fn is_thenable(v: &JsValue) -> bool {
@@ -634,15 +488,43 @@ fn is_thenable(v: &JsValue) -> bool {
         && Reflect::get(v, &"then".into()).is_ok_and(|t| t.is_function())
 }
 
-/// An entry's value as JS: codec 2 decoded, raw bytes (codec 0, e.g. written by
-/// Rust) as a Uint8Array.
+/// The payload of `value` for the codec the options chose: codec 2 (any
+/// structured value), or codec 0 (`raw: true`: the bytes of a Uint8Array as
+/// they are, which Rust's `get_bytes` reads).
+fn encode_value(
+    value: &JsValue,
+    codec: u8,
+    root: impl Into<Cow<'static, str>>,
+) -> Result<Vec<u8>, JsValue> {
+    let root = root.into();
+    if codec != codec::BYTES {
+        return value::encode(value, root);
+    }
+    match classify(value) {
+        Kind::View(js::Elem::Uint8) => Ok(value.unchecked_ref::<Uint8Array>().to_vec()),
+        _ => Err(type_error(&format!(
+            "{root}: with raw: true the value must be a Uint8Array, not {}",
+            params::describe(value)
+        ))),
+    }
+}
+
+/// An entry's value as JS: codec 2 decoded, raw bytes (codec 0, written with
+/// `raw: true` or by Rust's `put_bytes`) as a Uint8Array.
 fn decode_entry(e: &Entry) -> Result<JsValue, JsValue> {
     match e.codec {
         codec::JS => value::decode(e.payload()),
         codec::BYTES => Ok(Uint8Array::from(e.payload()).into()),
-        other => Err(plain_error(&format!(
-            "this entry's value uses codec {other} (postcard, written by Rust); read it from Rust"
-        ))),
+        codec::POSTCARD => Err(js::kind_error(
+            ErrorKind::Codec,
+            "this entry's value is postcard (codec 1, written by Rust's typed put), which only Rust can read; to share a value with JS, write it from Rust with put_bytes",
+        )),
+        other => Err(js::kind_error(
+            ErrorKind::Codec,
+            &format!(
+                "this entry's value uses codec {other}, which this version of larder does not know"
+            ),
+        )),
     }
 }
 
@@ -653,166 +535,4 @@ fn decode_meta(meta: &[u8]) -> JsValue {
         return JsValue::UNDEFINED;
     }
     value::decode(meta).unwrap_or_else(|_| Uint8Array::from(meta).into())
-}
-
-const OPEN_OPTIONS: &[&str] = &[
-    "backend",
-    "name",
-    "dir",
-    "maxBytes",
-    "maxEntries",
-    "ttl",
-    "memoryBytes",
-];
-
-/// An options object: `undefined`/`null` or a plain object with known keys.
-struct Options {
-    obj: Option<Object>,
-    what: &'static str,
-}
-
-impl Options {
-    fn read(v: &JsValue, what: &'static str, known: &[&str]) -> Result<Options, JsValue> {
-        match classify(v) {
-            Kind::Undefined | Kind::Null => Ok(Options { obj: None, what }),
-            Kind::Plain => {
-                let obj: Object = v.clone().unchecked_into();
-                for k in Object::keys(&obj).iter() {
-                    let k = k.as_string().unwrap_or_default();
-                    if !known.contains(&k.as_str()) {
-                        return Err(type_error(&format!(
-                            "{what}: unknown option {k:?} (known: {})",
-                            known.join(", ")
-                        )));
-                    }
-                }
-                Ok(Options {
-                    obj: Some(obj),
-                    what,
-                })
-            }
-            _ => Err(type_error(&format!(
-                "{what} must be an object, not {}",
-                params::describe(v)
-            ))),
-        }
-    }
-
-    /// The option's value; `undefined` is absent.
-    fn get(&self, name: &str) -> Result<Option<JsValue>, JsValue> {
-        let Some(obj) = &self.obj else {
-            return Ok(None);
-        };
-        let v = Reflect::get(obj, &name.into())?;
-        Ok((!v.is_undefined()).then_some(v))
-    }
-
-    fn string(&self, name: &str) -> Result<Option<String>, JsValue> {
-        self.get(name)?
-            .map(|v| {
-                v.as_string()
-                    .ok_or_else(|| type_error(&format!("{}: {name} must be a string", self.what)))
-            })
-            .transpose()
-    }
-
-    /// A string option that must not be empty.
-    fn non_empty_string(&self, name: &str) -> Result<Option<String>, JsValue> {
-        let Some(v) = self.get(name)? else {
-            return Ok(None);
-        };
-        match v.as_string() {
-            Some(s) if !s.is_empty() => Ok(Some(s)),
-            _ => Err(type_error(&format!(
-                "{}: {name} must be a non-empty string, not {}",
-                self.what,
-                params::describe(&v)
-            ))),
-        }
-    }
-
-    /// A byte size (or count): a positive integer, or a string like "100MB".
-    fn size(&self, name: &str, zero_ok: bool) -> Result<Option<u64>, JsValue> {
-        let Some(v) = self.get(name)? else {
-            return Ok(None);
-        };
-        let what = self.what;
-        let n = if let Some(s) = v.as_string() {
-            parse_size(&s).map_err(|e| range_error(&format!("{what}: {name}: {}", e.message())))?
-        } else if let Some(x) = v.as_f64() {
-            if !(x.is_finite() && x.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&x))
-            {
-                return Err(range_error(&format!(
-                    "{what}: {name} must be a non-negative integer, not {x}"
-                )));
-            }
-            x as u64
-        } else {
-            return Err(type_error(&format!(
-                "{what}: {name} must be a number or a string like \"100MB\", not {}",
-                params::describe(&v)
-            )));
-        };
-        if n == 0 && !zero_ok {
-            return Err(range_error(&format!(
-                "{what}: {name} must be greater than zero"
-            )));
-        }
-        Ok(Some(n))
-    }
-
-    /// A time to live: positive milliseconds, or a string like "1h".
-    fn ttl(&self) -> Result<Option<u64>, JsValue> {
-        let Some(v) = self.get("ttl")? else {
-            return Ok(None);
-        };
-        let what = self.what;
-        let ms = if let Some(s) = v.as_string() {
-            parse_duration(&s).map_err(|e| range_error(&format!("{what}: ttl: {}", e.message())))?
-        } else if let Some(x) = v.as_f64() {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(range_error(&format!(
-                    "{what}: ttl must be a positive number of milliseconds, not {x}"
-                )));
-            }
-            // Fractions of a millisecond round up, so a ttl is never 0.
-            x.ceil().min(u64::MAX as f64) as u64
-        } else {
-            return Err(type_error(&format!(
-                "{what}: ttl must be a number of milliseconds or a string like \"1h\", not {}",
-                params::describe(&v)
-            )));
-        };
-        if ms == 0 {
-            return Err(range_error(&format!(
-                "{what}: ttl must be greater than zero"
-            )));
-        }
-        Ok(Some(ms))
-    }
-}
-
-/// `{ ttl, tags, meta }` for set and getOrCompute.
-fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions, JsValue> {
-    let opts = Options::read(v, what, &["ttl", "tags", "meta"])?;
-    let mut out = PutOptions::new().codec(codec::JS);
-    out.ttl_ms = opts.ttl()?;
-    if let Some(tags) = opts.get("tags")? {
-        if !Array::is_array(&tags) {
-            return Err(type_error(&format!(
-                "{what}: tags must be an array of strings"
-            )));
-        }
-        for (i, t) in Array::from(&tags).iter().enumerate() {
-            let t = t
-                .as_string()
-                .ok_or_else(|| type_error(&format!("{what}: tags[{i}] must be a string")))?;
-            out.tags.push(t);
-        }
-    }
-    if let Some(meta) = opts.get("meta")? {
-        out.meta = value::encode(&meta, "meta")?;
-    }
-    larder_core::frame::validate(&out.tags, &out.meta).map_err(|e| core_error(&e))?;
-    Ok(out)
 }

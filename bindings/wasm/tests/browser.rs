@@ -136,7 +136,6 @@ async fn browser_backend_errors() {
             "name must be a non-empty string",
         ),
         ("({backend: 'fs', dir: '/tmp'})", "not available"),
-        ("({backend: 'opfs'})", "not available"),
     ] {
         match Cache::open(js(o)).await {
             Ok(_) => panic!("{o} opened"),
@@ -148,4 +147,41 @@ async fn browser_backend_errors() {
             ),
         }
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_of_1000_persists_in_indexeddb() {
+    let options = format!("({{backend: 'indexeddb', name: {:?}}})", unique("batch"));
+    let c = open(&options).await;
+    let pairs =
+        js("Array.from({length: 1000}, (_, i) => [{i}, {i, blob: new Float64Array([i, i / 2])}])");
+    ok(c.set_many("b".into(), pairs.clone(), JsValue::UNDEFINED)).await;
+    ok(c.close()).await;
+    let c = open(&options).await;
+    let got = ok(c.get_many(
+        "b".into(),
+        js("Array.from({length: 1001}, (_, i) => ({i}))"),
+    ))
+    .await;
+    let got = js_sys::Array::from(&got);
+    for (i, pair) in js_sys::Array::from(&pairs).iter().enumerate() {
+        assert!(
+            deep_equal(&got.get(i as u32), &js_sys::Array::from(&pair).get(1)),
+            "item {i}"
+        );
+    }
+    assert!(got.get(1000).is_undefined());
+    assert_eq!(
+        field(&ok(c.stats()).await, "entries").as_f64(),
+        Some(1000.0)
+    );
+    ok(c.clear()).await;
+    ok(c.close()).await;
+}
+
+/// On a page's main thread, "opfs" works too (the async OPFS API).
+#[cfg(feature = "opfs")]
+#[wasm_bindgen_test]
+async fn opfs_backend_on_the_main_thread() {
+    common::opfs_round_trip("page").await;
 }

@@ -8,6 +8,7 @@ mod common;
 use common::{deep_equal, js, message, name, wait};
 use js_sys::{Array, Function, Promise, Reflect};
 use larder_wasm::Cache;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -86,12 +87,15 @@ async fn set_get_has_delete() {
 #[wasm_bindgen_test]
 async fn open_validates_its_options() {
     assert_eq!(open_error("({backend: 'redis'})").await.0, "TypeError");
+    // Node has no OPFS: an Error that says so (and why).
     let (n, m) = open_error("({backend: 'opfs'})").await;
     assert_eq!(n, "Error");
-    assert!(
-        m.contains("\"opfs\" backend is not available in this build"),
-        "{m}"
-    );
+    let why = if cfg!(feature = "opfs") {
+        "OPFS is not available"
+    } else {
+        "\"opfs\" backend is not in this build"
+    };
+    assert!(m.contains(why), "{m}");
     assert_eq!(open_error("({backend: 1})").await.0, "TypeError");
     assert_eq!(open_error("'memory'").await.0, "TypeError");
     let (n, m) = open_error("({maxbytes: 1})").await;
@@ -131,7 +135,7 @@ async fn bad_calls_reject_and_write_nothing() {
         err(c.set(JsValue::from_f64(1.0), p(), js("1"), JsValue::UNDEFINED)).await,
         (
             "TypeError".into(),
-            "the namespace must be a string, not a number".into()
+            "the namespace must be a string or a [name, version] pair, not a number".into()
         )
     );
     assert_eq!(
@@ -413,7 +417,7 @@ async fn a_closed_cache_says_so() {
     ok(c.set("n".into(), js("1"), js("1"), JsValue::UNDEFINED)).await;
     ok(c.close()).await;
     ok(c.close()).await;
-    let closed = ("Error".to_string(), "the cache is closed".to_string());
+    let closed = ("TypeError".to_string(), "the cache is closed".to_string());
     assert_eq!(err(c.get("n".into(), js("1"))).await, closed);
     assert_eq!(
         err(c.set("n".into(), js("1"), js("1"), JsValue::UNDEFINED)).await,
@@ -434,6 +438,61 @@ async fn a_closed_cache_says_so() {
     assert_eq!(err(c.entries(JsValue::UNDEFINED)).await, closed);
     let e = wait(c.stats()).await.expect_err("closed");
     assert_eq!(get(&e, "kind"), JsValue::from_str("closed"));
+}
+
+#[wasm_bindgen_test]
+async fn arguments_are_read_when_the_call_is_made() {
+    let c = open("({backend: 'memory'})").await;
+    let args = js("({p: {id: 1}, v: {n: 1}})");
+    let (p, v) = (get(&args, "p"), get(&args, "v"));
+    let set = c.set("ns".into(), p.clone(), v.clone(), JsValue::UNDEFINED);
+    js("(a) => { a.p.id = 2; a.v.n = 2; }")
+        .unchecked_into::<Function>()
+        .call1(&JsValue::UNDEFINED, &args)
+        .unwrap();
+    ok(set).await;
+    assert!(deep_equal(
+        &ok(c.get("ns".into(), js("{id: 1}"))).await,
+        &js("({n: 1})")
+    ));
+    assert!(ok(c.get("ns".into(), js("{id: 2}"))).await.is_undefined());
+    // A call made after close() rejects, even before close() settles.
+    let closing = c.close();
+    assert_eq!(
+        err(c.get("ns".into(), js("{id: 1}"))).await.1,
+        "the cache is closed"
+    );
+    ok(closing).await;
+}
+
+#[wasm_bindgen_test]
+async fn raw_stores_a_uint8array_as_bytes() {
+    let c = open("({backend: 'memory'})").await;
+    let bytes = js("new Uint8Array([0, 1, 255])");
+    ok(c.set("b".into(), js("1"), bytes.clone(), js("{raw: true}"))).await;
+    assert!(deep_equal(&ok(c.get("b".into(), js("1"))).await, &bytes));
+    let f: JsValue = Function::new_no_args("return new Uint8Array([7])").into();
+    let got = ok(c.get_or_compute("b".into(), js("2"), f, js("{raw: true}"))).await;
+    assert!(deep_equal(&got, &js("new Uint8Array([7])")));
+    assert_eq!(
+        err(c.set("b".into(), js("3"), js("[1]"), js("{raw: true}"))).await,
+        (
+            "TypeError".into(),
+            "value: with raw: true the value must be a Uint8Array, not an array".into()
+        )
+    );
+    let f: JsValue = Function::new_no_args("return 'text'").into();
+    let e = err(c.get_or_compute("b".into(), js("4"), f, js("{raw: true}"))).await;
+    assert_eq!(e.0, "TypeError");
+    assert_eq!(
+        err(c.set("b".into(), js("5"), bytes, js("{raw: 1}"))).await,
+        (
+            "TypeError".into(),
+            "set options: raw must be a boolean, not a number".into()
+        )
+    );
+    let s = ok(c.stats()).await;
+    assert_eq!(get(&s, "entries").as_f64(), Some(2.0));
 }
 
 #[wasm_bindgen_test]

@@ -104,6 +104,11 @@ fn js_values_map_onto_the_model() {
         hash("new Uint8Array([1, 2])")
     );
     assert_ne!(hash("new Uint8Array([1, 2])"), hash("[1, 2]"));
+    // An object with a null prototype is a plain object too.
+    assert_eq!(
+        hash("Object.assign(Object.create(null), {a: 1})"),
+        hash("({a: 1})")
+    );
     // Dates are the map {"$date": ms}, never the bare number.
     assert_eq!(hash("new Date(5)"), hash("({$date: 5})"));
     assert_ne!(hash("new Date(5)"), hash("5"));
@@ -195,8 +200,60 @@ fn the_namespace_must_be_a_string() {
     assert_eq!(name(&err), "TypeError");
     assert_eq!(
         message(&err),
-        "the namespace must be a string, not a number"
+        "the namespace must be a string or a [name, version] pair, not a number"
     );
     let err = larder_wasm::key_hash("".into(), JsValue::NULL).expect_err("empty");
     assert_eq!(name(&err), "TypeError");
+}
+
+#[wasm_bindgen_test]
+fn a_namespace_may_carry_a_version() {
+    let key = |ns: &str| {
+        larder_wasm::key_hash(js(ns), js("({id: 1})"))
+            .unwrap_or_else(|e| panic!("{ns}: {}", message(&e)))
+    };
+    let canon = || params::to_canon(&js("({id: 1})")).expect("params");
+    let rust = |v: u32| {
+        Key::from_canon("users", v, canon())
+            .expect("key")
+            .hash()
+            .to_hex()
+    };
+    assert_eq!(key("'users'"), rust(0));
+    assert_eq!(key("['users', 0]"), rust(0));
+    assert_eq!(key("['users', 2]"), rust(2));
+    assert_eq!(key("['users', 4294967295]"), rust(u32::MAX));
+    for (ns, want) in [
+        (
+            "['users', -1]",
+            "RangeError: the namespace version must be an integer from 0 to 4294967295, not -1",
+        ),
+        (
+            "['users', 1.5]",
+            "RangeError: the namespace version must be an integer from 0 to 4294967295, not 1.5",
+        ),
+        (
+            "['users', 2 ** 32]",
+            "RangeError: the namespace version must be an integer from 0 to 4294967295, not 4294967296",
+        ),
+        (
+            "['users', '2']",
+            "RangeError: the namespace version must be an integer from 0 to 4294967295, not a string",
+        ),
+        (
+            "['users']",
+            "TypeError: the namespace must be a string or a [name, version] pair, not an array",
+        ),
+        (
+            "[1, 2]",
+            "TypeError: the namespace must be a string or a [name, version] pair, not an array",
+        ),
+        (
+            "({name: 'users'})",
+            "TypeError: the namespace must be a string or a [name, version] pair, not an object",
+        ),
+    ] {
+        let err = larder_wasm::key_hash(js(ns), JsValue::NULL).expect_err(ns);
+        assert_eq!(format!("{}: {}", name(&err), message(&err)), want, "{ns}");
+    }
 }

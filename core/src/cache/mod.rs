@@ -2,7 +2,9 @@
 //! tier and single-flight computation over any [`Store`].
 
 mod admin;
+mod batch;
 mod compute;
+mod evict;
 pub(crate) mod reserved;
 mod types;
 mod write;
@@ -60,6 +62,8 @@ struct State {
     /// so that a key is written back at most once per `recency_granularity_ms`.
     queued: KeyMap<u64>,
     last_flush_ms: u64,
+    /// Written to the store since the last [`Cache::enforce_limits`].
+    wrote: bool,
 }
 
 /// A cache over a [`Store`] `S`, reading time from a [`Clock`] `C`.
@@ -122,6 +126,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             touches: KeyMap::default(),
             queued: KeyMap::default(),
             last_flush_ms: clock.now_ms(),
+            wrote: false,
         };
         Ok(Cache {
             caps: store.capabilities(),
@@ -232,11 +237,31 @@ impl<S: Store, C: Clock> Cache<S, C> {
             Some(MemFound::Stale(e)) => return Ok(Lookup::Stale(e)),
             None => {}
         }
-        let Some(bytes) = self.store.get(h).await? else {
+        let bytes = self.store.get(h).await?;
+        Ok(self.accept(key, bytes, now).await)
+    }
+
+    /// Verify the stored `bytes` of `key` (`None`: the store has none), and
+    /// promote and count a hit; a corrupt or expired frame is discarded.
+    async fn accept(&self, key: &Key, bytes: Option<Vec<u8>>, now: u64) -> Lookup {
+        let h = key.hash();
+        let Some(bytes) = bytes else {
             self.state.lock().index.remove(&h);
-            return Ok(Lookup::Miss);
+            return Lookup::Miss;
         };
-        let (header, data, start) = match frame::decode_owned(bytes) {
+        // A valid frame of another key under this key's name (a swapped or
+        // copied file) is as damaged as a torn one: its verified hash is not `h`.
+        let decoded = frame::decode_owned(bytes).and_then(|d| {
+            if d.0.key == h {
+                Ok(d)
+            } else {
+                Err(Error::corrupt(
+                    "decode frame",
+                    "the entry belongs to another key",
+                ))
+            }
+        });
+        let (header, data, start) = match decoded {
             Ok(decoded) => decoded,
             Err(error) => {
                 self.state.lock().stats.corrupt += 1;
@@ -245,17 +270,18 @@ impl<S: Store, C: Clock> Cache<S, C> {
                     error: &error,
                 });
                 self.discard(h).await;
-                return Ok(Lookup::Miss);
+                return Lookup::Miss;
             }
         };
         if header.key_bytes != key.bytes() {
-            // Another key with the same 128-bit hash: never return its value.
-            return Ok(Lookup::Miss);
+            // Another key with the same 128-bit hash (a true collision): a miss,
+            // and that key's valid entry stays.
+            return Lookup::Miss;
         }
         if is_expired(header.expires_ms, now) {
             self.state.lock().stats.expired += 1;
             self.discard(h).await;
-            return Ok(Lookup::Miss);
+            return Lookup::Miss;
         }
         let (size, namespace) = (header.frame_len(), header.namespace);
         let stored_tags = header.tags;
@@ -278,20 +304,23 @@ impl<S: Store, C: Clock> Cache<S, C> {
             let mut st = self.state.lock();
             st.stats.spills += st.mem.insert(h, entry.clone());
             if !st.index.contains(&h) {
-                // Written by another process since we listed: adopt it.
+                // Not listed yet (the index loads lazily), or written by
+                // another process since we listed: adopt it. Its access time
+                // is left unrecorded so that this read is queued for the store
+                // below; else a listing would bring back the older one.
                 st.index.insert(&EntryMeta {
                     key: h,
                     size,
                     created_ms: entry.created_ms,
                     expires_ms: entry.expires_ms,
-                    last_access_ms: now,
+                    last_access_ms: 0,
                     namespace,
                     tags: stored_tags,
                     cost_us: entry.cost_us,
                 });
             }
             if !fresh {
-                return Ok(Lookup::Stale(entry));
+                return Lookup::Stale(entry);
             }
             count_hit(&mut st, &entry);
             self.accessed(&mut st, h, now)
@@ -303,7 +332,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         if flush {
             self.flush_quietly().await;
         }
-        Ok(Lookup::Hit(entry))
+        Lookup::Hit(entry)
     }
 
     /// A live memory-tier entry for `key`: a fresh one counted as a hit, with

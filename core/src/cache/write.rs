@@ -4,12 +4,13 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::{Cache, Computed, EXPIRED_PER_WRITE, Entry, Event, PutOptions, reserved};
+use super::{Cache, Computed, EXPIRED_PER_WRITE, Entry, PutOptions, reserved};
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{self, FrameInput};
 use crate::key::{Key, KeyHash};
-use crate::store::{EntryMeta, Store};
+use crate::lru::KeyMap;
+use crate::store::{EntryMeta, PutItem, Store};
 
 impl<S: Store, C: Clock> Cache<S, C> {
     /// Store `payload` under `key`, then enforce the limits.
@@ -107,8 +108,17 @@ impl<S: Store, C: Clock> Cache<S, C> {
     }
 
     pub(super) async fn write(&self, key: &Key, entry: &Arc<Entry>) -> Result<()> {
+        let item = self.frame_entry(key, entry)?;
+        self.write_frames(key.namespace(), alloc::vec![(item, entry.clone())])
+            .await
+    }
+
+    /// Encode `entry`'s frame and its index record; an entry that alone
+    /// exceeds `max_bytes` is [`ErrorKind::TooLarge`].
+    pub(super) fn frame_entry(&self, key: &Key, entry: &Entry) -> Result<PutItem> {
+        // Larder's own tags (stale-while-revalidate, dependencies) travel with the user's.
         let tags = reserved::join(&entry.tags, entry.fresh_until_ms, &entry.depends_on);
-        let bytes = frame::encode(&FrameInput {
+        let frame = frame::encode(&FrameInput {
             key,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
@@ -119,49 +129,65 @@ impl<S: Store, C: Clock> Cache<S, C> {
             payload: entry.payload(),
         })?;
         if let Some(max) = self.config.max_bytes {
-            if bytes.len() as u64 > max {
+            if frame.len() as u64 > max {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     "put",
                     alloc::format!(
                         "the entry takes {} bytes; the cache holds {max}",
-                        bytes.len()
+                        frame.len()
                     ),
                 )
                 .with_context(key.namespace()));
             }
         }
-        let now = self.clock.now_ms();
-        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
-        let limited = max_bytes.is_some() || max_entries.is_some();
-        if limited {
-            self.sync_index(false).await?;
-        }
         let meta = EntryMeta {
             key: key.hash(),
-            size: bytes.len() as u64,
+            size: frame.len() as u64,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
-            last_access_ms: now,
+            last_access_ms: self.clock.now_ms(),
             namespace: key.namespace().into(),
             tags,
             cost_us: entry.cost_us,
         };
-        match self.store.put(&meta, &bytes).await {
+        Ok(PutItem { meta, frame })
+    }
+
+    /// Write framed entries (one store call: one transaction where the store
+    /// batches), account them, then enforce the limits, never evicting an
+    /// entry just written. `context` names the write in errors.
+    pub(super) async fn write_frames(
+        &self,
+        context: &str,
+        items: Vec<(PutItem, Arc<Entry>)>,
+    ) -> Result<()> {
+        let now = self.clock.now_ms();
+        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
+        if max_bytes.is_some() || max_entries.is_some() {
+            self.sync_index(false).await?;
+        }
+        let (frames, entries): (Vec<PutItem>, Vec<Arc<Entry>>) = items.into_iter().unzip();
+        match self.put_frames(&frames).await {
             Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
-                // A quota: make room for twice this entry, then try once more.
-                let freed = self.make_room(2 * meta.size).await?;
-                self.store.put(&meta, &bytes).await.map_err(|e| {
+                // A quota: make room for twice what is written, then try once more.
+                let size: u64 = frames.iter().map(|f| f.meta.size).sum();
+                let freed = self.make_room(2 * size).await?;
+                self.put_frames(&frames).await.map_err(|e| {
                     let why = alloc::format!("{} (after evicting {freed} entries)", e.message());
-                    Error::new(e.kind(), "put", why).with_context(key.namespace())
+                    Error::new(e.kind(), "put", why).with_context(context)
                 })?;
             }
             other => other?,
         }
+        let written: KeyMap<()> = frames.iter().map(|f| (f.meta.key, ())).collect();
         let over = {
             let mut st = self.state.lock();
-            st.index.insert(&meta);
-            st.stats.spills += st.mem.insert(meta.key, entry.clone());
+            st.wrote = true;
+            for (f, entry) in frames.iter().zip(entries) {
+                st.index.insert(&f.meta);
+                st.stats.spills += st.mem.insert(f.meta.key, entry);
+            }
             st.index.over_limit(max_bytes, max_entries).is_some()
         };
         // Other processes sharing the store may have evicted already: before
@@ -177,29 +203,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 st.mem.remove(k);
             }
             st.stats.expired += expired.len() as u64;
-            let mut evicted = Vec::new();
-            if st.index.loaded {
-                while let Some(k) = st
-                    .index
-                    .over_limit(max_bytes, max_entries)
-                    .filter(|k| *k != meta.key)
-                {
-                    let size = st.index.remove(&k).map_or(0, |e| e.size);
-                    st.mem.remove(&k);
-                    evicted.push((k, size));
-                }
-            }
-            st.stats.evictions += evicted.len() as u64;
+            let evicted = self.evict_from_index(&mut st, |k| written.contains_key(k));
             (expired, evicted)
         };
         let mut dead: Vec<KeyHash> = expired;
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
-            dead.push(*key);
-        }
+        dead.extend(self.emit_evicted(&evicted));
         if !dead.is_empty() {
             if let Err(e) = self.store.delete_many(&dead).await {
                 self.absorb(&e);
@@ -208,36 +216,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
         Ok(())
     }
 
-    /// Evict least recently used entries until `bytes` are freed (or nothing
-    /// is left); returns how many were evicted.
-    pub(super) async fn make_room(&self, bytes: u64) -> Result<usize> {
-        self.sync_index(false).await?;
-        let evicted: Vec<(KeyHash, u64)> = {
-            let mut st = self.state.lock();
-            let mut freed = 0;
-            let mut out = Vec::new();
-            while freed < bytes {
-                let Some((k, _)) = st.index.lru_peek() else {
-                    break;
-                };
-                let size = st.index.remove(&k).map_or(0, |e| e.size);
-                st.mem.remove(&k);
-                freed += size;
-                out.push((k, size));
-            }
-            st.stats.evictions += out.len() as u64;
-            out
-        };
-        for (key, bytes) in &evicted {
-            self.emit(Event::Evicted {
-                key: *key,
-                bytes: *bytes,
-            });
+    async fn put_frames(&self, frames: &[PutItem]) -> Result<()> {
+        match frames {
+            [one] => self.store.put(&one.meta, &one.frame).await,
+            many => self.store.put_many(many).await,
         }
-        let keys: Vec<KeyHash> = evicted.iter().map(|(k, _)| *k).collect();
-        if !keys.is_empty() {
-            self.store.delete_many(&keys).await?;
-        }
-        Ok(keys.len())
     }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use async_trait::async_trait;
 use larder_core::cache::{Event, Observer, Tier};
+use larder_core::store::PutItem;
 use larder_core::{Capabilities, EntryMeta, KeyHash, MemoryStore, Result, Store};
 
 /// Wraps a [`MemoryStore`], counting calls.
@@ -19,6 +20,8 @@ pub struct Counting {
     pub lists: AtomicUsize,
     pub touch_calls: AtomicUsize,
     pub touched: AtomicUsize,
+    pub get_many_calls: AtomicUsize,
+    pub put_many_calls: AtomicUsize,
 }
 
 impl Counting {
@@ -49,6 +52,14 @@ impl Store for Counting {
     async fn list(&self) -> Result<Vec<EntryMeta>> {
         self.lists.fetch_add(1, SeqCst);
         self.inner.list().await
+    }
+    async fn get_many(&self, keys: &[KeyHash]) -> Result<Vec<Option<Vec<u8>>>> {
+        self.get_many_calls.fetch_add(1, SeqCst);
+        self.inner.get_many(keys).await
+    }
+    async fn put_many(&self, items: &[PutItem]) -> Result<()> {
+        self.put_many_calls.fetch_add(1, SeqCst);
+        self.inner.put_many(items).await
     }
     async fn touch_many(&self, t: &[(KeyHash, u64)]) -> Result<()> {
         self.touch_calls.fetch_add(1, SeqCst);

@@ -78,3 +78,54 @@ pub fn unhex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+/// `Cache.open({backend: "opfs", name})` round-trips a value, which is still
+/// there after closing and reopening, in OPFS directory `larder-<name>`.
+/// Used in a dedicated worker (sync access handles) and on a page.
+pub async fn opfs_round_trip(test: &str) {
+    let cache = format!("{test}-{}", js_sys::Date::now() as u64);
+    let options = js(&format!("({{backend: 'opfs', name: {cache:?}}})"));
+    let open = || async {
+        larder_wasm::Cache::open(options.clone())
+            .await
+            .unwrap_or_else(|e| panic!("open opfs: {}", message(&e)))
+    };
+    let ok =
+        |p: Promise| async move { wait(p).await.unwrap_or_else(|e| panic!("{}", message(&e))) };
+    let value =
+        js("({n: 1.5, bytes: new Uint8Array([1, 2, 3]), when: new Date(5), tags: new Set(['a'])})");
+    let c = open().await;
+    ok(c.set(
+        "ns".into(),
+        js("{id: 1}"),
+        value.clone(),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    assert!(deep_equal(
+        &ok(c.get("ns".into(), js("{id: 1}"))).await,
+        &value
+    ));
+    ok(c.close()).await;
+
+    let c = open().await;
+    assert!(
+        deep_equal(&ok(c.get("ns".into(), js("{id: 1}"))).await, &value),
+        "after reopening"
+    );
+    let stats = ok(c.stats()).await;
+    assert_eq!(
+        Reflect::get(&stats, &"entries".into())
+            .expect("stats.entries")
+            .as_f64(),
+        Some(1.0)
+    );
+    let dir = format!(
+        "navigator.storage.getDirectory().then(r => r.getDirectoryHandle('larder-{cache}'))"
+    );
+    wait(js(&dir).unchecked_into())
+        .await
+        .expect("the cache's OPFS directory");
+    ok(c.clear()).await;
+    ok(c.close()).await;
+}

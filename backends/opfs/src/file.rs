@@ -1,0 +1,318 @@
+//! Reading and writing one OPFS file, with sync access handles (dedicated
+//! workers) or the async API (everywhere else).
+//!
+//! An entry file is the frame followed by an 8-byte **access trailer**: the
+//! last access, ms since the epoch, u64 little-endian. OPFS cannot set a
+//! file's modification time (larder-fs keeps recency there), so recency
+//! lives in the file, where `list` reads it along with the header.
+
+use js_sys::Uint8Array;
+use larder_core::frame::{self, FrameHeader, HeaderRead};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    File, FileSystemCreateWritableOptions, FileSystemFileHandle, FileSystemReadWriteOptions,
+    FileSystemSyncAccessHandle, FileSystemWritableFileStream,
+};
+
+use crate::Access;
+use crate::js;
+
+/// Bytes of the access trailer after the frame.
+pub(crate) const TRAILER: u64 = 8;
+
+/// How much of a file `list` reads first; headers are almost always shorter.
+const HEADER_PREFIX: usize = 4096;
+
+/// Smallest possible entry file: the smallest frame and the trailer.
+pub(crate) const MIN_ENTRY: u64 = frame::MIN_FRAME as u64 + TRAILER;
+
+/// An open file to read: a read-only sync access handle (shared with other
+/// readers, exclusive of writers), or a `File` snapshot.
+pub(crate) enum Reader {
+    Sync(FileSystemSyncAccessHandle),
+    Async(File),
+}
+
+fn at(offset: u64) -> FileSystemReadWriteOptions {
+    let o = FileSystemReadWriteOptions::new();
+    o.set_at(offset as f64);
+    o
+}
+
+fn short(what: &str) -> JsValue {
+    js_sys::Error::new(&format!("short {what}: the file changed size while in use")).into()
+}
+
+impl Reader {
+    pub(crate) async fn open(access: Access, file: &FileSystemFileHandle) -> Result<Self, JsValue> {
+        Ok(match access {
+            Access::Sync => Reader::Sync(js::sync_handle(file, true).await?),
+            Access::Async => Reader::Async(JsFuture::from(file.get_file()).await?.unchecked_into()),
+        })
+    }
+
+    pub(crate) fn size(&self) -> Result<u64, JsValue> {
+        Ok(match self {
+            Reader::Sync(h) => h.get_size()? as u64,
+            Reader::Async(f) => f.size() as u64,
+        })
+    }
+
+    /// Fill `buf` from `offset`; an error if the file ends first.
+    pub(crate) async fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), JsValue> {
+        match self {
+            Reader::Sync(h) => {
+                let mut done = 0;
+                while done < buf.len() {
+                    let n = h.read_with_u8_array_and_options(
+                        &mut buf[done..],
+                        &at(offset + done as u64),
+                    )?;
+                    if n < 1.0 || n > (buf.len() - done) as f64 {
+                        return Err(short("read"));
+                    }
+                    done += n as usize;
+                }
+            }
+            Reader::Async(f) => {
+                let end = offset + buf.len() as u64;
+                let part = if offset == 0 && end == f.size() as u64 {
+                    f.clone().into()
+                } else {
+                    f.slice_with_f64_and_f64(offset as f64, end as f64)?
+                };
+                let got = Uint8Array::new(&JsFuture::from(part.array_buffer()).await?);
+                if got.length() as usize != buf.len() {
+                    return Err(short("read"));
+                }
+                got.copy_to(buf);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn close(self) {
+        if let Reader::Sync(h) = self {
+            h.close();
+        }
+    }
+
+    /// The frame of the entry file: everything but the trailer. `Ok(None)`:
+    /// too short to be an entry.
+    pub(crate) async fn frame(&self) -> Result<Option<Vec<u8>>, JsValue> {
+        let size = self.size()?;
+        if size < MIN_ENTRY {
+            return Ok(None);
+        }
+        let len = usize::try_from(size - TRAILER).map_err(|_| short("read"))?;
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(len)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+        bytes.resize(len, 0);
+        self.read_at(0, &mut bytes).await?;
+        Ok(Some(bytes))
+    }
+
+    /// The verified header and the access trailer, reading only the header's
+    /// bytes and the trailer (one read for a small file). `Ok(None)`: not a
+    /// valid entry file (a bad or truncated header, or a length that
+    /// disagrees with the header).
+    pub(crate) async fn head(&self) -> Result<Option<(FrameHeader, u64)>, JsValue> {
+        let size = self.size()?;
+        if size < MIN_ENTRY {
+            return Ok(None);
+        }
+        let frame_len = size - TRAILER;
+        let mut buf = vec![0; (HEADER_PREFIX as u64).min(size) as usize];
+        self.read_at(0, &mut buf).await?;
+        let header = loop {
+            let have = (buf.len() as u64).min(frame_len) as usize;
+            match frame::decode_header(&buf[..have]) {
+                Ok(HeaderRead::Complete(h)) => break h,
+                Ok(HeaderRead::NeedBytes(n)) if n > have && n as u64 <= frame_len => {
+                    let at = buf.len();
+                    buf.resize(n, 0);
+                    self.read_at(at as u64, &mut buf[at..]).await?;
+                }
+                _ => return Ok(None),
+            }
+        };
+        if header.frame_len() != frame_len {
+            return Ok(None);
+        }
+        let mut trailer = [0; TRAILER as usize];
+        match buf.get(frame_len as usize..size as usize) {
+            Some(t) => trailer.copy_from_slice(t),
+            None => self.read_at(frame_len, &mut trailer).await?,
+        }
+        Ok(Some((header, u64::from_le_bytes(trailer))))
+    }
+}
+
+/// Write `frame` and its access trailer to the new, empty file `file`.
+pub(crate) async fn write_new(
+    access: Access,
+    file: &FileSystemFileHandle,
+    frame: &[u8],
+    last_access_ms: u64,
+) -> Result<(), JsValue> {
+    let trailer = last_access_ms.to_le_bytes();
+    match access {
+        Access::Sync => {
+            let h = js::sync_handle(file, false).await?;
+            let res = reserve(&h, frame.len() as u64 + TRAILER).and_then(|()| {
+                // Straight from wasm memory: the call is synchronous.
+                write_all(&h, frame, 0)?;
+                write_all(&h, &trailer, frame.len() as u64)
+            });
+            h.close();
+            res
+        }
+        Access::Async => {
+            let w: FileSystemWritableFileStream = JsFuture::from(file.create_writable())
+                .await?
+                .unchecked_into();
+            // A copy in JS memory: a view of wasm memory would detach if the
+            // memory grew while the stream still holds the chunk.
+            let data = Uint8Array::new_with_length((frame.len() + trailer.len()) as u32);
+            data.subarray(0, frame.len() as u32).copy_from(frame);
+            data.subarray(frame.len() as u32, data.length())
+                .copy_from(&trailer);
+            let written = match w.write_with_js_u8_array(&data) {
+                Ok(p) => JsFuture::from(p).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
+                let _ = JsFuture::from(w.abort()).await;
+                return Err(e);
+            }
+            // `close` commits the whole file at once (writes go to a swap file).
+            JsFuture::from(w.close()).await.map(|_| ())
+        }
+    }
+}
+
+/// Grow the empty file behind `h` to `len` bytes before writing, so that a
+/// full quota stops the write before it starts. Chromium (156) neither
+/// throws nor writes when `truncate` would pass the quota (the size stays),
+/// and a `write` past the quota writes part of the data, returns a negative
+/// error code as an unsigned number, and can leave the worker hung a moment
+/// later; so the size is checked here and nothing past the quota is written.
+fn reserve(h: &FileSystemSyncAccessHandle, len: u64) -> Result<(), JsValue> {
+    h.truncate_with_f64(len as f64)?;
+    if h.get_size()? as u64 == len {
+        Ok(())
+    } else {
+        Err(no_space(&format!(
+            "the browser could not grow the file to {len} bytes"
+        )))
+    }
+}
+
+/// A `QuotaExceededError`, as the spec says the browser should have thrown.
+fn no_space(why: &str) -> JsValue {
+    let msg = format!("{why}: the storage quota is exhausted");
+    match web_sys::DomException::new_with_message_and_name(&msg, "QuotaExceededError") {
+        Ok(e) => e.into(),
+        Err(e) => e,
+    }
+}
+
+/// `base::File::FILE_ERROR_NO_SPACE` (-8) as the u32 Chromium returns.
+const CHROMIUM_NO_SPACE: f64 = 4_294_967_288.0;
+
+fn write_all(h: &FileSystemSyncAccessHandle, bytes: &[u8], offset: u64) -> Result<(), JsValue> {
+    let mut done = 0;
+    while done < bytes.len() {
+        let want = bytes.len() - done;
+        let n = h.write_with_u8_array_and_options(&bytes[done..], &at(offset + done as u64))?;
+        if n == CHROMIUM_NO_SPACE {
+            return Err(no_space("the browser wrote only part of the file"));
+        }
+        if n < 1.0 || n > want as f64 {
+            let msg = format!("the browser reported {n} bytes written of {want}");
+            return Err(js_sys::Error::new(&msg).into());
+        }
+        done += n as usize;
+    }
+    Ok(())
+}
+
+/// Move the access trailer of the entry file `file` forward to `at_ms`;
+/// never backward (another tab may have recorded a later access), and
+/// nothing for a file too short to be an entry.
+pub(crate) async fn touch(
+    access: Access,
+    file: &FileSystemFileHandle,
+    at_ms: u64,
+) -> Result<(), JsValue> {
+    match access {
+        Access::Sync => {
+            // Exclusive: nobody replaces or reads the file while we look and write.
+            let h = js::sync_handle(file, false).await?;
+            let res = (|| {
+                let size = h.get_size()? as u64;
+                if size < MIN_ENTRY {
+                    return Ok(());
+                }
+                let mut cur = [0; TRAILER as usize];
+                let n = h.read_with_u8_array_and_options(&mut cur, &at(size - TRAILER))?;
+                if n as u64 == TRAILER && u64::from_le_bytes(cur) >= at_ms {
+                    return Ok(());
+                }
+                write_all(&h, &at_ms.to_le_bytes(), size - TRAILER)
+            })();
+            h.close();
+            res
+        }
+        Access::Async => {
+            // Look first without a lock: most touches change nothing to skip.
+            if trailer_of(file).await?.is_none_or(|(_, cur)| cur >= at_ms) {
+                return Ok(());
+            }
+            let opts = FileSystemCreateWritableOptions::new();
+            opts.set_keep_existing_data(true);
+            let w: FileSystemWritableFileStream =
+                JsFuture::from(file.create_writable_with_options(&opts))
+                    .await?
+                    .unchecked_into();
+            // The open stream locks the file against moves; look again now,
+            // so the trailer lands on the file the stream copied.
+            let res = async {
+                let Some((size, cur)) = trailer_of(file).await? else {
+                    return Ok(false);
+                };
+                if cur >= at_ms {
+                    return Ok(false);
+                }
+                JsFuture::from(w.seek_with_f64((size - TRAILER) as f64)?).await?;
+                let bytes = Uint8Array::from(&at_ms.to_le_bytes()[..]);
+                JsFuture::from(w.write_with_js_u8_array(&bytes)?).await?;
+                Ok::<_, JsValue>(true)
+            }
+            .await;
+            match res {
+                Ok(true) => JsFuture::from(w.close()).await.map(|_| ()),
+                other => {
+                    let _ = JsFuture::from(w.abort()).await;
+                    other.map(|_| ())
+                }
+            }
+        }
+    }
+}
+
+/// The size and access trailer of `file`, read through a `File` snapshot;
+/// `None` for a file too short to be an entry.
+async fn trailer_of(file: &FileSystemFileHandle) -> Result<Option<(u64, u64)>, JsValue> {
+    let r = Reader::open(Access::Async, file).await?;
+    let size = r.size()?;
+    if size < MIN_ENTRY {
+        return Ok(None);
+    }
+    let mut cur = [0; TRAILER as usize];
+    r.read_at(size - TRAILER, &mut cur).await?;
+    Ok(Some((size, u64::from_le_bytes(cur))))
+}

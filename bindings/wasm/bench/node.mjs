@@ -1,0 +1,66 @@
+// Node: larder's "fs" backend against the cacache npm package, its memory
+// backend against lru-cache, and the value codec against JSON and
+// structuredClone. Every case runs in this one process, side by side.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import cacache from "cacache";
+import { LRUCache } from "lru-cache";
+import { Cache, decodeValue, encodeValue } from "larder";
+
+import { codecCases, noise, timeOps } from "./measure.mjs";
+
+const N = 500;
+
+export async function nodeBench() {
+  const root = await mkdtemp(join(tmpdir(), "larder-bench-"));
+  const value = noise(1024);
+  const rows = [];
+  try {
+    // A fresh directory for each round's new keys; reads without the memory
+    // tier (memoryBytes: 0), so every get is a filesystem read.
+    const fs = await Cache.open({ backend: "fs", dir: join(root, "larder"), memoryBytes: 0 });
+    const cac = join(root, "cacache");
+    rows.push({
+      case: "fs set 1 KiB (new key)",
+      larder: await timeOps((i, r) => fs.set("bench", { r, i }, value), { ops: N }),
+      anchors: { cacache: await timeOps((i, r) => cacache.put(cac, `bench-${r}-${i}`, value), { ops: N }) },
+    });
+    rows.push({
+      case: "fs get 1 KiB (hit)",
+      larder: await timeOps(async (i) => check(await fs.get("bench", { r: 0, i })), { ops: N }),
+      anchors: { cacache: await timeOps(async (i) => check((await cacache.get(cac, `bench-0-${i}`)).data), { ops: N }) },
+    });
+    await fs.close();
+
+    const mem = await Cache.open({ backend: "memory" });
+    const lru = new LRUCache({ max: 100000 });
+    for (let i = 0; i < N; i++) {
+      await mem.set("bench", { i }, value);
+      lru.set(`bench-${i}`, value);
+    }
+    rows.push({
+      case: "memory get 1 KiB (hit)",
+      larder: await timeOps(async (i) => check(await mem.get("bench", { i: i % N })), { ops: N * 10 }),
+      anchors: { "lru-cache": await timeOps((i) => check(lru.get(`bench-${i % N}`)), { ops: N * 10 }) },
+      note: "larder copies the value out (as structuredClone would); lru-cache returns the same object",
+    });
+    rows.push({
+      case: "memory set 1 KiB",
+      larder: await timeOps((i, r) => mem.set("bench", { r, i }, value), { ops: N }),
+      anchors: { "lru-cache": await timeOps((i, r) => lru.set(`bench-${r}-${i}`, value), { ops: N }) },
+    });
+    await mem.close();
+    rows.push(...(await codecCases({ encodeValue, decodeValue })));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function check(v) {
+  if (!(v instanceof Uint8Array) || v.length !== 1024) {
+    throw new Error(`benchmark read returned ${v}`);
+  }
+}

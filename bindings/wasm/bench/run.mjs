@@ -1,0 +1,120 @@
+// Runs the JS benchmarks and writes their markdown section:
+//   node run.mjs <out.md> [--deno <deno binary>]
+// Node cases run in this process; the browser cases in headless Chromium
+// (Debian's, driven by playwright-core) on a page served from 127.0.0.1;
+// the codec cases once more in Deno. larder must be installed in
+// node_modules from its packed tarball (cargo xtask bench --js does that).
+// BENCH_ONLY=browser runs the Chromium page alone (no Node or Deno part), for
+// working on the browser backends.
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+import { nodeBench } from "./node.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [out, ...rest] = process.argv.slice(2);
+if (!out) throw new Error("usage: node run.mjs <out.md> [--deno <deno>]");
+const deno = rest[0] === "--deno" ? rest[1] : null;
+const only = process.env.BENCH_ONLY;
+if (only && only !== "browser") throw new Error(`BENCH_ONLY must be "browser", not ${only}`);
+
+const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json" };
+
+/** The module each bare import of the page resolves to, from the packages' own exports. */
+async function importMap() {
+  const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
+  const browser = pkg.exports["."].browser;
+  const entry = typeof browser === "string" ? browser : browser.default;
+  return {
+    imports: {
+      larder: `/node_modules/larder/${normalize(entry)}`,
+      "idb-keyval": "/node_modules/idb-keyval/dist/index.js",
+    },
+  };
+}
+
+async function browserBench() {
+  const map = JSON.stringify(await importMap());
+  const page = `<!doctype html><meta charset="utf-8"><title>larder bench</title>
+<link rel="icon" href="data:,">
+<script type="importmap">${map}</script><script type="module" src="/page.mjs"></script>`;
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" }).end(page);
+      return;
+    }
+    try {
+      const body = await readFile(join(here, path));
+      res.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
+  try {
+    const p = await browser.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.waitForFunction(() => window.benchResults, null, { timeout: 600_000, polling: 500 });
+    const r = await p.evaluate(() => window.benchResults);
+    if (r.error || errors.length) throw new Error(`the browser benchmark failed: ${r.error ?? errors.join("\n")}`);
+    return { rows: r.rows, version: browser.version() };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+function denoBench() {
+  const stdout = execFileSync(deno, ["run", "--allow-read", "--allow-env", join(here, "deno.mjs")], {
+    cwd: here,
+    encoding: "utf8",
+  });
+  const version = execFileSync(deno, ["--version"], { encoding: "utf8" }).split("\n")[0];
+  return { rows: JSON.parse(stdout.trim().split("\n").pop()), version };
+}
+
+const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(us < 10 ? 2 : 1)} µs`);
+
+function table(rows) {
+  const lines = ["| case | larder | anchor | anchor / larder | note |", "|---|---:|---:|---:|---|"];
+  for (const r of rows) {
+    const anchors = Object.entries(r.anchors);
+    anchors.forEach(([name, us], k) => {
+      const ratio = us / r.larder;
+      const verdict = ratio >= 1 ? `${ratio.toFixed(2)}× (larder faster)` : `${ratio.toFixed(2)}× (larder ${(1 / ratio).toFixed(2)}× slower)`;
+      lines.push(`| ${k ? "" : r.case} | ${k ? "" : fmt(r.larder)} | ${name}: ${fmt(us)} | ${verdict} | ${k ? "" : r.note ?? ""} |`);
+    });
+  }
+  return lines.join("\n");
+}
+
+const node = only ? null : await nodeBench();
+if (node) console.error("node: done");
+const browser = await browserBench();
+console.error("chromium: done");
+const denoRun = deno && !only ? denoBench() : null;
+const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
+const md = [
+  `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page. In Chromium, larder and idb-keyval take turns round by round, and single operations run 21 rounds of 20.`,
+  ...(node ? ["", `### Node ${process.version} (fs and memory backends, value codec)`, "", table(node)] : []),
+  "",
+  `### Chromium ${browser.version} (IndexedDB backend, value codec)`,
+  "",
+  table(browser.rows),
+];
+if (denoRun) md.push("", `### ${denoRun.version} (value codec)`, "", table(denoRun.rows));
+await writeFile(out, md.join("\n") + "\n");
+console.log(md.join("\n"));

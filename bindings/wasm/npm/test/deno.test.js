@@ -1,0 +1,19 @@
+// The package in Deno, through Deno.test: `deno test -A --no-check deno.test.js` in a
+// project where the packed tarball is installed (cargo xtask test does it).
+// The same checks as node.test.js; Deno resolves "larder" from node_modules
+// with its "deno" export condition. (--no-check: this file is JS; the types
+// are checked by tsc, see types/.)
+
+import * as larder from "larder";
+
+import { removeAll, serverChecks, serverEnv } from "./checks/server.js";
+
+const vectors = JSON.parse(await Deno.readTextFile(new URL("./keys.json", import.meta.url)));
+
+// Deno's sanitizers stay on: a check that leaves a file handle or a timer
+// behind fails.
+for (const { name, run } of serverChecks(larder, serverEnv("deno"), vectors)) {
+  Deno.test({ name, fn: run });
+}
+
+Deno.test({ name: "clean up temp directories", fn: removeAll });

@@ -1,0 +1,32 @@
+// The package in Node, through node:test: `node --test node.test.js` in a
+// project where the packed tarball is installed (cargo xtask test does it).
+
+import { readFileSync } from "node:fs";
+import { after, test } from "node:test";
+
+import * as larder from "larder";
+
+import { removeAll, serverChecks, serverEnv } from "./checks/server.js";
+
+const vectors = JSON.parse(readFileSync(new URL("./keys.json", import.meta.url), "utf8"));
+
+// One after another: the TTL checks move Date.now, which every cache reads.
+for (const { name, run } of serverChecks(larder, serverEnv("node"), vectors)) {
+  test(name, { concurrency: false }, run);
+}
+
+test("Node: a Buffer value is stored as its bytes and read back as a Uint8Array", async () => {
+  const c = await larder.Cache.open({ backend: "memory" });
+  await c.set("b", 1, Buffer.from([1, 2, 3]));
+  const back = await c.get("b", 1);
+  if (Object.getPrototypeOf(back) !== Uint8Array.prototype || back.join() !== "1,2,3") {
+    throw new Error(`got ${back?.constructor?.name} ${back}`);
+  }
+  // A Buffer in params is the same key as the plain bytes.
+  if (larder.keyHash("b", Buffer.from([1])) !== larder.keyHash("b", new Uint8Array([1]))) {
+    throw new Error("a Buffer key differs from its bytes");
+  }
+  await c.close();
+});
+
+after(removeAll);

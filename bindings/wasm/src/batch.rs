@@ -1,0 +1,120 @@
+//! `getMany` and `setMany`: many keys in one call, which the IndexedDB
+//! backend serves with one transaction; and the value codec on its own.
+
+use js_sys::{Array, Uint8Array};
+use larder_core::Key;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::js::type_error;
+use crate::options::put_options;
+use crate::{Cache, OrJs, decode_entry, encode_value, params, value};
+
+/// Each item of an array argument, or a `TypeError` naming `what`.
+fn items(list: &JsValue, what: &str) -> Result<Array, JsValue> {
+    if Array::is_array(list) {
+        Ok(list.clone().into())
+    } else {
+        Err(type_error(&format!(
+            "{what} must be an array, not {}",
+            params::describe(list)
+        )))
+    }
+}
+
+#[wasm_bindgen]
+impl Cache {
+    /// The values stored for each params of `paramsList` under `namespace`,
+    /// in order; `undefined` where there is none.
+    #[wasm_bindgen(js_name = getMany)]
+    pub fn get_many(&self, namespace: JsValue, params_list: JsValue) -> js_sys::Promise {
+        self.call(
+            || {
+                let list = items(&params_list, "getMany: the params list")?;
+                list.iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        params::key_at(&namespace, &p, format!("getMany: paramsList[{i}]"))
+                    })
+                    .collect::<Result<Vec<Key>, JsValue>>()
+            },
+            |c, keys| async move {
+                let found = c.get_many(&keys).await.js()?;
+                let out = Array::new_with_length(found.len() as u32);
+                for (i, e) in found.iter().enumerate() {
+                    if let Some(e) = e {
+                        out.set(i as u32, decode_entry(e)?);
+                    }
+                }
+                Ok(out.into())
+            },
+        )
+    }
+
+    /// Store each `[params, value]` pair of `entries` under `namespace` with
+    /// the same options `{ ttl, tags, meta, raw }`, all in one write. Every
+    /// pair is checked first: one bad pair rejects the call and writes nothing.
+    #[wasm_bindgen(js_name = setMany)]
+    pub fn set_many(
+        &self,
+        namespace: JsValue,
+        entries: JsValue,
+        options: JsValue,
+    ) -> js_sys::Promise {
+        self.call(
+            || {
+                let opts = put_options(&options, "setMany options")?;
+                let list = items(&entries, "setMany: the entries")?;
+                let mut batch = Vec::with_capacity(list.length() as usize);
+                for (i, pair) in list.iter().enumerate() {
+                    let pair = items(&pair, &format!("setMany: entries[{i}]"))
+                        .ok()
+                        .filter(|p| p.length() == 2)
+                        .ok_or_else(|| {
+                            type_error(&format!(
+                                "setMany: entries[{i}] must be a [params, value] pair, not {}",
+                                params::describe(&pair)
+                            ))
+                        })?;
+                    let key = params::key_at(
+                        &namespace,
+                        &pair.get(0),
+                        format!("setMany: entries[{i}][0]"),
+                    )?;
+                    batch.push((
+                        key,
+                        encode_value(
+                            &pair.get(1),
+                            opts.codec,
+                            format!("setMany: entries[{i}][1]"),
+                        )?,
+                    ));
+                }
+                Ok((batch, opts))
+            },
+            |c, (batch, opts)| async move {
+                c.put_many(batch, &opts).await.js()?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
+    }
+}
+
+/// The bytes larder stores for `value` (codec 2, docs/FORMAT.md "JS values"):
+/// what `set` writes, without a cache.
+#[wasm_bindgen(js_name = encodeValue)]
+pub fn encode_value_js(value: JsValue) -> Result<Uint8Array, JsValue> {
+    Ok(Uint8Array::from(value::encode(&value, "value")?.as_slice()))
+}
+
+/// The value `bytes` (from [`encode_value_js`]) stand for: a fresh copy.
+#[wasm_bindgen(js_name = decodeValue)]
+pub fn decode_value_js(bytes: JsValue) -> Result<JsValue, JsValue> {
+    let Some(bytes) = bytes.dyn_ref::<Uint8Array>() else {
+        return Err(type_error(&format!(
+            "decodeValue: bytes must be a Uint8Array, not {}",
+            params::describe(&bytes)
+        )));
+    };
+    value::decode(&bytes.to_vec())
+}

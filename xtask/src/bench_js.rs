@@ -1,0 +1,94 @@
+//! `cargo xtask bench --js`: the JavaScript benchmarks (bindings/wasm/bench):
+//! the npm package, packed and installed from its tarball, side by side with
+//! cacache and lru-cache in Node, idb-keyval in Chromium, JSON and
+//! structuredClone everywhere (also in Deno). Their tables replace the
+//! section between [`BEGIN`] and [`END`] in docs/BENCHMARKS.md; the criterion
+//! report (`cargo xtask bench`) keeps that section when it rewrites the file.
+
+use std::fs;
+use std::process::Command;
+
+use crate::cmd::{self, Ctx};
+use crate::{npm, setup};
+
+pub const BEGIN: &str = "<!-- JS benchmarks: begin (written by `cargo xtask bench --js`) -->";
+pub const END: &str = "<!-- JS benchmarks: end -->";
+
+const REPORT: &str = "docs/BENCHMARKS.md";
+const BENCH_DIR: &str = "bindings/wasm/bench";
+
+pub fn run(ctx: &Ctx) -> Result<(), String> {
+    let pkg = npm::build(ctx)?;
+    npm::print_sizes(&pkg);
+    let dir = ctx.path(BENCH_DIR);
+    if !dir.join("node_modules").is_dir() {
+        cmd::run(Command::new("npm").arg("ci").current_dir(&dir))?;
+    }
+    cmd::run(
+        Command::new("npm")
+            .args(["install", "--no-save"])
+            .arg(&pkg.tarball)
+            .current_dir(&dir),
+    )?;
+    let out = ctx.target_dir().join("bench-js.md");
+    cmd::run(
+        Command::new("node")
+            .arg("run.mjs")
+            .arg(&out)
+            .arg("--deno")
+            .arg(setup::deno_bin(ctx))
+            .current_dir(&dir),
+    )?;
+    let tables = fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut section = String::from("## JavaScript (Node, Chromium, Deno)\n\n");
+    section.push_str(&tables);
+    section.push_str("\n### .wasm size (`cargo xtask npm`, `gzip -9`)\n\n");
+    section.push_str("| build | raw | gzipped |\n|---|---:|---:|\n");
+    for (name, raw, gz) in &pkg.sizes {
+        section.push_str(&format!("| {name} | {raw} B | {gz} B |\n"));
+    }
+    let path = ctx.path(REPORT);
+    let doc = fs::read_to_string(&path).unwrap_or_default();
+    fs::write(&path, splice(&doc, &section))
+        .map_err(|e| format!("write {}: {e}", path.display()))?;
+    println!("xtask bench --js: wrote {}", path.display());
+    Ok(())
+}
+
+/// `doc` with its JS section replaced by `section` (appended when it has none).
+pub fn splice(doc: &str, section: &str) -> String {
+    let block = format!("{BEGIN}\n{}\n{END}", section.trim_end());
+    match (doc.find(BEGIN), doc.find(END)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{block}{}", &doc[..b], &doc[e + END.len()..])
+        }
+        _ => format!("{}\n\n{block}\n", doc.trim_end()),
+    }
+}
+
+/// The JS section of `old` (markers included), to carry over into a rewrite.
+pub fn section_of(old: &str) -> Option<&str> {
+    let b = old.find(BEGIN)?;
+    let e = old[b..].find(END)? + b;
+    Some(&old[b..e + END.len()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_or_appends_and_round_trips() {
+        let first = splice("# Benchmarks\n\nrust tables\n", "## JS\none");
+        assert!(first.starts_with("# Benchmarks\n\nrust tables\n\n"));
+        assert!(first.contains(&format!("{BEGIN}\n## JS\none\n{END}")));
+        let second = splice(&first, "## JS\ntwo");
+        assert_eq!(second.matches(BEGIN).count(), 1);
+        assert!(second.contains("two") && !second.contains("one"));
+        assert_eq!(
+            section_of(&second),
+            Some(&second[second.find(BEGIN).unwrap()..second.find(END).unwrap() + END.len()])
+        );
+        assert_eq!(section_of("no markers"), None);
+    }
+}

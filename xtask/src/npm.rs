@@ -1,0 +1,236 @@
+//! `cargo xtask npm`: build the npm package `larder` into `target/npm/larder/`
+//! and pack it into `target/npm/larder-<version>.tgz`.
+//!
+//! The package holds one wasm build per runtime family (see [`BUILDS`]), each
+//! with the backends that runtime can use, the wasm-bindgen glue for it and a
+//! small entry module from `bindings/wasm/npm/entry/`; package.json's
+//! conditional exports send each runtime to its build. The sources are in
+//! `bindings/wasm/npm/`: the package.json template, the hand-written types
+//! (`larder.d.ts`), the README for npm users.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{self, Ctx};
+use crate::setup;
+
+/// The cargo profile of the package's wasm (root Cargo.toml), kept apart from
+/// `release` so that size settings for the wasm never change native builds.
+pub const PROFILE: &str = "wasm-release";
+
+/// One build in the package.
+pub struct Build {
+    /// Its directory in the package (package.json's exports point into it).
+    pub dir: &'static str,
+    /// wasm-bindgen's `--target`: the kind of JS glue.
+    pub target: &'static str,
+    /// larder-wasm's cargo features: the backends it carries (memory is always there).
+    pub features: &'static [&'static str],
+    /// The entry module, from `bindings/wasm/npm/entry/`, copied to `<dir>/index.js`.
+    pub entry: &'static str,
+}
+
+/// The builds, as package.json's exports use them:
+/// - `node`: ESM glue that reads the wasm synchronously from the package
+///   directory; the filesystem backend.
+/// - `web`: browsers and bundlers; `--target web` glue initialised by the
+///   entry with top-level await; IndexedDB.
+/// - `deno`: the web glue (Deno runs it as it is) with the filesystem backend,
+///   because Deno's default backend is `"fs"` and it has no IndexedDB.
+pub const BUILDS: &[Build] = &[
+    Build {
+        dir: "node",
+        target: "experimental-nodejs-module",
+        features: &["nodefs"],
+        entry: "node.js",
+    },
+    Build {
+        dir: "web",
+        target: "web",
+        features: &["indexeddb", "opfs"],
+        entry: "web.js",
+    },
+    Build {
+        dir: "deno",
+        target: "web",
+        features: &["nodefs"],
+        entry: "web.js",
+    },
+];
+
+/// What [`build`] made (the unpacked package is `target/npm/larder`).
+pub struct Package {
+    /// The `npm pack` tarball.
+    pub tarball: PathBuf,
+    /// Per build: its directory, the .wasm size raw and gzipped (`gzip -9`).
+    pub sizes: Vec<(&'static str, u64, u64)>,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("`npm` takes no arguments, got {arg:?}"));
+    }
+    let pkg = build(&Ctx::new())?;
+    print_sizes(&pkg);
+    println!("xtask npm: {}", pkg.tarball.display());
+    Ok(())
+}
+
+/// Build every wasm, assemble the package and pack it.
+pub fn build(ctx: &Ctx) -> Result<Package, String> {
+    let src = ctx.path("bindings/wasm/npm");
+    let out_root = ctx.target_dir().join("npm");
+    let dir = out_root.join("larder");
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut sizes = Vec::new();
+    for b in BUILDS {
+        let out = dir.join(b.dir);
+        let wasm = build_wasm(ctx, b)?;
+        cmd::run(
+            Command::new(cmd::cargo_bin_dir().join("wasm-bindgen"))
+                .args(["--target", b.target, "--no-typescript"])
+                // Function names are a third of the .wasm; nobody reads them in a package.
+                .args(["--remove-name-section", "--remove-producers-section"])
+                .arg("--out-dir")
+                .arg(&out)
+                .arg(&wasm),
+        )?;
+        // experimental-nodejs-module writes {"type": "module"}; the package's
+        // own package.json says that for every directory.
+        let stray = out.join("package.json");
+        if stray.exists() {
+            fs::remove_file(&stray).map_err(|e| format!("{}: {e}", stray.display()))?;
+        }
+        copy(&src.join("entry").join(b.entry), &out.join("index.js"))?;
+        let bg = out.join("larder_wasm_bg.wasm");
+        sizes.push((b.dir, file_len(&bg)?, gzip_len(&bg)?));
+    }
+    copy(&src.join("larder.d.ts"), &dir.join("larder.d.ts"))?;
+    copy(&src.join("README.md"), &dir.join("README.md"))?;
+    let version = workspace_version(ctx)?;
+    let template = read(&src.join("package.template.json"))?;
+    write(
+        &dir.join("package.json"),
+        &template.replace("@VERSION@", &version),
+    )?;
+
+    let listing = cmd::capture(
+        Command::new("npm")
+            .args(["pack", "--json", "--pack-destination"])
+            .arg(&out_root)
+            .current_dir(&dir),
+    )?;
+    let tarball = tarball_path(ctx)?;
+    if !tarball.is_file() {
+        return Err(format!(
+            "npm pack did not write {}:\n{listing}",
+            tarball.display()
+        ));
+    }
+    println!(
+        "xtask npm: {} files packed",
+        listing.matches("\"path\"").count()
+    );
+    Ok(Package { tarball, sizes })
+}
+
+/// Where [`build`] puts the tarball of this workspace's version (it may not exist yet).
+pub fn tarball_path(ctx: &Ctx) -> Result<PathBuf, String> {
+    let version = workspace_version(ctx)?;
+    Ok(ctx
+        .target_dir()
+        .join("npm")
+        .join(format!("larder-{version}.tgz")))
+}
+
+/// Install `tarball` into the npm project `dir` as its user would, without
+/// recording it in package.json or the lock file (its hash changes with every
+/// build, which would break `npm ci`). Also installs the project's own
+/// dependencies if they are missing.
+pub fn install_into(dir: &Path, tarball: &Path) -> Result<(), String> {
+    cmd::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund"])
+            .arg(tarball)
+            .current_dir(dir),
+    )
+}
+
+/// The size of each build's .wasm, raw and gzipped.
+pub fn print_sizes(pkg: &Package) {
+    println!("xtask npm: .wasm sizes (bytes):");
+    println!("  {:<6} {:>9} {:>9}", "build", "raw", "gzip -9");
+    for (name, raw, gz) in &pkg.sizes {
+        println!("  {name:<6} {raw:>9} {gz:>9}");
+    }
+}
+
+/// `cargo build` of larder-wasm for one build; the path of its .wasm.
+fn build_wasm(ctx: &Ctx, b: &Build) -> Result<PathBuf, String> {
+    cmd::run(ctx.cargo().args([
+        "build",
+        "-p",
+        "larder-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        PROFILE,
+        "--no-default-features",
+        "--features",
+        &b.features.join(","),
+    ]))?;
+    Ok(ctx
+        .target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(PROFILE)
+        .join("larder_wasm.wasm"))
+}
+
+/// `[workspace.package] version` of the root Cargo.toml.
+fn workspace_version(ctx: &Ctx) -> Result<String, String> {
+    let manifest = read(&ctx.path("Cargo.toml"))?;
+    let mut in_section = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_section = line == "[workspace.package]";
+        } else if in_section && let Some(v) = setup::toml_string(line, "version") {
+            return Ok(v.to_string());
+        }
+    }
+    Err("Cargo.toml has no [workspace.package] version".into())
+}
+
+fn gzip_len(path: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip -9 {} failed", path.display()));
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+fn file_len(path: &Path) -> Result<u64, String> {
+    Ok(fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+}

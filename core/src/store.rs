@@ -70,7 +70,8 @@ pub struct Capabilities {
     pub persistent_recency: bool,
     /// "Full" ([`ErrorKind::StorageFull`]) means a quota the cache should make
     /// room in: the cache evicts least recently used entries and retries the
-    /// write once (browser storage). Without it, a full store is an error.
+    /// write, evicting more while the store stays full and entries remain
+    /// (browser storage). Without it, a full store is an error.
     pub evict_when_full: bool,
 }
 

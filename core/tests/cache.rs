@@ -507,13 +507,9 @@ fn bad_config_is_rejected() {
 }
 
 #[test]
-fn a_full_quota_evicts_and_retries_once_then_gives_a_typed_error() {
+fn a_full_quota_evicts_and_retries_then_gives_a_typed_error() {
     use common::Quota;
-    let quota = |evict| Quota {
-        inner: MemoryStore::new(),
-        capacity: 5_000,
-        evict_when_full: evict,
-    };
+    let quota = |evict| Quota::new(5_000, evict, false);
     let c = Cache::with_clock(quota(true), ManualClock::new(0), Config::default()).unwrap();
     for n in 0..8 {
         put(&c, &key(n), &noise(1_000, n.into()), &PutOptions::new());
@@ -537,6 +533,26 @@ fn a_full_quota_evicts_and_retries_once_then_gives_a_typed_error() {
     let e = block_on(c.put(&key(5), noise(2_000, 5), &PutOptions::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StorageFull);
     assert_eq!(c.store().inner.len(), 4);
+}
+
+#[test]
+fn a_quota_that_frees_late_is_retried_until_the_write_fits() {
+    // Found in Chromium (npm browser quota check): the first retry after an
+    // eviction that freed enough can still be refused. Evicting more and
+    // retrying again must get the write in.
+    let store = common::Quota::new(5_000, true, true);
+    let c = Cache::with_clock(store, ManualClock::new(0), Config::default()).unwrap();
+    for n in 0..12 {
+        put(&c, &key(n), &noise(1_000, n.into()), &PutOptions::new());
+        assert!(get(&c, &key(n)).is_some(), "write {n}");
+    }
+    let s = block_on(c.stats()).unwrap();
+    assert!(s.evictions >= 7, "{s:?}");
+    // Too large even for an empty store: evicts everything, then a typed error.
+    let e = block_on(c.put(&key(99), noise(6_000, 9), &PutOptions::new())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StorageFull);
+    assert!(e.message().contains("after evicting"), "{e}");
+    assert_eq!(c.store().inner.len(), 0);
 }
 
 #[test]

@@ -8,8 +8,8 @@
 //! the cache directory `$LARDER_KILL_DIR`, prints `processes::READY`, then
 //! loops over keys `0..KEYS` of namespace `kill` writing and checking
 //! `reliability::value(k, MAX_VALUE)` until it is killed. The Node writer on
-//! larder-nodefs (issue 6) is that command for `node` with the npm package,
-//! added as a `Writer` variant beside `Native`.
+//! larder-nodefs runs where the npm package is installed instead:
+//! `bindings/wasm/npm/test/kill.js`, the same test in Node (stage "npm package").
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 

@@ -5,7 +5,8 @@
 //! into it, and run there:
 //!
 //! 1. tsc on `types/check.ts` with Node's and bundlers' module resolution;
-//! 2. `node --test node.test.js`;
+//! 2. `node --test node.test.js`, then `node kill.js`: Node writers on the
+//!    "fs" backend SIGKILLed at random points ([`NODE_KILLS`] kills);
 //! 3. `deno test deno.test.js`;
 //! 4. `node browser.js`: the page checks in headless Chromium, and IndexedDB
 //!    across a reload;
@@ -30,7 +31,12 @@ const TEST_FILES: &[&str] = &[
     "node.test.js",
     "deno.test.js",
     "cross.js",
+    "kill.js",
 ];
+
+/// SIGKILLs of Node writers in `kill.js` (about a second each: a Node start
+/// and a check of every key).
+const NODE_KILLS: u32 = 60;
 
 pub fn stage(ctx: &Ctx) -> Result<(), String> {
     let tools = ctx.path("bindings/wasm/npm/test");
@@ -60,6 +66,7 @@ pub fn stage(ctx: &Ctx) -> Result<(), String> {
     let node_out =
         cmd::capture_shown(in_project("node", root).args(["--test", "tests/node.test.js"]))?;
     expect_counts(&node_out, "node --test", "# pass ", "# fail ")?;
+    node_kill(root)?;
 
     let deno = setup::deno_bin(ctx);
     let deno_out = cmd::capture_shown(
@@ -131,6 +138,25 @@ pub(crate) fn expect_counts(
             "{what}: no summary with passing checks and none failing"
         )),
     }
+}
+
+/// Kill -9 of Node writers on nodefs (`kill.js`, which fails on any wrong
+/// value, damaged entry or leftover temp); its figures line must show the kills.
+fn node_kill(root: &Path) -> Result<(), String> {
+    let out = cmd::capture_shown(
+        in_project("node", root)
+            .arg("tests/kill.js")
+            .arg(NODE_KILLS.to_string()),
+    )?;
+    let figures = out
+        .lines()
+        .find(|l| l.starts_with("reliability: test=node-kill writers="))
+        .ok_or("kill.js printed no figures")?;
+    if !figures.contains(" wrong=0 ") || !figures.contains(" temps_left=0 ") {
+        return Err(format!("kill.js: {figures}"));
+    }
+    println!("xtask: node kill -9: {figures}");
+    Ok(())
 }
 
 /// Rust writes, Node reads and writes, Deno reads both and writes, Rust reads

@@ -294,7 +294,7 @@ impl Store for IndexedDbStore {
             native_ttl: false,
             native_batch: true,
             persistent_recency: true,
-            // QuotaExceededError: make room and retry once.
+            // QuotaExceededError: make room and retry (the core evicts more while it stays full).
             evict_when_full: true,
         }
     }

@@ -402,7 +402,7 @@ impl Store for OpfsStore {
             native_ttl: false,
             native_batch: false,
             persistent_recency: true,
-            // QuotaExceededError: make room and retry once.
+            // QuotaExceededError: make room and retry (the core evicts more while it stays full).
             evict_when_full: true,
         }
     }

@@ -170,13 +170,28 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let (frames, entries): (Vec<PutItem>, Vec<Arc<Entry>>) = items.into_iter().unzip();
         match self.put_frames(&frames).await {
             Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
-                // A quota: make room for twice what is written, then try once more.
+                // A quota: make room for twice what is written and try again,
+                // doubling the room while the store stays full and there is
+                // something left to evict. (A browser may count freed space
+                // late: Chromium's IndexedDB sometimes refuses the first retry
+                // after an eviction that freed more than enough.)
                 let size: u64 = frames.iter().map(|f| f.meta.size).sum();
-                let freed = self.make_room(2 * size).await?;
-                self.put_frames(&frames).await.map_err(|e| {
-                    let why = alloc::format!("{} (after evicting {freed} entries)", e.message());
-                    Error::new(e.kind(), "put", why).with_context(context)
-                })?;
+                let (mut room, mut freed) = (2 * size, 0);
+                loop {
+                    let evicted = self.make_room(room).await?;
+                    freed += evicted;
+                    match self.put_frames(&frames).await {
+                        Ok(()) => break,
+                        Err(e) if e.kind() == ErrorKind::StorageFull && evicted > 0 => {
+                            room = room.saturating_mul(2);
+                        }
+                        Err(e) => {
+                            let why =
+                                alloc::format!("{} (after evicting {freed} entries)", e.message());
+                            return Err(Error::new(e.kind(), "put", why).with_context(context));
+                        }
+                    }
+                }
             }
             other => other?,
         }

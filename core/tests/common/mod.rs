@@ -114,11 +114,28 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
 }
 
 /// A [`MemoryStore`] with a byte quota, as browser storage has: a put past it
-/// fails with `StorageFull`. `evict_when_full` is its capability flag.
+/// fails with `StorageFull`. `evict_when_full` is its capability flag. With
+/// `frees_late`, deleted bytes still count until one more put has been
+/// refused, as Chromium's IndexedDB sometimes counts them.
 pub struct Quota {
     pub inner: MemoryStore,
     pub capacity: u64,
     pub evict_when_full: bool,
+    pub frees_late: bool,
+    /// Bytes deleted but still counted (`frees_late`).
+    pub ghost: std::sync::Mutex<u64>,
+}
+
+impl Quota {
+    pub fn new(capacity: u64, evict_when_full: bool, frees_late: bool) -> Self {
+        Quota {
+            inner: MemoryStore::new(),
+            capacity,
+            evict_when_full,
+            frees_late,
+            ghost: std::sync::Mutex::new(0),
+        }
+    }
 }
 
 #[async_trait]
@@ -141,7 +158,8 @@ impl Store for Quota {
             .filter(|m| m.key != meta.key)
             .map(|m| m.size)
             .sum();
-        if used + frame.len() as u64 > self.capacity {
+        let ghost = std::mem::take(&mut *self.ghost.lock().unwrap());
+        if used + ghost + frame.len() as u64 > self.capacity {
             let msg = "the quota is exceeded";
             return Err(larder_core::Error::new(
                 larder_core::ErrorKind::StorageFull,
@@ -152,6 +170,16 @@ impl Store for Quota {
         self.inner.put(meta, frame).await
     }
     async fn delete(&self, key: KeyHash) -> Result<bool> {
+        if self.frees_late {
+            let size = self
+                .inner
+                .list()
+                .await?
+                .iter()
+                .find(|m| m.key == key)
+                .map_or(0, |m| m.size);
+            *self.ghost.lock().unwrap() += size;
+        }
         self.inner.delete(key).await
     }
     async fn list(&self) -> Result<Vec<EntryMeta>> {

@@ -3,7 +3,8 @@
 // checks copied to <project>/tests (cargo xtask test prepares it). Serves
 // <project> on 127.0.0.1, builds the page's import map from the package's
 // exports (the "browser" condition), runs the checks in the page, reloads it,
-// and runs the checks that IndexedDB kept the entries. Exits non-zero on any
+// runs the checks that IndexedDB kept the entries, then the quota checks
+// (browser/quota.js) with the quota set through the DevTools protocol. Exits non-zero on any
 // failed check, page error or console error/warning.
 
 import { createServer } from "node:http";
@@ -63,6 +64,9 @@ const server = createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${server.address().port}/tests/browser/index.html`;
 
+/** The origin's quota in the quota checks, in bytes. */
+const QUOTA = 3 * 1024 * 1024;
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -70,18 +74,23 @@ const browser = await chromium.launch({
 const problems = [];
 let failed = 0;
 try {
-  const page = await browser.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  const phase = async (name) => {
+  /** A page in a new browser context (its own, empty storage), watched for errors. */
+  const newPage = async () => {
+    const page = await (await browser.newContext()).newPage();
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    return page;
+  };
+  const phase = async (page, name) => {
     await page.waitForFunction(() => window.larderTests !== undefined);
     const results = await page.evaluate((p) => window.larderTests.run(p), name);
     if (results.length === 0) throw new Error(`phase ${name} ran no checks`);
     for (const r of results) {
       console.log(`${r.ok ? "ok" : "FAILED"} - chromium ${name}: ${r.name}`);
+      if (r.figures) console.log(r.figures);
       if (!r.ok) {
         failed++;
         console.log(r.error.replace(/^/gm, "    "));
@@ -89,10 +98,30 @@ try {
     }
     return results.length;
   };
+  const page = await newPage();
   await page.goto(url);
-  let ran = await phase("main");
+  let ran = await phase(page, "main");
   await page.reload();
-  ran += await phase("persisted");
+  ran += await phase(page, "persisted");
+
+  // The quota checks (browser/quota.js), one fresh context per backend: the
+  // quota is lowered through the DevTools protocol before the page first
+  // touches storage (Chromium keeps the quota an IndexedDB database started
+  // with). navigator.storage.estimate() does not show the override; the
+  // protocol's own figures do, so the page gets those as larderQuota().
+  const origin = new URL(url).origin;
+  for (const backend of ["indexeddb", "opfs"]) {
+    const quotaPage = await newPage();
+    const cdp = await quotaPage.context().newCDPSession(quotaPage);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: QUOTA });
+    await quotaPage.exposeFunction("larderQuota", async () => {
+      const { usage, quota, overrideActive } = await cdp.send("Storage.getUsageAndQuota", { origin });
+      return { usage, quota, overrideActive };
+    });
+    await quotaPage.goto(url);
+    ran += await phase(quotaPage, `quota:${backend}`);
+    await quotaPage.context().close();
+  }
   console.log(`chromium: ${ran - failed} passed, ${failed} failed (${await browser.version()})`);
 } finally {
   await browser.close();

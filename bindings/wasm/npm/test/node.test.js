@@ -12,7 +12,11 @@ const vectors = JSON.parse(readFileSync(new URL("./keys.json", import.meta.url),
 
 // One after another: the TTL checks move Date.now, which every cache reads.
 for (const { name, run } of serverChecks(larder, serverEnv("node"), vectors)) {
-  test(name, { concurrency: false }, run);
+  // A check may return its figures line (docs/RELIABILITY.md): print it.
+  test(name, { concurrency: false }, async () => {
+    const figures = await run();
+    if (typeof figures === "string") console.log(figures);
+  });
 }
 
 test("Node: a Buffer value is stored as its bytes and read back as a Uint8Array", async () => {

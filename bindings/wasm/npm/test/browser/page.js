@@ -1,7 +1,8 @@
 // The package in a browser page: `import ... from "larder"` through the import
 // map browser.js builds from the package's exports (the web build). browser.js
 // calls window.larderTests.run("main"), reloads the page, then
-// run("persisted"): what "main" wrote to IndexedDB must still be there.
+// run("persisted"): what "main" wrote to IndexedDB must still be there; then
+// in a new context under a quota it lowers, run("quota:<backend>") (quota.js).
 
 import * as larder from "larder";
 
@@ -10,6 +11,7 @@ import { deepEqual, equal, ok } from "../checks/assert.js";
 import { badInputChecks, openChecks } from "../checks/badinput.js";
 import { keyChecks } from "../checks/keys.js";
 import { valueCases } from "../checks/values.js";
+import { quotaChecks } from "./quota.js";
 
 const { Cache } = larder;
 let seq = 0;
@@ -149,14 +151,17 @@ async function run(phase) {
     ];
   } else if (phase === "persisted") {
     checks = persistedChecks;
+  } else if (phase.startsWith("quota:")) {
+    checks = quotaChecks(larder, unique, phase.slice("quota:".length));
   } else {
     throw new Error(`unknown phase ${phase}`);
   }
   const results = [];
   for (const { name, run } of checks) {
     try {
-      await run();
-      results.push({ name, ok: true });
+      // A check may return its figures line (browser.js prints it).
+      const figures = await run();
+      results.push({ name, ok: true, figures: typeof figures === "string" ? figures : undefined });
     } catch (e) {
       results.push({ name, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ""}` });
     }

@@ -46,7 +46,7 @@ function badCalls(larder) {
     ["empty tag", (c) => c.set("ns", 1, 1, { tags: [""] }), TypeError, /tag/],
     ["function meta", (c) => c.set("ns", 1, 1, { meta: () => 1 }), TypeError, "meta: a function cannot be stored in the cache"],
     ["meta too large", (c) => c.set("ns", 1, 1, { meta: "x".repeat(70_000) }), RangeError, /meta/, "too large"],
-    ["unknown set option", (c) => c.set("ns", 1, 1, { tll: 5 }), TypeError, 'set options: unknown option "tll" (known: ttl, tags, meta, raw)'],
+    ["unknown set option", (c) => c.set("ns", 1, 1, { tll: 5 }), TypeError, 'set options: unknown option "tll" (known: ttl, tags, meta, raw, staleWhileRevalidate, dependsOn)'],
     ["set options not an object", (c) => c.set("ns", 1, 1, "fast"), TypeError, "set options must be an object, not a string"],
     ["raw with a non-Uint8Array", (c) => c.set("ns", 1, [1, 2], { raw: true }), TypeError, "value: with raw: true the value must be a Uint8Array, not an array"],
     ["raw not a boolean", (c) => c.set("ns", 1, new Uint8Array(1), { raw: "yes" }), TypeError, "set options: raw must be a boolean, not a string"],

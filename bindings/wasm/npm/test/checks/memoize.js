@@ -337,7 +337,7 @@ export function memoizeChecks({ Cache, keyHash }, env, backend) {
       await greet(1);
       await greet(2);
       await c.set("users", { id: 1 }, "Ada");
-      equal(await c.invalidateNamespace("users"), 1, "invalidateNamespace");
+      equal(await c.invalidateNamespace("users"), 2, "invalidateNamespace: the entry and its dependent");
       equal(await c.has(...Object.values(await greet.key(1))), false, "the dependent of users {id: 1} went with it");
       equal(await c.has(...Object.values(await greet.key(2))), true, "another's dependent stays");
       await c.set("users", { id: 2 }, "Bob");

@@ -40,10 +40,10 @@ async function uses(): Promise<void> {
   const gone: boolean = await area.forget(2, 3);
   const k: MemoKey = await area.key(2, 3);
   const typedMemo: Memoized<unknown, [number, number], number> = area;
-  const fetched = cache.memoize(async function fetchUser(id: number, file: Blob) {
-    return { id, size: file.size };
+  const fetched = cache.memoize(async function fetchUser(id: number, file: Uint8Array) {
+    return { id, size: file.length };
   }, { version: 2, staleWhileRevalidate: "10m" });
-  const u: { id: number; size: number } = await fetched(1, new Blob([]));
+  const u: { id: number; size: number } = await fetched(1, new Uint8Array(2));
   const progress: WarmProgress = await cache.warm("squares", [1, 2, 3], async (x) => x * x, {
     concurrency: 2,
     onProgress: (p) => void p.done,

@@ -284,7 +284,10 @@ impl Cache {
                 let h = key.hash();
                 inner.enter(h);
                 let run = computation(inner.clone(), h, compute, opts.codec);
-                let out = match c.get_or_compute(&key, &opts, run).await {
+                // get_or_compute_with, as the background refresh's recompute,
+                // takes the same computation type: one copy of the core's
+                // compute path in the .wasm, not two.
+                let out = match c.get_or_compute_with(&key, &opts, run).await {
                     Ok(entry) => decode_entry(&entry),
                     Err(e) => Err(inner.unstash(h, &e)),
                 };
@@ -537,7 +540,7 @@ fn computation(
     h: KeyHash,
     compute: Function,
     codec: u8,
-) -> impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = larder_core::Result<Vec<u8>>>>>
+) -> impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = larder_core::Result<Computed>>>>
 {
     move || {
         Box::pin(async move {
@@ -551,7 +554,9 @@ fn computation(
             } else {
                 v
             };
-            encode_value(&v, codec, "value").map_err(|e| inner.stash(h, e))
+            encode_value(&v, codec, "value")
+                .map(Computed::from)
+                .map_err(|e| inner.stash(h, e))
         })
     }
 }
@@ -584,13 +589,7 @@ async fn serve_stale(
             let run = computation(inner.clone(), h, compute, opts.codec);
             // A failed refresh leaves the stale entry; the next reader after
             // this claim is dropped tries again.
-            let _ = c
-                .recompute(
-                    &key,
-                    &opts,
-                    || async move { run().await.map(Computed::from) },
-                )
-                .await;
+            let _ = c.recompute(&key, &opts, run).await;
             inner.leave(h);
             drop(refresh);
         });

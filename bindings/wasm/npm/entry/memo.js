@@ -164,16 +164,33 @@ async function blobPart(blob) {
 
 const isBlob = (v) => typeof Blob === "function" && v instanceof Blob;
 
+/** Whether a key walk looks inside `v`: arrays, plain objects, Maps, Sets. */
+function isContainer(v) {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null || Array.isArray(v) || v instanceof Map || v instanceof Set;
+}
+
+/** Whether `v` is or holds a Blob (without awaiting: the usual call has none). */
+function hasBlob(v, stack = []) {
+  if (isBlob(v)) return true;
+  if (!isContainer(v) || stack.includes(v)) return false;
+  stack.push(v);
+  try {
+    const parts = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Array.isArray(v) ? v : Object.values(v);
+    return parts.some((x) => hasBlob(x, stack));
+  } finally {
+    stack.pop();
+  }
+}
+
 /**
  * `v` with every Blob inside replaced by its key part; `v` itself when it has
  * none. A cycle is left for the key builder to report, with its path.
  */
 async function withContent(v, stack = []) {
   if (isBlob(v)) return blobPart(v);
-  if (v === null || typeof v !== "object" || stack.includes(v)) return v;
-  const proto = Object.getPrototypeOf(v);
-  const plain = proto === null || Object.getPrototypeOf(proto) === null;
-  if (!Array.isArray(v) && !plain && !(v instanceof Map) && !(v instanceof Set)) return v;
+  if (!isContainer(v) || stack.includes(v)) return v;
   stack.push(v);
   try {
     let changed = false;
@@ -283,7 +300,7 @@ function memoize(fn, options) {
     for (let i = 0; i < n; i++) {
       const arg = i === restAt ? args.slice(i) : args[i];
       const key = i < names.length ? names[i] : `$${i}`;
-      if (!ignore.has(key)) out[key] = await withContent(arg);
+      if (!ignore.has(key)) out[key] = hasBlob(arg) ? await withContent(arg) : arg;
     }
     if (code !== undefined) out.$code = code;
     return out;

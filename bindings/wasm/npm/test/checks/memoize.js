@@ -305,6 +305,12 @@ export function memoizeChecks({ Cache, keyHash }, env, backend) {
       await rejects(() => m(() => 1), TypeError, "shape: argument kind: a function cannot be part of a key");
       await rejects(() => m("sq", { fill: Symbol("red") }), TypeError, "shape: argument opts.fill: a symbol cannot be part of a key");
       await rejects(() => m("sq", cyclic), TypeError, "shape: argument opts.a.self: a value that contains itself (a cycle) cannot be part of a key");
+      // staleWhileRevalidate needs a ttl, the memoized function's or the
+      // cache's, which memoize cannot see: the call rejects.
+      const noTtl = c.memoize(function noTtl() {
+        runs++;
+      }, { staleWhileRevalidate: "1m" });
+      await rejects(() => noTtl(), TypeError, "put: invalid input: stale-while-revalidate needs a ttl: the entry never goes stale without one");
       equal(runs, 0, "fn never ran");
       equal((await c.stats()).entries, before, "nothing written");
       // The function's own TypeError is left as it is.

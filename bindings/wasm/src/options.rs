@@ -239,11 +239,20 @@ fn depends_on(deps: &JsValue, what: &str) -> Result<Vec<larder_core::KeyHash>, J
                 params::describe(&d)
             )));
         };
-        let key = params::key_at(
-            &pair.get(0),
-            &pair.get(1),
-            format!("{what}: dependsOn[{i}][1]"),
-        )?;
+        let root = format!("{what}: dependsOn[{i}][1]");
+        let key = params::key_at(&pair.get(0), &pair.get(1), root.clone()).inspect_err(|e| {
+            // Namespace (and whole-key) errors do not say where: add it.
+            let msg = Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string());
+            if let Some(m) = msg.filter(|m| !m.starts_with(&root)) {
+                let _ = Reflect::set(
+                    e,
+                    &"message".into(),
+                    &format!("{what}: dependsOn[{i}]: {m}").into(),
+                );
+            }
+        })?;
         out.push(key.hash());
     }
     Ok(out)

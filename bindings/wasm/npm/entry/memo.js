@@ -233,6 +233,9 @@ function memoize(fn, options) {
   if (typeof fn !== "function") {
     throw new TypeError(`memoize: the function to memoize must be a function, not ${describe(fn)}`);
   }
+  if (typeof this?.getOrCompute !== "function") {
+    throw new TypeError("memoize must be called on a cache: cache.memoize(fn)");
+  }
   const src = Function.prototype.toString.call(fn);
   if (/^class\b/.test(src)) {
     throw new TypeError(`memoize: ${fn.name || "this"} is a class, which cannot be called without new; memoize a function`);
@@ -305,14 +308,13 @@ function memoize(fn, options) {
     if (code !== undefined) out.$code = code;
     return out;
   };
-  const compute = async (self, args, refresh) => {
+  // Run `use(params)`; a key that cannot be built rejects naming the argument.
+  const withKey = async (args, use) => {
     const p = await keyParams(args);
-    if (refresh) await cache.delete(namespace, p);
     try {
-      const o = depsOf ? { ...cacheOptions, dependsOn: depsOf.apply(self, args) } : cacheOptions;
-      return await cache.getOrCompute(namespace, p, () => fn.apply(self, args), o);
+      return await use(p);
     } catch (e) {
-      // A key that cannot be built: name the argument.
+      // (A TypeError from fn itself is left as it is: the key builds.)
       if (e instanceof TypeError) {
         try {
           keyHash(namespace, p);
@@ -323,6 +325,12 @@ function memoize(fn, options) {
       throw e;
     }
   };
+  const compute = (self, args, refresh) =>
+    withKey(args, async (p) => {
+      if (refresh) await cache.delete(namespace, p);
+      const o = depsOf ? { ...cacheOptions, dependsOn: depsOf.apply(self, args) } : cacheOptions;
+      return cache.getOrCompute(namespace, p, () => fn.apply(self, args), o);
+    });
   const memoized = async function (...args) {
     return compute(this, args, false);
   };
@@ -335,7 +343,7 @@ function memoize(fn, options) {
       },
     },
     forget: {
-      value: async (...args) => cache.delete(namespace, await keyParams(args)),
+      value: (...args) => withKey(args, (p) => cache.delete(namespace, p)),
     },
     key: {
       value: async (...args) => ({ namespace, params: await keyParams(args) }),

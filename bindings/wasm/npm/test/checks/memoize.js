@@ -272,6 +272,7 @@ export function memoizeChecks({ Cache, keyHash }, env, backend) {
         return a + b;
       };
       const cases = [
+        [() => c.memoize.call(undefined, fn), TypeError, "memoize must be called on a cache: cache.memoize(fn)"],
         [() => c.memoize(42), TypeError, "memoize: the function to memoize must be a function, not a number"],
         [() => c.memoize(class Point {}), TypeError, "memoize: Point is a class, which cannot be called without new; memoize a function"],
         [() => c.memoize(() => 1), TypeError, "memoize: an anonymous function needs a namespace option (its key starts with the namespace)"],
@@ -305,6 +306,8 @@ export function memoizeChecks({ Cache, keyHash }, env, backend) {
       await rejects(() => m(() => 1), TypeError, "shape: argument kind: a function cannot be part of a key");
       await rejects(() => m("sq", { fill: Symbol("red") }), TypeError, "shape: argument opts.fill: a symbol cannot be part of a key");
       await rejects(() => m("sq", cyclic), TypeError, "shape: argument opts.a.self: a value that contains itself (a cycle) cannot be part of a key");
+      await rejects(() => m.refresh(Symbol("s")), TypeError, "shape: argument kind: a symbol cannot be part of a key");
+      await rejects(() => m.forget("sq", { f() {} }), TypeError, "shape: argument opts.f: a function cannot be part of a key");
       // staleWhileRevalidate needs a ttl, the memoized function's or the
       // cache's, which memoize cannot see: the call rejects.
       const noTtl = c.memoize(function noTtl() {

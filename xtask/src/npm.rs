@@ -105,6 +105,8 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
             fs::remove_file(&stray).map_err(|e| format!("{}: {e}", stray.display()))?;
         }
         copy(&src.join("entry").join(b.entry), &out.join("index.js"))?;
+        // What every entry imports: cache.memoize and cache.warm, in JS.
+        copy(&src.join("entry").join("memo.js"), &out.join("memo.js"))?;
         let bg = out.join("larder_wasm_bg.wasm");
         sizes.push((b.dir, file_len(&bg)?, gzip_len(&bg)?));
     }

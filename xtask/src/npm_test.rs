@@ -11,7 +11,9 @@
 //! 4. `node browser.js`: the page checks in headless Chromium, and IndexedDB
 //!    across a reload;
 //! 5. the cross-runtime check: native Rust writes a directory, Node then Deno
-//!    read it and add to it, native Rust reads their entries back.
+//!    read it and add to it, native Rust reads their entries back;
+//! 6. the examples of `bindings/wasm/npm/examples/`, as a user runs them
+//!    (`import { Cache } from "larder"`), in Node and Deno, their output checked.
 //!
 //! The tools (playwright-core, typescript) come from the test project
 //! `bindings/wasm/npm/test`, which `cargo xtask setup` installs.
@@ -87,6 +89,7 @@ pub fn stage(ctx: &Ctx) -> Result<(), String> {
     }
 
     cross_runtime(ctx, root, &deno)?;
+    examples(ctx, root, &deno)?;
     project.passed();
     npm::print_sizes(&pkg);
     Ok(())
@@ -203,6 +206,59 @@ fn cross_runtime(ctx: &Ctx, root: &Path, deno: &Path) -> Result<(), String> {
     )?;
     native("js_cross_runtime_verify")?;
     println!("xtask: cross-runtime Rust -> Node -> Deno -> Rust: ok");
+    Ok(())
+}
+
+/// Each example with the lines its output must contain (their results and
+/// whether the function ran, the same on every run).
+const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "memoize.mjs",
+        &[
+            "countPrimes(1000000) = 78498 (computed)",
+            "countPrimes(1000000) = 78498 (cached)",
+            "10 concurrent calls of countPrimes(500000) = 41538, ran 1 time(s)",
+            "countPrimes.refresh(1000000) = 78498 (computed)",
+            "countPrimes.forget(500000) = true",
+            "countPrimes(500000) = 41538 (computed)",
+            "checksum of 3 Blobs, 2 distinct: ran 2 time(s)",
+            "warmed: 8 computed, 0 cached, 0 failed",
+        ],
+    ),
+    (
+        "memoize.deno.js",
+        &[
+            "words: 7, counted 1 time(s)",
+            "words of a copy: 7, counted 1 time(s)",
+            "words after an edit: 6, counted 2 time(s)",
+            "feed: news v1",
+            "feed after its ttl: news v1 (stale, refreshing)",
+            "feed refreshed: news v2",
+        ],
+    ),
+];
+
+/// Run the JS examples in the project (Node for `.mjs`, Deno for `.deno.js`).
+fn examples(ctx: &Ctx, root: &Path, deno: &Path) -> Result<(), String> {
+    let dir = root.join("examples");
+    copy_tree(&ctx.path("bindings/wasm/npm/examples"), &dir)?;
+    for (name, want) in EXAMPLES {
+        let file = dir.join(name);
+        let mut c = if name.ends_with(".deno.js") {
+            let mut c = in_project(deno, root);
+            c.args(["run", "-A", "--no-check"]).env("NO_COLOR", "1");
+            c
+        } else {
+            in_project("node", root)
+        };
+        let out = cmd::capture_shown(c.arg(&file))?;
+        for line in *want {
+            if !out.lines().any(|l| l.trim_end() == *line) {
+                return Err(format!("example {name}: its output lacks {line:?}"));
+            }
+        }
+        println!("xtask: example {name}: ok");
+    }
     Ok(())
 }
 

@@ -57,6 +57,21 @@ export interface SetOptions {
    * either way; only the bytes on disk differ.
    */
   raw?: boolean;
+  /**
+   * A grace period after the ttl (which it needs: this entry's or the
+   * cache's). Within it, {@link Cache.getOrCompute} and memoized functions
+   * given this option return the stale value at once and refresh it with one
+   * background call of the compute function; other reads treat it as expired.
+   * A failed background refresh leaves the stale value; a later read tries
+   * again.
+   */
+  staleWhileRevalidate?: Duration;
+  /**
+   * The entries this value is computed from, as `[namespace, params]` pairs:
+   * removing or invalidating any of them (by `delete`, `invalidateTag`,
+   * `invalidateNamespace`, in any language) removes this entry too, transitively.
+   */
+  dependsOn?: readonly (readonly [namespace: Namespace, params: unknown])[];
 }
 
 /** {@link SetOptions} with `raw: true`: the value is a `Uint8Array`. */
@@ -210,6 +225,89 @@ export type Storable<V> = V extends ValueLeaf
 export type StorableResult<R> = R extends PromiseLike<infer X> ? PromiseLike<Storable<X>> : Storable<R>;
 
 /**
+ * Options of {@link Cache.memoize}. Every option is checked when the function
+ * is memoized: an unknown name, a wrong type, a bad duration, an `ignore` name
+ * that is not an argument throw a `TypeError` or `RangeError` at once.
+ */
+export interface MemoizeOptions {
+  /** The namespace of the entries. Default: the function's name; an anonymous function must be given one. */
+  namespace?: string;
+  /**
+   * A version (0 to 4294967295): the namespace becomes `[namespace, version]`
+   * and the function's source is no longer part of the key, so editing the
+   * function keeps its entries until the version is bumped.
+   */
+  version?: number;
+  /** Time to live of each entry (default: the cache's). */
+  ttl?: Duration;
+  /** Names of arguments left out of the key (logging flags, clients, callbacks). */
+  ignore?: readonly string[];
+  /** Tags of every entry, for {@link Cache.invalidateTag}. */
+  tags?: readonly string[];
+  /** See {@link SetOptions.staleWhileRevalidate}. */
+  staleWhileRevalidate?: Duration;
+  /**
+   * See {@link SetOptions.dependsOn}; or a function of the call's arguments
+   * (and `this`) that returns the pairs.
+   */
+  dependsOn?: SetOptions["dependsOn"] | ((...args: never[]) => SetOptions["dependsOn"]);
+}
+
+/** The key of a memoized call: `cache.get(namespace, params)` reads its entry. */
+export interface MemoKey {
+  namespace: Namespace;
+  /**
+   * Each argument under its parameter's name (`$<position>` for a
+   * destructured parameter or an argument past the list; a rest parameter
+   * holds the array of the remaining arguments), Blob and File arguments as
+   * `{ $blob: <hash of their bytes> }`, and `$code`, the hash of the
+   * function's source, unless a version was given.
+   */
+  params: Record<string, unknown>;
+}
+
+/** A function returned by {@link Cache.memoize}: always async. */
+export interface Memoized<This, A extends unknown[], R> {
+  (this: This, ...args: A): Promise<Awaited<R>>;
+  /** Compute the value for these arguments again, store and return it. */
+  refresh(...args: A): Promise<Awaited<R>>;
+  /** Remove the entry for these arguments (and its dependents); `true` if there was one. */
+  forget(...args: A): Promise<boolean>;
+  /** The key of a call with these arguments. */
+  key(...args: A): Promise<MemoKey>;
+  /** The namespace of its entries: the name, or `[name, version]`. */
+  readonly namespace: Namespace;
+}
+
+/** Options of {@link Cache.warm}, and the options of the entries it writes. */
+export interface WarmOptions {
+  /** How many computations run at once. Default 4. */
+  concurrency?: number;
+  /** Called after each params is done, with a copy of the progress. */
+  onProgress?: (progress: WarmProgress) => void;
+  ttl?: Duration;
+  tags?: readonly string[];
+  staleWhileRevalidate?: Duration;
+  dependsOn?: SetOptions["dependsOn"];
+}
+
+/** How far {@link Cache.warm} has come. */
+export interface WarmProgress {
+  /** Params done. */
+  done: number;
+  /** How many there are, when known (an array's length, a Set's size). */
+  total: number | undefined;
+  /** Done because a fresh entry was there (or another caller computed it). */
+  cached: number;
+  /** Done by computing. */
+  computed: number;
+  /** Whose computation failed; nothing was stored for them. */
+  failed: number;
+  /** The first failure's error. */
+  firstError: unknown;
+}
+
+/**
  * A persistent cache for the results of expensive computations.
  *
  * ```js
@@ -273,6 +371,42 @@ export declare class Cache {
     compute: () => R & StorableResult<R>,
     options?: ValueSetOptions,
   ): Promise<Awaited<R>>;
+
+  /**
+   * `fn`, cached: an async function whose calls are keyed by their arguments
+   * and the function's source, and go through {@link Cache.getOrCompute}
+   * (one computation for concurrent calls of one key; errors are not cached).
+   *
+   * ```js
+   * const report = cache.memoize(async function report(year, region, verbose) { ... },
+   *   { ttl: "24h", ignore: ["verbose"] });
+   * await report(2024, "EU", false);          // computes
+   * await report(2024, "EU", true);           // cached: verbose is not in the key
+   * await report.refresh(2024, "EU", false);  // computes again
+   * await report.forget(2024, "EU", false);   // removes the entry
+   * ```
+   *
+   * @throws {TypeError} `fn` is not a function, an unknown option, an `ignore`
+   *   name that is not an argument, an anonymous function without a namespace.
+   * @throws {RangeError} a ttl or grace period that is not positive or has an
+   *   unknown unit, a version outside 0..4294967295.
+   */
+  memoize<This, A extends unknown[], R>(
+    fn: (this: This, ...args: A) => R & StorableResult<R>,
+    options?: MemoizeOptions,
+  ): Memoized<This, A, R>;
+
+  /**
+   * Fill the cache ahead of time: `compute(params)` for each params of
+   * `paramsList` that has no fresh entry under `namespace`, at most
+   * `concurrency` at once. Failures are counted, not thrown.
+   */
+  warm<P, R>(
+    namespace: Namespace,
+    paramsList: Iterable<P & KeyParams<P>> | AsyncIterable<P & KeyParams<P>>,
+    compute: (params: P) => R & StorableResult<R>,
+    options?: WarmOptions,
+  ): Promise<WarmProgress>;
 
   /**
    * The values stored for each params of `paramsList` under `namespace`, in

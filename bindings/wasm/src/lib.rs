@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
 use larder_core::frame::codec;
-use larder_core::{Config, Entry, Error, ErrorKind, KeyHash, Store};
+use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, Served, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -195,7 +195,7 @@ impl Cache {
         let mut config = Config {
             max_bytes: opts.size("maxBytes", false)?,
             max_entries: opts.size("maxEntries", false)?,
-            default_ttl_ms: opts.ttl()?,
+            default_ttl_ms: opts.ttl("ttl")?,
             ..Config::default()
         };
         if let Some(m) = opts.size("memoryBytes", true)? {
@@ -225,7 +225,8 @@ impl Cache {
         )
     }
 
-    /// Store `value` for (namespace, params); options `{ ttl, tags, meta, raw }`.
+    /// Store `value` for (namespace, params); options `{ ttl, tags, meta, raw,
+    /// staleWhileRevalidate, dependsOn }` (see `put_options`).
     pub fn set(
         &self,
         namespace: JsValue,
@@ -250,7 +251,10 @@ impl Cache {
     /// The value for (namespace, params), computing it with `compute` (which
     /// may return a Promise) on a miss. Concurrent calls for one key run
     /// `compute` once; if it throws or rejects, every waiting call rejects with
-    /// that error and nothing is stored. Options `{ ttl, tags, meta, raw }`.
+    /// that error and nothing is stored. Options `{ ttl, tags, meta, raw,
+    /// staleWhileRevalidate, dependsOn }`: with `staleWhileRevalidate`, an entry past its
+    /// ttl and within that grace period is returned at once, and one call of
+    /// `compute` refreshes it in the background.
     #[wasm_bindgen(js_name = getOrCompute)]
     pub fn get_or_compute(
         &self,
@@ -272,26 +276,18 @@ impl Cache {
                 Ok((key, compute, put_options(&options, "getOrCompute options")?))
             },
             |c, (key, compute, opts)| async move {
+                if opts.stale_ms.is_some() {
+                    if let Some(v) = serve_stale(&inner, &c, &key, &compute, &opts).await {
+                        return v;
+                    }
+                }
                 let h = key.hash();
                 inner.enter(h);
-                let codec = opts.codec;
-                let run = {
-                    let inner = inner.clone();
-                    move || async move {
-                        let v = compute
-                            .call0(&JsValue::UNDEFINED)
-                            .map_err(|e| inner.stash(h, e))?;
-                        let v = if is_thenable(&v) {
-                            JsFuture::from(Promise::resolve(&v))
-                                .await
-                                .map_err(|e| inner.stash(h, e))?
-                        } else {
-                            v
-                        };
-                        encode_value(&v, codec, "value").map_err(|e| inner.stash(h, e))
-                    }
-                };
-                let out = match c.get_or_compute(&key, &opts, run).await {
+                let run = computation(inner.clone(), h, compute, opts.codec);
+                // get_or_compute_with, as the background refresh's recompute,
+                // takes the same computation type: one copy of the core's
+                // compute path in the .wasm, not two.
+                let out = match c.get_or_compute_with(&key, &opts, run).await {
                     Ok(entry) => decode_entry(&entry),
                     Err(e) => Err(inner.unstash(h, &e)),
                 };
@@ -535,4 +531,76 @@ fn decode_meta(meta: &[u8]) -> JsValue {
         return JsValue::UNDEFINED;
     }
     value::decode(meta).unwrap_or_else(|_| Uint8Array::from(meta).into())
+}
+
+/// Run the JS compute function for key `h` as a core computation: its value
+/// (awaited if it is a Promise) encoded, or its error stashed for the waiters.
+fn computation(
+    inner: Rc<Inner>,
+    h: KeyHash,
+    compute: Function,
+    codec: u8,
+) -> impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = larder_core::Result<Computed>>>>
+{
+    move || {
+        Box::pin(async move {
+            let v = compute
+                .call0(&JsValue::UNDEFINED)
+                .map_err(|e| inner.stash(h, e))?;
+            let v = if is_thenable(&v) {
+                JsFuture::from(Promise::resolve(&v))
+                    .await
+                    .map_err(|e| inner.stash(h, e))?
+            } else {
+                v
+            };
+            encode_value(&v, codec, "value")
+                .map(Computed::from)
+                .map_err(|e| inner.stash(h, e))
+        })
+    }
+}
+
+/// The stale-while-revalidate read: a fresh or stale entry's value, and for
+/// a stale one, when this caller holds the refresh, `compute` run once in
+/// the background to replace it. `None`: nothing servable, compute now.
+async fn serve_stale(
+    inner: &Rc<Inner>,
+    c: &Rc<CoreCache>,
+    key: &larder_core::Key,
+    compute: &Function,
+    opts: &larder_core::PutOptions,
+) -> Option<Result<JsValue, JsValue>> {
+    let (entry, refresh) = match c.get_stale(key).await {
+        Ok(Some(Served::Fresh(e))) => (e, None),
+        Ok(Some(Served::Stale { entry, refresh })) => (entry, refresh),
+        // Nothing to serve, or a read error: the ordinary path decides.
+        Ok(None) | Err(_) => return None,
+    };
+    // An entry that does not decode (another codec) is the ordinary path's
+    // to report.
+    let value = decode_entry(&entry).ok()?;
+    if let Some(refresh) = refresh {
+        let (inner, c, key, opts) = (inner.clone(), c.clone(), key.clone(), opts.clone());
+        let compute = compute.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let h = key.hash();
+            inner.enter(h);
+            let run = computation(inner.clone(), h, compute, opts.codec);
+            // A failed refresh leaves the stale entry; the next reader after
+            // this claim is dropped tries again.
+            let _ = c.recompute(&key, &opts, run).await;
+            inner.leave(h);
+            drop(refresh);
+        });
+    }
+    Some(Ok(value))
+}
+
+/// Check `cache.memoize`'s cache options (`{ ttl, tags, staleWhileRevalidate
+/// }`) when the function is memoized, not at its first call. Used by the
+/// package's memoize glue; not re-exported by the package.
+#[wasm_bindgen(js_name = checkMemoizeOptions)]
+pub fn check_memoize_options(options: JsValue) -> Result<(), JsValue> {
+    put_options(&options, "memoize options").map(drop)
 }

@@ -132,43 +132,57 @@ impl Options {
         Ok(Some(n))
     }
 
-    /// A time to live: positive milliseconds, or a string like "1h".
-    pub(crate) fn ttl(&self) -> Result<Option<u64>, JsValue> {
-        let Some(v) = self.get("ttl")? else {
+    /// A duration (`ttl`, `staleWhileRevalidate`): positive milliseconds, or
+    /// a string like "1h".
+    pub(crate) fn ttl(&self, name: &str) -> Result<Option<u64>, JsValue> {
+        let Some(v) = self.get(name)? else {
             return Ok(None);
         };
         let what = self.what;
         let ms = if let Some(s) = v.as_string() {
-            parse_duration(&s).map_err(|e| range_error(&format!("{what}: ttl: {}", e.message())))?
+            parse_duration(&s)
+                .map_err(|e| range_error(&format!("{what}: {name}: {}", e.message())))?
         } else if let Some(x) = v.as_f64() {
             if !(x.is_finite() && x > 0.0) {
                 return Err(range_error(&format!(
-                    "{what}: ttl must be a positive number of milliseconds, not {}",
+                    "{what}: {name} must be a positive number of milliseconds, not {}",
                     number_text(x)
                 )));
             }
-            // Fractions of a millisecond round up, so a ttl is never 0.
+            // Fractions of a millisecond round up, so a duration is never 0.
             x.ceil().min(u64::MAX as f64) as u64
         } else {
             return Err(type_error(&format!(
-                "{what}: ttl must be a number of milliseconds or a string like \"1h\", not {}",
+                "{what}: {name} must be a number of milliseconds or a string like \"1h\", not {}",
                 params::describe(&v)
             )));
         };
         if ms == 0 {
             return Err(range_error(&format!(
-                "{what}: ttl must be greater than zero"
+                "{what}: {name} must be greater than zero"
             )));
         }
         Ok(Some(ms))
     }
 }
 
-/// `{ ttl, tags, meta, raw }` for set and getOrCompute. `raw: true` stores a
+/// `{ ttl, tags, meta, raw, staleWhileRevalidate, dependsOn }` for set and
+/// getOrCompute. `raw: true` stores a
 /// Uint8Array value as raw bytes (codec 0, what Rust's `put_bytes` writes)
 /// instead of codec 2.
 pub(crate) fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions, JsValue> {
-    let opts = Options::read(v, what, &["ttl", "tags", "meta", "raw"])?;
+    let opts = Options::read(
+        v,
+        what,
+        &[
+            "ttl",
+            "tags",
+            "meta",
+            "raw",
+            "staleWhileRevalidate",
+            "dependsOn",
+        ],
+    )?;
     let raw = match opts.get("raw")? {
         None => false,
         Some(r) => r.as_bool().ok_or_else(|| {
@@ -179,7 +193,8 @@ pub(crate) fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions,
         })?,
     };
     let mut out = PutOptions::new().codec(if raw { codec::BYTES } else { codec::JS });
-    out.ttl_ms = opts.ttl()?;
+    out.ttl_ms = opts.ttl("ttl")?;
+    out.stale_ms = opts.ttl("staleWhileRevalidate")?;
     if let Some(tags) = opts.get("tags")? {
         if !Array::is_array(&tags) {
             return Err(type_error(&format!(
@@ -197,9 +212,48 @@ pub(crate) fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions,
             out.tags.push(t);
         }
     }
+    if let Some(deps) = opts.get("dependsOn")? {
+        out.depends_on = depends_on(&deps, what)?;
+    }
     if let Some(meta) = opts.get("meta")? {
         out.meta = value::encode(&meta, "meta")?;
     }
     larder_core::frame::validate(&out.tags, &out.meta).map_err(|e| core_error(&e))?;
+    Ok(out)
+}
+
+/// `dependsOn`: `[namespace, params]` pairs naming the entries this one is
+/// computed from; removing or invalidating any of them removes it too.
+fn depends_on(deps: &JsValue, what: &str) -> Result<Vec<larder_core::KeyHash>, JsValue> {
+    let pairs = deps.dyn_ref::<Array>().ok_or_else(|| {
+        type_error(&format!(
+            "{what}: dependsOn must be an array of [namespace, params] pairs, not {}",
+            params::describe(deps)
+        ))
+    })?;
+    let mut out = Vec::with_capacity(pairs.length() as usize);
+    for (i, d) in pairs.iter().enumerate() {
+        let Some(pair) = d.dyn_ref::<Array>().filter(|a| a.length() == 2) else {
+            return Err(type_error(&format!(
+                "{what}: dependsOn[{i}] must be a [namespace, params] pair, not {}",
+                params::describe(&d)
+            )));
+        };
+        let root = format!("{what}: dependsOn[{i}][1]");
+        let key = params::key_at(&pair.get(0), &pair.get(1), root.clone()).inspect_err(|e| {
+            // Namespace (and whole-key) errors do not say where: add it.
+            let msg = Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string());
+            if let Some(m) = msg.filter(|m| !m.starts_with(&root)) {
+                let _ = Reflect::set(
+                    e,
+                    &"message".into(),
+                    &format!("{what}: dependsOn[{i}]: {m}").into(),
+                );
+            }
+        })?;
+        out.push(key.hash());
+    }
     Ok(out)
 }

@@ -10,6 +10,7 @@ import { apiChecks } from "../checks/api.js";
 import { deepEqual, equal, ok } from "../checks/assert.js";
 import { badInputChecks, openChecks } from "../checks/badinput.js";
 import { keyChecks } from "../checks/keys.js";
+import { memoizeChecks } from "../checks/memoize.js";
 import { valueCases } from "../checks/values.js";
 import { quotaChecks } from "./quota.js";
 
@@ -145,7 +146,7 @@ async function run(phase) {
     const vectors = await (await fetch(new URL("../keys.json", import.meta.url))).json();
     checks = [
       ...openChecks(larder, env),
-      ...["memory", "indexeddb", "opfs"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b)]),
+      ...["memory", "indexeddb", "opfs"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b), ...memoizeChecks(larder, env, b)]),
       ...browserChecks,
       ...keyChecks(larder, vectors),
     ];

@@ -12,6 +12,7 @@ import { apiChecks } from "./api.js";
 import { equal, ok } from "./assert.js";
 import { badInputChecks, openChecks } from "./badinput.js";
 import { keyChecks } from "./keys.js";
+import { memoizeChecks } from "./memoize.js";
 
 const dirs = [];
 
@@ -78,7 +79,7 @@ export function serverChecks(larder, env, vectors) {
   return [
     ...packageChecks(larder, env),
     ...openChecks(larder, env),
-    ...["memory", "fs"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b)]),
+    ...["memory", "fs"].flatMap((b) => [...apiChecks(larder, env, b), ...badInputChecks(larder, env, b), ...memoizeChecks(larder, env, b)]),
     ...fsChecks(larder, env),
     ...keyChecks(larder, vectors),
   ];

@@ -4,7 +4,7 @@
 // fails ("unused @ts-expect-error").
 
 import { Cache, keyHash } from "larder";
-import type { CacheEntry, CacheStats, LarderError, OpenOptions } from "larder";
+import type { CacheEntry, CacheStats, LarderError, MemoKey, Memoized, OpenOptions, WarmProgress } from "larder";
 
 interface User {
   id: number;
@@ -32,6 +32,23 @@ async function uses(): Promise<void> {
   const n: number = await cache.getOrCompute("ns", { id: 1 }, async () => 42);
   const s: string = await cache.getOrCompute("ns", { id: 1 }, () => "sync", { ttl: 1000 });
   const b: Uint8Array = await cache.getOrCompute("ns", 1, () => new Uint8Array(1), { raw: true });
+
+  // memoize: the arguments and result types carry through; always async.
+  const area = cache.memoize((w: number, h: number) => w * h, { namespace: "area", ttl: "1h", ignore: ["h"] });
+  const a: number = await area(2, 3);
+  const r: number = await area.refresh(2, 3);
+  const gone: boolean = await area.forget(2, 3);
+  const k: MemoKey = await area.key(2, 3);
+  const typedMemo: Memoized<unknown, [number, number], number> = area;
+  const fetched = cache.memoize(async function fetchUser(id: number, file: Uint8Array) {
+    return { id, size: file.length };
+  }, { version: 2, staleWhileRevalidate: "10m" });
+  const u: { id: number; size: number } = await fetched(1, new Uint8Array(2));
+  const progress: WarmProgress = await cache.warm("squares", [1, 2, 3], async (x) => x * x, {
+    concurrency: 2,
+    onProgress: (p) => void p.done,
+  });
+  void [a, r, gone, k, typedMemo, u, progress];
 
   const removed: number = (await cache.invalidateTag("t")) + (await cache.invalidateNamespace("ns")) + (await cache.prune());
   const stats: CacheStats = await cache.stats();
@@ -92,6 +109,15 @@ async function misuses(cache: Cache): Promise<void> {
   await cache.getOrCompute("ns", 1, async () => () => 1);
   // @ts-expect-error: a WeakMap cannot be stored
   await cache.set("ns", 1, new WeakMap());
+  // @ts-expect-error: memoize needs a function
+  cache.memoize(42);
+  // @ts-expect-error: a memoized function must not return a function
+  cache.memoize((x: number) => () => x);
+  // @ts-expect-error: an unknown memoize option
+  cache.memoize((x: number) => x, { tll: 5 });
+  const sq = cache.memoize((x: number) => x * x, { namespace: "sq" });
+  // @ts-expect-error: the arguments keep their types
+  await sq("two");
   void n;
 }
 

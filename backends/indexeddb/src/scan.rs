@@ -1,7 +1,7 @@
 //! `list`: one pass over the metadata (and the keys of the frames), which
 //! never reads a payload; and the repair of what it finds damaged.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use js_sys::Array;
 use larder_core::frame::{self, HeaderRead};

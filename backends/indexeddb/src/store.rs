@@ -1,7 +1,7 @@
 //! [`IndexedDbStore`]: the [`Store`] implementation.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::rc::Rc;
 
 use async_trait::async_trait;

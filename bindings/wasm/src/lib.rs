@@ -20,7 +20,7 @@ mod walk;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 

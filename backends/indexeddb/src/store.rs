@@ -1,7 +1,7 @@
 //! [`IndexedDbStore`]: the [`Store`] implementation.
 
-use std::cell::Cell;
 use hashbrown::HashMap;
+use std::cell::Cell;
 use std::rc::Rc;
 
 use async_trait::async_trait;

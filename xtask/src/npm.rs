@@ -175,11 +175,11 @@ pub fn print_sizes(pkg: &Package) {
 /// and the `immediate-abort` panic strategy: a panic traps at once instead of
 /// formatting a message first. The wasm already aborts on panic and has
 /// nowhere to print (std's stderr is a no-op on wasm32-unknown-unknown), so
-/// nothing observable changes, but the message formatting machinery and the
-/// panic locations leave the binary: the web build is 14 KB gzipped
-/// smaller (docs/BENCHMARKS.md). Its own target directory, because the
-/// flags differ from every other wasm32 build. Without nightly, stable
-/// builds it as before.
+/// nothing observable changes, but the message formatting machinery leaves
+/// the binary, and with `-Zlocation-detail=none` the source locations that
+/// only panic messages used: the web build is 14.8 KB gzipped smaller
+/// (docs/BENCHMARKS.md). Its own target directory, because the flags differ
+/// from every other wasm32 build. Without nightly, stable builds it as before.
 fn build_wasm(ctx: &Ctx, b: &Build) -> Result<PathBuf, String> {
     let features = b.features.join(",");
     let args = [
@@ -200,13 +200,16 @@ fn build_wasm(ctx: &Ctx, b: &Build) -> Result<PathBuf, String> {
         c.args(args)
             .args(["-Zbuild-std=std,panic_abort", "--target-dir"])
             .arg(&dir)
-            .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
+            .env(
+                "RUSTFLAGS",
+                "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
+            );
         cmd::run(&mut c)?;
         dir
     } else {
         println!(
             "xtask npm: no nightly with rust-src (`cargo xtask setup`): building the wasm \
-             on stable, about 14 KB gzipped larger"
+             on stable, about 15 KB gzipped larger"
         );
         cmd::run(ctx.cargo().args(args))?;
         ctx.target_dir()

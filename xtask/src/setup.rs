@@ -105,7 +105,8 @@ fn steps() -> Vec<Step> {
             on_failure: OnFailure::Warn("the miri stage will fail"),
         },
         Step {
-            name: "nightly rust-src (the npm package's std)",
+            // The npm package's wasm rebuilds std from it (xtask/src/npm.rs).
+            name: "nightly rust-src",
             applies: always,
             done: nightly_std_src,
             install: |ctx| {

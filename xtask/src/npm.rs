@@ -171,8 +171,20 @@ pub fn print_sizes(pkg: &Package) {
 }
 
 /// `cargo build` of larder-wasm for one build; the path of its .wasm.
+///
+/// With nightly and its rust-src (`cargo xtask setup` installs both), the
+/// standard library is rebuilt for the wasm with the profile's size settings
+/// and the `immediate-abort` panic strategy: a panic traps at once instead of
+/// formatting a message first. The wasm already aborts on panic and has
+/// nowhere to print (std's stderr is a no-op on wasm32-unknown-unknown), so
+/// nothing observable changes, but the message formatting machinery leaves
+/// the binary, and with `-Zlocation-detail=none` the source locations that
+/// only panic messages used: the web build is 14.8 KB gzipped smaller
+/// (docs/BENCHMARKS.md). Its own target directory, because the flags differ
+/// from every other wasm32 build. Without nightly, stable builds it as before.
 fn build_wasm(ctx: &Ctx, b: &Build) -> Result<PathBuf, String> {
-    cmd::run(ctx.cargo().args([
+    let features = b.features.join(",");
+    let args = [
         "build",
         "-p",
         "larder-wasm",
@@ -182,10 +194,29 @@ fn build_wasm(ctx: &Ctx, b: &Build) -> Result<PathBuf, String> {
         PROFILE,
         "--no-default-features",
         "--features",
-        &b.features.join(","),
-    ]))?;
-    Ok(ctx
-        .target_dir()
+        &features,
+    ];
+    let target_dir = if setup::nightly_std_src(ctx) {
+        let dir = ctx.target_dir().join("npm-wasm");
+        let mut c = ctx.cargo_on(setup::NIGHTLY);
+        c.args(args)
+            .args(["-Zbuild-std=std,panic_abort", "--target-dir"])
+            .arg(&dir)
+            .env(
+                "RUSTFLAGS",
+                "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
+            );
+        cmd::run(&mut c)?;
+        dir
+    } else {
+        println!(
+            "xtask npm: no nightly with rust-src (`cargo xtask setup`): building the wasm \
+             on stable, about 15 KB gzipped larger"
+        );
+        cmd::run(ctx.cargo().args(args))?;
+        ctx.target_dir()
+    };
+    Ok(target_dir
         .join("wasm32-unknown-unknown")
         .join(PROFILE)
         .join("larder_wasm.wasm"))

@@ -105,6 +105,24 @@ fn steps() -> Vec<Step> {
             on_failure: OnFailure::Warn("the miri stage will fail"),
         },
         Step {
+            // The npm package's wasm rebuilds std from it (xtask/src/npm.rs).
+            name: "nightly rust-src",
+            applies: always,
+            done: nightly_std_src,
+            install: |ctx| {
+                cmd::run(ctx.rustup().args([
+                    "component",
+                    "add",
+                    "--toolchain",
+                    NIGHTLY,
+                    "rust-src",
+                ]))
+            },
+            on_failure: OnFailure::Warn(
+                "the npm package's wasm will be built on stable, about 15 KB gzipped larger",
+            ),
+        },
+        Step {
             name: "cargo-fuzz",
             applies: always,
             done: |ctx| cmd::succeeds(ctx.cargo().args(["fuzz", "--version"])),
@@ -251,6 +269,16 @@ fn targets_installed(ctx: &Ctx) -> bool {
 /// Whether a nightly toolchain is installed and runs.
 pub fn nightly_installed(ctx: &Ctx) -> bool {
     cmd::succeeds(ctx.cargo_on(NIGHTLY).arg("--version"))
+}
+
+/// Whether nightly can rebuild the standard library (`-Zbuild-std`): the
+/// toolchain and its rust-src component are installed.
+pub fn nightly_std_src(ctx: &Ctx) -> bool {
+    cmd::output_of(
+        ctx.rustup()
+            .args(["component", "list", "--toolchain", NIGHTLY, "--installed"]),
+    )
+    .is_some_and(|list| list.lines().any(|l| l.trim().starts_with("rust-src")))
 }
 
 /// Whether Miri runs on the nightly toolchain.

@@ -1,6 +1,5 @@
 //! Mapping IndexedDB failures to larder errors.
 
-use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use larder_core::{Error, ErrorKind};
 
 /// Why a connection was closed under us.
@@ -12,22 +11,10 @@ pub(crate) const CLOSED_BY_BROWSER: &str =
 /// [`crate::IndexedDbStore::close`] was called.
 pub(crate) const CLOSED_BY_USER: &str = "the store was closed";
 
-/// The DOMException name inside an IndexedDB error, if it carries one.
-pub(crate) fn dom_name(e: &IdbError) -> Option<String> {
-    match e {
-        IdbError::DomException(d) => Some(web_sys::DomException::from(d.clone()).name()),
-        _ => None,
-    }
-}
-
-/// A larder error for a failed IndexedDB call: `QuotaExceededError` is
-/// [`ErrorKind::StorageFull`] (the core evicts and retries), anything else
-/// [`ErrorKind::Storage`], with the key (if any) as context.
-pub(crate) fn storage(op: &'static str, key: Option<&str>, e: &IdbError) -> Error {
-    from_parts(op, key, dom_name(e).as_deref(), &e.to_string())
-}
-
-/// As [`storage`], from a DOMException name and message.
+/// A larder error for a failed IndexedDB call, from the DOMException's name
+/// and message: `QuotaExceededError` is [`ErrorKind::StorageFull`] (the core
+/// evicts and retries), anything else [`ErrorKind::Storage`], with the key (if
+/// any) as context.
 pub(crate) fn from_parts(
     op: &'static str,
     key: Option<&str>,
@@ -51,30 +38,6 @@ pub(crate) fn from_parts(
         Some(k) => err.with_context(format!("key {k}")),
         None => err,
     }
-}
-
-/// A larder error for a failed open.
-pub(crate) fn open(db: &str, e: &OpenDbError) -> Error {
-    let err = match e {
-        OpenDbError::Base(b) if dom_name(b).as_deref() == Some("VersionError") => Error::new(
-            ErrorKind::Storage,
-            "open",
-            "the database was created by a newer version of larder; \
-             use a different cache name or clear the site's data",
-        ),
-        OpenDbError::Base(b) => storage("open", None, b),
-        OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => Error::new(
-            ErrorKind::Unsupported,
-            "open",
-            "IndexedDB is not available here (private mode, or not a browser window or worker)",
-        ),
-        other => Error::new(
-            ErrorKind::Storage,
-            "open",
-            format!("IndexedDB failed: {other}"),
-        ),
-    };
-    err.with_context(format!("database {db}"))
 }
 
 /// The error every call on a closed connection returns.

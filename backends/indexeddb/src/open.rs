@@ -1,18 +1,19 @@
 //! Opening the database: schema creation, and a bounded wait when blocked.
 
 use std::cell::Cell;
-use std::future::{Future, IntoFuture, poll_fn};
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use indexed_db_futures::database::Database;
-use indexed_db_futures::prelude::*;
 use larder_core::{Error, ErrorKind, Result};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest};
 
 use crate::error;
+use crate::idb::{self, Fired};
 use crate::store::{FRAMES, META};
 
 /// How long [`crate::IndexedDbStore::open`] waits for the database before it
@@ -39,71 +40,134 @@ pub(crate) fn sleep(ms: u32) -> JsFuture {
     JsFuture::from(p)
 }
 
-#[derive(Default)]
-struct Blocked {
-    fired: Cell<bool>,
+/// The global `indexedDB`, where there is one (windows and workers; not
+/// Node, and `null` in some private modes).
+fn factory() -> Option<IdbFactory> {
+    js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<IdbFactory>().ok())
 }
 
 /// Open (creating if needed) database `db_name` at [`DB_VERSION`].
-pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<Database> {
-    let blocked = Rc::new(Blocked::default());
+pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<IdbDatabase> {
+    let Some(factory) = factory() else {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "open",
+            "IndexedDB is not available here (private mode, or not a browser window or worker)",
+        )
+        .with_context(format!("database {db_name}")));
+    };
+    let request = factory
+        .open_with_u32(db_name, DB_VERSION)
+        .map_err(|e| open_error(db_name, &idb::thrown(&e)))?;
+    let blocked = Rc::new(Cell::new(false));
     let on_blocked = {
         let blocked = Rc::clone(&blocked);
-        move |_evt| {
-            blocked.fired.set(true);
-            Ok(())
-        }
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_evt: web_sys::Event| blocked.set(true))
     };
-    let request = Database::open(db_name)
-        .with_version(DB_VERSION)
-        .with_on_blocked(on_blocked)
-        .with_on_upgrade_needed(|_evt, db: Database| {
-            // Version 1 is the only schema: create what is missing (an
-            // upgrade from 0, or a half-created database).
-            let names: Vec<String> = db.object_store_names().collect();
-            for name in [FRAMES, META] {
-                if !names.iter().any(|n| n == name) {
-                    db.create_object_store(name).build()?;
-                }
-            }
-            Ok(())
-        })
-        .build()
-        .map_err(|e| error::open(db_name, &e))?;
-    let mut request = Some(Box::pin(request.into_future()));
+    let on_upgrade = {
+        let request = request.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_evt: web_sys::Event| upgrade(&request))
+    };
+    request.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
+    request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let mut opened = Some(Fired::request(request.clone().into()));
     let mut timer = sleep(timeout_ms);
-    poll_fn(|cx| {
-        let Some(req) = request.as_mut() else {
-            return Poll::Pending; // not reached: Ready is returned once
+    let ok = poll_fn(|cx| {
+        let Some(fired) = opened.as_mut() else {
+            return Poll::Ready(None); // not reached: Ready is returned once
         };
-        if let Poll::Ready(r) = req.as_mut().poll(cx) {
-            return Poll::Ready(r.map_err(|e| error::open(db_name, &e)));
+        if let Poll::Ready(ok) = Pin::new(fired).poll(cx) {
+            return Poll::Ready(Some(ok));
         }
         if Pin::new(&mut timer).poll(cx).is_pending() {
             return Poll::Pending;
         }
-        // Give up, but do not leak the connection if the open succeeds later:
-        // an unclosed connection would block the other tabs' upgrades.
-        if let Some(late) = request.take() {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(db) = late.await {
-                    db.close();
-                }
-            });
+        Poll::Ready(None)
+    })
+    .await;
+    let detach = |r: &IdbOpenDbRequest| {
+        r.set_onblocked(None);
+        r.set_onupgradeneeded(None);
+    };
+    match ok {
+        Some(true) => {
+            detach(&request);
+            request
+                .result()
+                .and_then(|db| db.dyn_into::<IdbDatabase>())
+                .map_err(|e| open_error(db_name, &idb::thrown(&e)))
         }
-        let why = if blocked.fired.get() {
-            "it was blocked by a connection another tab keeps open to an older \
-             version; close the other tabs of this site and try again"
-        } else {
-            "another tab may be deleting or upgrading it; close the other tabs \
-             of this site and try again"
-        };
-        Poll::Ready(Err(Error::new(
+        Some(false) => {
+            detach(&request);
+            let dom = request.error().ok().flatten();
+            let (name, message) = match &dom {
+                Some(d) => (Some(d.name()), d.message()),
+                None => (None, "the open request failed".to_owned()),
+            };
+            Err(open_error(db_name, &(name, message)))
+        }
+        None => {
+            // Give up, but do not leak the connection if the open succeeds
+            // later: an unclosed connection would block the other tabs'
+            // upgrades. The handlers stay alive until the request is done.
+            drop(opened.take());
+            let late = Fired::request(request.clone().into());
+            wasm_bindgen_futures::spawn_local(async move {
+                if late.await
+                    && let Ok(db) = request.result()
+                {
+                    db.unchecked_into::<IdbDatabase>().close();
+                }
+                detach(&request);
+                drop((on_blocked, on_upgrade));
+            });
+            let why = if blocked.get() {
+                "it was blocked by a connection another tab keeps open to an older \
+                 version; close the other tabs of this site and try again"
+            } else {
+                "another tab may be deleting or upgrading it; close the other tabs \
+                 of this site and try again"
+            };
+            Err(Error::new(
+                ErrorKind::Storage,
+                "open",
+                format!("IndexedDB did not open the database within {timeout_ms} ms: {why}"),
+            )
+            .with_context(format!("database {db_name}")))
+        }
+    }
+}
+
+/// `upgradeneeded`: version 1 is the only schema, so create what is missing
+/// (an upgrade from 0, or a half-created database). A failure aborts the
+/// upgrade, which fails the open.
+fn upgrade(request: &IdbOpenDbRequest) {
+    let Ok(db) = request.result() else { return };
+    let db: IdbDatabase = db.unchecked_into();
+    let names = db.object_store_names();
+    for name in [FRAMES, META] {
+        if !names.contains(name) && db.create_object_store(name).is_err() {
+            if let Some(tx) = request.transaction() {
+                let _ = tx.abort();
+            }
+            return;
+        }
+    }
+}
+
+/// A larder error for a failed open, from the DOMException's name and message.
+fn open_error(db: &str, (name, message): &(Option<String>, String)) -> Error {
+    let err = if name.as_deref() == Some("VersionError") {
+        Error::new(
             ErrorKind::Storage,
             "open",
-            format!("IndexedDB did not open the database within {timeout_ms} ms: {why}"),
+            "the database was created by a newer version of larder; \
+             use a different cache name or clear the site's data",
         )
-        .with_context(format!("database {db_name}"))))
-    })
-    .await
+    } else {
+        error::from_parts("open", None, name.as_deref(), message)
+    };
+    err.with_context(format!("database {db}"))
 }

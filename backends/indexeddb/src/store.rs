@@ -1,12 +1,10 @@
 //! [`IndexedDbStore`]: the [`Store`] implementation.
 
+use hashbrown::HashMap;
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use async_trait::async_trait;
-use indexed_db_futures::database::Database;
-use indexed_db_futures::internals::SystemRepr;
 use js_sys::Uint8Array;
 use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store};
 use wasm_bindgen::JsCast;
@@ -34,7 +32,6 @@ pub(crate) struct State {
 
 /// A larder store in IndexedDB. See the crate docs for the layout.
 pub struct IndexedDbStore {
-    pub(crate) db: Database,
     sys: IdbDatabase,
     names: Names,
     name: String,
@@ -72,9 +69,8 @@ impl IndexedDbStore {
             return Err(Error::invalid("open", "the cache name must not be empty"));
         }
         let db_name = database_name(name);
-        let db = open::open_db(&db_name, timeout_ms).await?;
+        let sys = open::open_db(&db_name, timeout_ms).await?;
         let state = Rc::new(State::default());
-        let sys: IdbDatabase = db.as_sys().clone().unchecked_into();
         let on_versionchange = {
             let (state, sys) = (Rc::clone(&state), sys.clone());
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_evt: web_sys::Event| {
@@ -95,7 +91,6 @@ impl IndexedDbStore {
         sys.set_onversionchange(Some(on_versionchange.as_ref().unchecked_ref()));
         sys.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(IndexedDbStore {
-            db,
             sys,
             names: Names::new(),
             name: db_name,
@@ -128,7 +123,12 @@ impl IndexedDbStore {
     }
 
     /// A transaction on `scope` (see [`Names::tx`]).
-    fn begin(&self, op: &'static str, scope: Scope, write: bool) -> Result<IdbTransaction> {
+    pub(crate) fn begin(
+        &self,
+        op: &'static str,
+        scope: Scope,
+        write: bool,
+    ) -> Result<IdbTransaction> {
         self.check_open(op)?;
         self.names
             .tx(&self.sys, scope, write)
@@ -137,7 +137,7 @@ impl IndexedDbStore {
 
     /// The error for a JS exception thrown by an IndexedDB call, preferring the
     /// clear "closed" error when the connection went away under the call.
-    fn thrown(&self, op: &'static str, key: Option<&str>, e: &JsValue) -> Error {
+    pub(crate) fn thrown(&self, op: &'static str, key: Option<&str>, e: &JsValue) -> Error {
         if let Some(why) = self.state.closed.get() {
             return error::closed(op, why);
         }
@@ -147,7 +147,7 @@ impl IndexedDbStore {
 
     /// Abort `tx`, so that none of its requests is written, after a request
     /// could not even be made (`e`).
-    fn abandon(
+    pub(crate) fn abandon(
         &self,
         tx: &IdbTransaction,
         op: &'static str,
@@ -161,7 +161,7 @@ impl IndexedDbStore {
 
     /// The error that aborted `tx` (a full quota aborts it with
     /// `QuotaExceededError`: [`ErrorKind::StorageFull`]).
-    fn aborted(
+    pub(crate) fn aborted(
         &self,
         op: &'static str,
         key: Option<&str>,
@@ -178,7 +178,12 @@ impl IndexedDbStore {
     }
 
     /// Commit `tx` and wait until it is written (or aborted).
-    async fn finish(&self, op: &'static str, key: Option<&str>, tx: IdbTransaction) -> Result<()> {
+    pub(crate) async fn finish(
+        &self,
+        op: &'static str,
+        key: Option<&str>,
+        tx: IdbTransaction,
+    ) -> Result<()> {
         let done = Fired::tx(tx.clone());
         idb::commit(&tx);
         if done.await {
@@ -189,7 +194,7 @@ impl IndexedDbStore {
     }
 
     /// The `frames` and `meta` object stores of `tx` (which covers both).
-    fn both(
+    pub(crate) fn both(
         &self,
         tx: &IdbTransaction,
         op: &'static str,

@@ -1,7 +1,7 @@
 //! [`OpfsStore`]: the [`Store`] implementation.
 
+use hashbrown::HashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use async_trait::async_trait;
 use larder_core::frame::FrameHeader;

@@ -18,9 +18,9 @@ pub mod params;
 pub mod value;
 mod walk;
 
+use hashbrown::HashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 

@@ -1,10 +1,13 @@
 // Chromium, one page: larder's "indexeddb" backend against idb-keyval, one
-// value at a time and 1000 in one batch, and the value codec against JSON and
-// structuredClone. Results go to window.benchResults (read by run.mjs).
+// value at a time and 1000 in one batch; larder's "opfs" backend against its
+// "indexeddb" one, in a dedicated worker (worker.mjs) and on the main thread
+// (storage.mjs); and the value codec against JSON and structuredClone.
+// Results go to window.benchResults (read by run.mjs).
 import * as idb from "idb-keyval";
 import { Cache, decodeValue, encodeValue } from "larder";
 
 import { codecCases, noise, timeSideBySide } from "./measure.mjs";
+import { storageCases } from "./storage.mjs";
 
 // Single operations: N per round, more rounds than the batches, so that the
 // median is not one busy second of a loaded machine.
@@ -60,8 +63,24 @@ async function bench() {
   await c.clear();
   await c.close();
   await idb.clear(store);
+  const storage = { worker: await inWorker(), main: await storageCases(Cache, "main") };
   rows.push(...(await codecCases({ encodeValue, decodeValue })));
-  return rows;
+  return { rows, storage };
+}
+
+/** `storageCases` in a dedicated worker. */
+function inWorker() {
+  const larder = new URL(import.meta.resolve("larder"), location.href).href;
+  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) reject(new Error(`in the worker: ${data.error}`));
+      else resolve(data.rows);
+    };
+    worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message}`));
+    worker.postMessage({ larder });
+  });
 }
 
 function check(v) {
@@ -71,6 +90,6 @@ function check(v) {
 }
 
 bench().then(
-  (rows) => { window.benchResults = { rows }; },
+  (results) => { window.benchResults = results; },
   (e) => { window.benchResults = { error: String(e && e.stack || e) }; },
 );

@@ -146,7 +146,7 @@ console.error("chromium: done");
 const denoRun = deno && !only ? denoBench() : null;
 const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
 const md = [
-  `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page. In Chromium, the sides of a row take turns round by round, and single operations run 21 rounds of 20 (OPFS against IndexedDB: 11 rounds of 20 at 1 KiB, 7 of 4 at 1 MiB).`,
+  `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page. In Node and Chromium, the sides of a row take turns round by round; in Chromium, single operations run 21 rounds of 20 (OPFS against IndexedDB: 11 rounds of 20 at 1 KiB, 7 of 4 at 1 MiB).`,
   "",
   `The machine's load average (1, 5, 15 min) was ${loadBefore} when the run started and ${load()} when it ended (${os()}); on a shared machine single runs vary by tens of percent, so compare ratios within a table, not figures across runs.`,
   ...(node ? ["", `### Node ${process.version} (fs and memory backends, value codec)`, "", table(node)] : []),

@@ -47,12 +47,32 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     for (name, raw, gz) in &pkg.sizes {
         section.push_str(&format!("| {name} | {raw} B | {gz} B |\n"));
     }
+    section.push_str(&size_target(&pkg.sizes));
     let path = ctx.path(REPORT);
     let doc = fs::read_to_string(&path).unwrap_or_default();
     fs::write(&path, splice(&doc, &section))
         .map_err(|e| format!("write {}: {e}", path.display()))?;
     println!("xtask bench --js: wrote {}", path.display());
     Ok(())
+}
+
+/// Issue 3's size target: every build's .wasm at most this many bytes gzipped.
+const MAX_GZIPPED: u64 = 150_000;
+
+/// The size target judged on each build, as a paragraph.
+fn size_target(sizes: &[(&str, u64, u64)]) -> String {
+    let builds: Vec<String> = sizes
+        .iter()
+        .map(|(name, _, gz)| {
+            let verdict = if *gz <= MAX_GZIPPED { "met" } else { "not met" };
+            format!("{name} {:.1} KB ({verdict})", *gz as f64 / 1000.0)
+        })
+        .collect();
+    format!(
+        "\nTarget (issue 3): at most {} KB gzipped: {}.\n",
+        MAX_GZIPPED / 1000,
+        builds.join(", ")
+    )
 }
 
 /// `doc` with its JS section replaced by `section` (appended when it has none).
@@ -76,6 +96,13 @@ pub fn section_of(old: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn size_target_judges_each_build() {
+        let line = size_target(&[("node", 1, 138_787), ("web", 1, 175_528)]);
+        assert!(line.contains("node 138.8 KB (met)"), "{line}");
+        assert!(line.contains("web 175.5 KB (not met)"), "{line}");
+    }
 
     #[test]
     fn splice_replaces_or_appends_and_round_trips() {

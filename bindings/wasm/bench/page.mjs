@@ -1,10 +1,14 @@
 // Chromium, one page: larder's "indexeddb" backend against idb-keyval, one
-// value at a time and 1000 in one batch, and the value codec against JSON and
-// structuredClone. Results go to window.benchResults (read by run.mjs).
+// value at a time and 1000 in one batch; larder's "opfs" backend against its
+// "indexeddb" one, in a dedicated worker (worker.mjs) and on the main thread
+// (storage.mjs); and the value codec against JSON and structuredClone.
+// Results go to window.benchResults (read by run.mjs).
 import * as idb from "idb-keyval";
 import { Cache, decodeValue, encodeValue } from "larder";
 
+import { openBare } from "./bare.mjs";
 import { codecCases, noise, timeSideBySide } from "./measure.mjs";
+import { storageCases } from "./storage.mjs";
 
 // Single operations: N per round, more rounds than the batches, so that the
 // median is not one busy second of a loaded machine.
@@ -12,11 +16,13 @@ const N = 20;
 const ROUNDS = 21;
 const BATCH = 1000;
 
-/** A row from side-by-side timings of larder and idb-keyval. */
-async function row(label, larder, anchor, opts, note) {
-  const t = await timeSideBySide({ larder, anchor }, opts);
-  return { case: label, larder: t.larder, anchors: { "idb-keyval": t.anchor }, note };
+/** A row from side-by-side timings of larder, idb-keyval and the floor. */
+async function row(label, larder, anchor, bare, opts, note) {
+  const t = await timeSideBySide({ larder, anchor, bare }, opts);
+  return { case: label, larder: t.larder, anchors: { "idb-keyval": t.anchor, [BARE]: t.bare }, note };
 }
+
+const BARE = "bare IndexedDB, larder's layout";
 
 async function bench() {
   const value = noise(1024);
@@ -26,17 +32,20 @@ async function bench() {
   // default, which Chromium made "relaxed" too in version 121.
   const c = await Cache.open({ backend: "indexeddb", name: `bench-${Date.now()}`, memoryBytes: 0 });
   const store = idb.createStore(`keyval-bench-${Date.now()}`, "keyval");
+  const bare = await openBare(`bare-bench-${Date.now()}`);
   const single = { ops: N, rounds: ROUNDS };
   rows.push(await row(
     "IndexedDB set 1 KiB",
     (i, r) => c.set("bench", { r, i }, value),
     (i, r) => idb.set(`bench-${r}-${i}`, value, store),
+    (i, r) => bare.set(`bench-${r}-${i}`, value),
     single,
   ));
   rows.push(await row(
     "IndexedDB get 1 KiB (hit)",
     async (i) => check(await c.get("bench", { r: 0, i })),
     async (i) => check(await idb.get(`bench-0-${i}`, store)),
+    async (i) => check(await bare.get(`bench-0-${i}`)),
     single,
   ));
   const pairs = (r) => Array.from({ length: BATCH }, (_, i) => [{ batch: r, i }, value]);
@@ -45,6 +54,7 @@ async function bench() {
     `IndexedDB set ${BATCH} × 1 KiB in one batch`,
     (_, r) => c.setMany("bench", pairs(r)),
     (_, r) => idb.setMany(idbPairs(r), store),
+    (_, r) => bare.setMany(idbPairs(r)),
     { ops: 1 },
     "per batch",
   ));
@@ -54,14 +64,33 @@ async function bench() {
     `IndexedDB get ${BATCH} × 1 KiB in one batch`,
     async () => (await c.getMany("bench", keys)).forEach(check),
     async () => (await idb.getMany(idbKeys, store)).forEach(check),
+    async () => (await bare.getMany(idbKeys)).forEach(check),
     { ops: 1 },
     "per batch",
   ));
   await c.clear();
   await c.close();
   await idb.clear(store);
+  bare.close();
+  await new Promise((ok) => { indexedDB.deleteDatabase(bare.name).onsuccess = ok; });
+  const storage = { worker: await inWorker(), main: await storageCases(Cache, "main") };
   rows.push(...(await codecCases({ encodeValue, decodeValue })));
-  return rows;
+  return { rows, storage };
+}
+
+/** `storageCases` in a dedicated worker. */
+function inWorker() {
+  const larder = new URL(import.meta.resolve("larder"), location.href).href;
+  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) reject(new Error(`in the worker: ${data.error}`));
+      else resolve(data.rows);
+    };
+    worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message}`));
+    worker.postMessage({ larder });
+  });
 }
 
 function check(v) {
@@ -71,6 +100,6 @@ function check(v) {
 }
 
 bench().then(
-  (rows) => { window.benchResults = { rows }; },
+  (results) => { window.benchResults = results; },
   (e) => { window.benchResults = { error: String(e && e.stack || e) }; },
 );

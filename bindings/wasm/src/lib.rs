@@ -583,7 +583,11 @@ async fn serve_stale(
     if let Some(refresh) = refresh {
         let (inner, c, key, opts) = (inner.clone(), c.clone(), key.clone(), opts.clone());
         let compute = compute.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        // Run as a JsTask through future_to_promise, which queues it like
+        // spawn_local does, with the instance every method already uses
+        // (spawn_local would add one of its own). It always resolves, so the
+        // dropped Promise never rejects unhandled.
+        let task: JsTask = Box::pin(async move {
             let h = key.hash();
             inner.enter(h);
             let run = computation(inner.clone(), h, compute, opts.codec);
@@ -592,7 +596,9 @@ async fn serve_stale(
             let _ = c.recompute(&key, &opts, run).await;
             inner.leave(h);
             drop(refresh);
+            Ok(JsValue::UNDEFINED)
         });
+        drop(future_to_promise(task));
     }
     Some(Ok(value))
 }

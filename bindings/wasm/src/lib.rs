@@ -18,7 +18,6 @@ pub mod params;
 pub mod value;
 mod walk;
 
-use hashbrown::HashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -27,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
 use larder_core::frame::codec;
-use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, Served, Store};
+use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, KeyMap, Served, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -69,7 +68,7 @@ struct Pending {
 
 struct Inner {
     cache: RefCell<Option<Rc<CoreCache>>>,
-    pending: RefCell<HashMap<KeyHash, Pending>>,
+    pending: RefCell<KeyMap<Pending>>,
     next_error: Cell<u64>,
 }
 

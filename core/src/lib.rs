@@ -37,5 +37,6 @@ pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
 pub use join::join_all;
 pub use key::{Canon, Key, KeyHash};
+pub use lru::{KeyHasher, KeyMap};
 pub use memory_store::MemoryStore;
 pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutItem, Store};

@@ -11,7 +11,7 @@ use crate::key::KeyHash;
 /// Keys are already xxh3-128 outputs, so hashing them again is wasted work:
 /// fold the 128 bits into 64.
 #[derive(Default)]
-pub(crate) struct KeyHasher(u64);
+pub struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -29,7 +29,10 @@ impl Hasher for KeyHasher {
     }
 }
 
-pub(crate) type KeyMap<V> = HashMap<KeyHash, V, BuildHasherDefault<KeyHasher>>;
+/// A hash map keyed by [`KeyHash`], hashing with [`KeyHasher`]. Public so
+/// that backends and bindings use the same map types as the core: in a .wasm
+/// each (key, value) type of a map is its own copy of the table code.
+pub type KeyMap<V> = HashMap<KeyHash, V, BuildHasherDefault<KeyHasher>>;
 
 const NIL: u32 = u32::MAX;
 

@@ -1,12 +1,11 @@
 //! [`OpfsStore`]: the [`Store`] implementation.
 
-use hashbrown::HashMap;
 use std::cell::{Cell, RefCell};
 
 use async_trait::async_trait;
 use larder_core::frame::FrameHeader;
 use larder_core::{
-    Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store, join_all, layout,
+    Capabilities, EntryMeta, Error, KeyHash, KeyMap, PutItem, Result, Store, join_all, layout,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -29,17 +28,51 @@ const MAX_HANDLES: usize = 4096;
 const NOT_FOUND: &str = "NotFoundError";
 const TYPE_MISMATCH: &str = "TypeMismatchError";
 
+/// Shard directory handles, by shard number (a shard's name is its two hex
+/// digits): a slot per shard instead of a hash map of names, whose table
+/// code would be a .wasm copy of its own.
+#[derive(Default)]
+struct ShardHandles(Vec<Option<FileSystemDirectoryHandle>>);
+
+impl ShardHandles {
+    fn slot(name: &str) -> Option<usize> {
+        layout::is_shard_name(name)
+            .then(|| u8::from_str_radix(name, 16).ok())
+            .flatten()
+            .map(usize::from)
+    }
+
+    fn get(&self, name: &str) -> Option<&FileSystemDirectoryHandle> {
+        self.0.get(Self::slot(name)?)?.as_ref()
+    }
+
+    fn insert(&mut self, name: &str, dir: FileSystemDirectoryHandle) {
+        if let Some(i) = Self::slot(name) {
+            if self.0.len() <= i {
+                self.0.resize(i + 1, None);
+            }
+            self.0[i] = Some(dir);
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if let Some(slot) = Self::slot(name).and_then(|i| self.0.get_mut(i)) {
+            *slot = None;
+        }
+    }
+}
+
 /// A larder store in the Origin Private File System. See the crate docs.
 pub struct OpfsStore {
     name: String,
     access: Access,
     dirs: Dirs,
     /// Shard directory handles by name, fetched once.
-    shards: RefCell<HashMap<String, FileSystemDirectoryHandle>>,
+    shards: RefCell<ShardHandles>,
     /// Entry file handles by key. A handle names a path, not a file, so it
     /// stays right whatever happens to the file; it saves a `getFileHandle`
     /// round trip per read.
-    files: RefCell<HashMap<KeyHash, FileSystemFileHandle>>,
+    files: RefCell<KeyMap<FileSystemFileHandle>>,
     temps: TempNamer,
     lock_ms: u32,
     corrupt: Cell<u64>,
@@ -121,7 +154,7 @@ impl OpfsStore {
         }
         match js::dir(&self.dirs.entries, shard, false).await {
             Ok(h) => {
-                self.shards.borrow_mut().insert(shard.to_owned(), h.clone());
+                self.shards.borrow_mut().insert(shard, h.clone());
                 Ok(Some(h))
             }
             Err(e) if js::is(&e, NOT_FOUND) || js::is(&e, TYPE_MISMATCH) => Ok(None),
@@ -138,7 +171,7 @@ impl OpfsStore {
             return Ok(h.clone());
         }
         let h = js::dir(&self.dirs.entries, shard, true).await?;
-        self.shards.borrow_mut().insert(shard.to_owned(), h.clone());
+        self.shards.borrow_mut().insert(shard, h.clone());
         Ok(h)
     }
 
@@ -352,7 +385,7 @@ impl OpfsStore {
             let name = h.name();
             if h.kind() == FileSystemHandleKind::Directory && layout::is_shard_name(&name) {
                 let dir: FileSystemDirectoryHandle = h.unchecked_into();
-                self.shards.borrow_mut().insert(name.clone(), dir.clone());
+                self.shards.borrow_mut().insert(&name, dir.clone());
                 out.push((name, dir));
             }
         }
@@ -513,7 +546,9 @@ impl Store for OpfsStore {
 
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
         // The latest time per key; recency only moves forward.
-        let mut latest: HashMap<KeyHash, u64> = HashMap::with_capacity(touches.len());
+        // core's map type: its table code is in the .wasm already.
+        let mut latest: KeyMap<u64> =
+            KeyMap::with_capacity_and_hasher(touches.len(), Default::default());
         for &(k, at) in touches {
             let e = latest.entry(k).or_insert(at);
             *e = (*e).max(at);

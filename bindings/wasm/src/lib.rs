@@ -18,7 +18,6 @@ pub mod params;
 pub mod value;
 mod walk;
 
-use hashbrown::HashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -27,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
 use larder_core::frame::codec;
-use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, Served, Store};
+use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, KeyMap, Served, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -69,7 +68,7 @@ struct Pending {
 
 struct Inner {
     cache: RefCell<Option<Rc<CoreCache>>>,
-    pending: RefCell<HashMap<KeyHash, Pending>>,
+    pending: RefCell<KeyMap<Pending>>,
     next_error: Cell<u64>,
 }
 
@@ -583,7 +582,11 @@ async fn serve_stale(
     if let Some(refresh) = refresh {
         let (inner, c, key, opts) = (inner.clone(), c.clone(), key.clone(), opts.clone());
         let compute = compute.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        // Run as a JsTask through future_to_promise, which queues it like
+        // spawn_local does, with the instance every method already uses
+        // (spawn_local would add one of its own). It always resolves, so the
+        // dropped Promise never rejects unhandled.
+        let task: JsTask = Box::pin(async move {
             let h = key.hash();
             inner.enter(h);
             let run = computation(inner.clone(), h, compute, opts.codec);
@@ -592,7 +595,9 @@ async fn serve_stale(
             let _ = c.recompute(&key, &opts, run).await;
             inner.leave(h);
             drop(refresh);
+            Ok(JsValue::UNDEFINED)
         });
+        drop(future_to_promise(task));
     }
     Some(Ok(value))
 }

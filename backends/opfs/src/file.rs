@@ -186,10 +186,13 @@ pub(crate) async fn write_new(
             };
             if let Err(e) = written {
                 let _ = JsFuture::from(w.abort()).await;
-                return Err(e);
+                return Err(aborted_as_full(e));
             }
             // `close` commits the whole file at once (writes go to a swap file).
-            JsFuture::from(w.close()).await.map(|_| ())
+            JsFuture::from(w.close())
+                .await
+                .map(|_| ())
+                .map_err(aborted_as_full)
         }
     }
 }
@@ -208,6 +211,22 @@ fn reserve(h: &FileSystemSyncAccessHandle, len: u64) -> Result<(), JsValue> {
         Err(no_space(&format!(
             "the browser could not grow the file to {len} bytes"
         )))
+    }
+}
+
+/// A writable stream's `AbortError` as a full quota. Past a quota, Chromium
+/// (156) sometimes fails a stream write with "AbortError: Failed to write
+/// data to data pipe" instead of a `QuotaExceededError` (its storage side
+/// closed the pipe first); as a full quota, the cache evicts and retries,
+/// where any other kind would fail the write at once.
+fn aborted_as_full(e: JsValue) -> JsValue {
+    if js::error_name(&e).as_deref() == Some("AbortError") {
+        no_space(&format!(
+            "the browser aborted the write ({})",
+            js::message(&e)
+        ))
+    } else {
+        e
     }
 }
 

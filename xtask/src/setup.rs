@@ -15,12 +15,15 @@ pub const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf
 
 /// Deno comes from the npm registry: the `deno` package carries the binary.
 pub const DENO_PACKAGE: &str = "deno@2.9.6";
-/// Where setup installs it, inside the target directory.
-pub const DENO_PREFIX: &str = "target/tools/deno";
+/// Where setup installs Deno: `<target dir>/tools/deno`, beside every other
+/// build output (so a `CARGO_TARGET_DIR` elsewhere keeps the checkout clean).
+pub fn deno_prefix(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.target_dir().join("tools").join("deno")
+}
 
 /// The Deno binary setup installs.
 pub fn deno_bin(ctx: &Ctx) -> std::path::PathBuf {
-    ctx.path(DENO_PREFIX)
+    deno_prefix(ctx)
         .join("node_modules")
         .join(".bin")
         .join("deno")
@@ -178,7 +181,7 @@ fn steps() -> Vec<Step> {
             applies: |ctx| exists_any(ctx, &["backends/nodefs", "bindings/wasm"]),
             done: |ctx| cmd::succeeds(Command::new(deno_bin(ctx)).arg("--version")),
             install: |ctx| {
-                let prefix = ctx.path(DENO_PREFIX);
+                let prefix = deno_prefix(ctx);
                 cmd::run(
                     Command::new("npm")
                         .args(["install", "--no-save", "--prefix"])

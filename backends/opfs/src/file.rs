@@ -335,3 +335,56 @@ async fn trailer_of(file: &FileSystemFileHandle) -> Result<Option<(u64, u64)>, J
     r.read_at(size - TRAILER, &mut cur).await?;
     Ok(Some((size, u64::from_le_bytes(cur))))
 }
+
+#[cfg(test)]
+mod tests {
+    use larder_core::ErrorKind;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_test::*;
+    use web_sys::DomException;
+
+    use super::aborted_as_full;
+    use crate::{error, js};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn dom(name: &str, message: &str) -> JsValue {
+        DomException::new_with_message_and_name(message, name)
+            .expect("a DOMException")
+            .into()
+    }
+
+    // Chromium's answer to a stream write past the quota, some of the time:
+    // a full quota (the cache evicts and retries), not a failed write.
+    #[wasm_bindgen_test]
+    fn a_stream_write_aborted_by_the_browser_is_a_full_quota() {
+        let e = aborted_as_full(dom("AbortError", "Failed to write data to data pipe"));
+        assert_eq!(js::error_name(&e).as_deref(), Some("QuotaExceededError"));
+        assert_eq!(
+            js::message(&e),
+            "QuotaExceededError: the browser aborted the write (AbortError: Failed to write \
+             data to data pipe): the storage quota is exhausted"
+        );
+        let err = error::opfs("put", "larder-x/ab/cd", &e, 0);
+        assert_eq!(err.kind(), ErrorKind::StorageFull, "{err}");
+    }
+
+    #[wasm_bindgen_test]
+    fn other_write_failures_keep_their_own_error() {
+        for name in [
+            "NotFoundError",
+            "InvalidStateError",
+            "NoModificationAllowedError",
+        ] {
+            let e = aborted_as_full(dom(name, "it failed"));
+            assert_eq!(js::error_name(&e).as_deref(), Some(name));
+            assert_eq!(js::message(&e), format!("{name}: it failed"));
+            assert_ne!(
+                error::opfs("put", "p", &e, 0).kind(),
+                ErrorKind::StorageFull
+            );
+        }
+        let thrown = aborted_as_full(JsValue::from_str("not an exception"));
+        assert_eq!(thrown.as_string().as_deref(), Some("not an exception"));
+    }
+}

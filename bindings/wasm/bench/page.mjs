@@ -7,7 +7,7 @@ import * as idb from "idb-keyval";
 import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
-import { codecCases, noise, timeSideBySide } from "./measure.mjs";
+import { codecCases, noise, timeOps, timeSideBySide } from "./measure.mjs";
 import { storageCases } from "./storage.mjs";
 
 // Single operations: N per round, more rounds than the batches, so that the
@@ -68,6 +68,7 @@ async function bench() {
     { ops: 1 },
     "per batch",
   ));
+  const own = await ownWork(value, pairs);
   await c.clear();
   await c.close();
   await idb.clear(store);
@@ -75,7 +76,25 @@ async function bench() {
   await new Promise((ok) => { indexedDB.deleteDatabase(bare.name).onsuccess = ok; });
   const storage = { worker: await inWorker(), main: await storageCases(Cache, "main") };
   rows.push(...(await codecCases({ encodeValue, decodeValue })));
-  return { rows, storage };
+  return { rows, storage, own };
+}
+
+/**
+ * larder's own work per call, with no storage under it: the "memory" backend
+ * (a map in wasm) behind the same key derivation, frame encode and checksum,
+ * value codec, TTL and LRU bookkeeping and JS glue as the IndexedDB rows.
+ */
+async function ownWork(value, pairs) {
+  const mem = await Cache.open({ backend: "memory", memoryBytes: 0 });
+  for (let i = 0; i < N; i++) await mem.set("bench", { r: 0, i }, value);
+  const single = { ops: N, rounds: ROUNDS };
+  const own = {
+    set: await timeOps((i, r) => mem.set("bench", { r: r + 1, i }, value), single),
+    get: await timeOps(async (i) => check(await mem.get("bench", { r: 0, i })), single),
+    batch: await timeOps((_, r) => mem.setMany("bench", pairs(r + 1)), { ops: 1 }),
+  };
+  await mem.close();
+  return own;
 }
 
 /** `storageCases` in a dedicated worker. */

@@ -40,13 +40,10 @@ export function larder_nodefs_release(bytes) {
 
 // Whether a read waits for its file's close. Node: no; the bytes are in hand
 // and close's errors would be ignored anyway, so its trip to the thread pool
-// (a third of a read) would only delay the caller. It is even started only
-// after the caller has the value (setImmediate): handing work to the thread
-// pool can cost the main thread tens of µs on a busy machine. Deno: yes; its
-// close runs on a timer, which Deno.test's sanitizer reports as leaked when a
-// test ends right after a read.
+// (a third of a read) would only delay the caller. Deno: yes; its close runs
+// on a timer, which Deno.test's sanitizer reports as leaked when a test ends
+// right after a read.
 const WAIT_FOR_CLOSE = typeof Deno !== "undefined";
-const later = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
 const ignore = () => {};
 
 // The whole file at `path`, read with node:fs's callback API in two trips to
@@ -68,8 +65,8 @@ export function larder_nodefs_read_file(fs, path, flags) {
                 if (WAIT_FOR_CLOSE) {
                     fs.close(fd, () => resolve(bytes));
                 } else {
+                    fs.close(fd, ignore);
                     resolve(bytes);
-                    later(() => fs.close(fd, ignore));
                 }
             };
             const buf = takeScratch();

@@ -24,6 +24,10 @@ pub use larder_core::layout::LAYOUT_DIR;
 /// How much of a file `list` reads first; headers are almost always shorter.
 const HEADER_PREFIX: usize = 4096;
 
+/// Up to this many bytes (the first read's scratch size in js.rs) a `get`
+/// copies out of JS without a fallible reservation.
+const SMALL_READ: usize = 64 * 1024;
+
 /// Shards listed at once, and entries written at once by `put_many`: enough to
 /// keep Node's thread pool (4 threads by default) busy.
 const PARALLEL: usize = 8;
@@ -185,10 +189,16 @@ async fn read_header(
 /// memory cannot hold them. The caller verifies the frame whole.
 fn whole_frame(bytes: &Uint8Array, key: KeyHash) -> Option<Vec<u8>> {
     let len = bytes.length() as usize;
-    let mut out = Vec::new();
-    out.try_reserve_exact(len).ok()?;
-    out.resize(len, 0);
-    bytes.copy_to(&mut out);
+    let out = if len <= SMALL_READ {
+        bytes.to_vec()
+    } else {
+        // A large file: fail softly (the careful way reports it) rather than abort.
+        let mut out = Vec::new();
+        out.try_reserve_exact(len).ok()?;
+        out.resize(len, 0);
+        bytes.copy_to(&mut out);
+        out
+    };
     js::release(bytes);
     (frame::peek(&out) == Some((key, len as u64))).then_some(out)
 }

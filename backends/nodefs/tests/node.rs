@@ -218,7 +218,11 @@ async fn get_returns_each_file_whole_around_the_first_read_size() {
         let e = entry(i, &payload(i, len - overhead));
         assert_eq!(e.frame.len(), len);
         store.put(&e.meta, &e.frame).await.unwrap();
-        assert_eq!(store.get(e.meta.key).await.unwrap(), Some(e.frame), "{len} bytes");
+        assert_eq!(
+            store.get(e.meta.key).await.unwrap(),
+            Some(e.frame),
+            "{len} bytes"
+        );
     }
     let small = entry(310, &payload(310, 400)).frame;
     let big = entry(311, &payload(311, 100_000)).frame;

@@ -290,6 +290,20 @@ fn decompress(header: &FrameHeader, stored: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
+/// The key and whole-frame length that the fixed header at the start of
+/// `bytes` claims, checking only the magic (`None`: too short, or not a
+/// frame). Lets a store tell a whole frame from a short read cheaply; nothing
+/// it returns is verified ([`decode`] does that).
+pub fn peek(bytes: &[u8]) -> Option<(KeyHash, u64)> {
+    if bytes.len() < FIXED_HEADER || bytes[..4] != MAGIC {
+        return None;
+    }
+    let len = u64::from(read_u32(bytes, 8))
+        .saturating_add(read_u64(bytes, 12))
+        .saturating_add(8);
+    Some((KeyHash(u128::from_be_bytes(array16(bytes, 52))), len))
+}
+
 /// Decode and verify the header from a prefix of a frame (e.g. the first 4 KiB
 /// of a file), without the payload.
 pub fn decode_header(bytes: &[u8]) -> Result<HeaderRead> {

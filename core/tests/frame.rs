@@ -213,3 +213,16 @@ fn fuzz_seeds_are_valid_frames() {
         frame::decode(&on_disk).unwrap();
     }
 }
+
+#[test]
+fn peek_gives_key_and_length_of_the_fixed_header() {
+    let bytes = encode(&[7u8; 300], &["t".to_string()], b"m", None);
+    let claimed = Some((key().hash(), bytes.len() as u64));
+    assert_eq!(frame::peek(&bytes), claimed);
+    // Only the fixed header is read: a cut frame still tells its full length.
+    assert_eq!(frame::peek(&bytes[..frame::FIXED_HEADER]), claimed);
+    assert_eq!(frame::peek(&bytes[..frame::FIXED_HEADER - 1]), None);
+    let mut bad = bytes.clone();
+    bad[0] ^= 1;
+    assert_eq!(frame::peek(&bad), None);
+}

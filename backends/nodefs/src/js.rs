@@ -17,10 +17,117 @@ use wasm_bindgen::prelude::*;
 export function larder_nodefs_import_fs() {
     return import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
 }
+
+export function larder_nodefs_import_fs_callbacks() {
+    return import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs");
+}
+
+// Scratch buffers for the first read of an entry, reused: a new Uint8Array
+// costs µs per KiB in Node 20 (zeroed, counted by the GC), a view of one
+// almost nothing. A read holds one alone until its bytes are copied out.
+const SCRATCH = 65536;
+const scratch = [];
+const takeScratch = () => scratch.pop() || new Uint8Array(SCRATCH);
+const giveScratch = (b) => { if (scratch.length < 8) scratch.push(b); };
+
+// `bytes` from larder_nodefs_read_file are copied out: their buffer may serve
+// the next read.
+export function larder_nodefs_release(bytes) {
+    if (bytes.buffer.byteLength === SCRATCH) {
+        giveScratch(new Uint8Array(bytes.buffer));
+    }
+}
+
+// Whether a read waits for its file's close. Node: no; the bytes are in hand
+// and close's errors would be ignored anyway, so its trip to the thread pool
+// (a third of a read) would only delay the caller. Deno: yes; its close runs
+// on a timer, which Deno.test's sanitizer reports as leaked when a test ends
+// right after a read.
+const WAIT_FOR_CLOSE = typeof Deno !== "undefined";
+const ignore = () => {};
+
+// The whole file at `path`, read with node:fs's callback API in two trips to
+// the thread pool (open, read; then close; a file past the scratch size also
+// takes an fstat and one more read). fs.promises costs more per trip (a
+// FileHandle per open) and its readFile takes more trips. Resolves to the
+// bytes (to be handed to larder_nodefs_release once copied), or to null
+// where what was read is not plainly a whole file (empty, a read error, not
+// a regular file, changing size): the caller then looks the careful way.
+// Rejects with open's error.
+export function larder_nodefs_read_file(fs, path, flags) {
+    return new Promise((resolve, reject) => {
+        fs.open(path, flags, (err, fd) => {
+            if (err) {
+                reject(err);
+                return;
+            }
+            const done = (bytes) => {
+                if (WAIT_FOR_CLOSE) {
+                    fs.close(fd, () => resolve(bytes));
+                } else {
+                    fs.close(fd, ignore);
+                    resolve(bytes);
+                }
+            };
+            const buf = takeScratch();
+            fs.read(fd, buf, 0, SCRATCH, 0, (err, n) => {
+                if (err || n === 0) {
+                    giveScratch(buf);
+                    done(null);
+                    return;
+                }
+                if (n < SCRATCH) {
+                    done(buf.subarray(0, n));
+                    return;
+                }
+                fs.fstat(fd, (err, st) => {
+                    let out = null;
+                    if (!err && st.isFile() && st.size >= n) {
+                        try {
+                            out = new Uint8Array(st.size);
+                            out.set(buf);
+                        } catch {
+                            out = null; // too large to hold: the careful way says so
+                        }
+                    }
+                    giveScratch(buf);
+                    if (out === null || n === out.length) {
+                        done(out);
+                    } else {
+                        readRest(fs, fd, out, n, done);
+                    }
+                });
+            });
+        });
+    });
+}
+
+// Fill `out` from offset `at`; hand `done` the bytes, or null if the file
+// ended early or a read failed.
+function readRest(fs, fd, out, at, done) {
+    fs.read(fd, out, at, out.length - at, at, (err, n) => {
+        if (err || n === 0) {
+            done(null);
+        } else if (at + n === out.length) {
+            done(out);
+        } else {
+            readRest(fs, fd, out, at + n, done);
+        }
+    });
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
     async fn larder_nodefs_import_fs() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn larder_nodefs_import_fs_callbacks() -> Result<JsValue, JsValue>;
+    fn larder_nodefs_release(bytes: &Uint8Array);
+    #[wasm_bindgen(catch)]
+    async fn larder_nodefs_read_file(
+        fs: &FsCallbacks,
+        path: &str,
+        flags: &JsValue,
+    ) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -66,6 +173,10 @@ extern "C" {
         atime: f64,
         mtime: f64,
     ) -> Result<JsValue, JsValue>;
+
+    /// The `node:fs` module object (its callback API).
+    #[derive(Debug, Clone)]
+    pub(crate) type FsCallbacks;
 
     /// A `FileHandle` from `open`.
     #[derive(Debug, Clone)]
@@ -118,6 +229,31 @@ extern "C" {
 /// Import `node:fs/promises` (Node, or Deno's Node compatibility layer).
 pub(crate) async fn load_fs() -> Result<FsPromises, JsValue> {
     Ok(larder_nodefs_import_fs().await?.unchecked_into())
+}
+
+/// Hand back the bytes of [`read_file`] once copied out, for reuse.
+pub(crate) fn release(bytes: &Uint8Array) {
+    larder_nodefs_release(bytes);
+}
+
+/// Import `node:fs`, whose callback API reads an entry in fewer, cheaper
+/// trips to the thread pool than `node:fs/promises` (see [`read_file`]).
+pub(crate) async fn load_fs_callbacks() -> Result<FsCallbacks, JsValue> {
+    Ok(larder_nodefs_import_fs_callbacks().await?.unchecked_into())
+}
+
+/// The whole file at `path`, opened with `flags`, in one call into JS: `Ok(None)`
+/// where what was read is not plainly a whole regular file (the caller then
+/// looks with [`FsPromises`], which tells why); `Err` is open's error.
+pub(crate) async fn read_file(
+    fs: &FsCallbacks,
+    path: &str,
+    flags: &JsValue,
+) -> Result<Option<Uint8Array>, JsValue> {
+    Ok(larder_nodefs_read_file(fs, path, flags)
+        .await?
+        .dyn_into()
+        .ok())
 }
 
 /// `{ recursive: true }` plus `extra` key/number pairs, for mkdir and rm.

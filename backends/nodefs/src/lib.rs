@@ -17,8 +17,11 @@
 //!   0)` throws `ESRCH`) or older than an hour are removed.
 //! - **Self-healing**: a directory, symlink, truncated or foreign file where an
 //!   entry should be is a miss, removed, and counted (`take_corrupt`).
-//! - `node:fs/promises` is imported lazily (a dynamic `import()`), so the same
-//!   wasm loads in browsers, where this store is simply never opened.
+//! - **Quick reads**: `get` opens and reads an entry in one call into JS
+//!   through `node:fs`'s callback API (see README.md, "How a get reads").
+//! - `node:fs/promises` and `node:fs` are imported lazily (a dynamic
+//!   `import()`), so the same wasm loads in browsers, where this store is
+//!   simply never opened.
 //!
 //! The crate is wasm32-only; on other targets it is empty.
 

@@ -13,7 +13,7 @@ use larder_core::{
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::js_error;
-use crate::js::{self, FileHandle, FsPromises, Stats};
+use crate::js::{self, FileHandle, FsCallbacks, FsPromises, Stats};
 use crate::temp::{self, TempNamer};
 use crate::time;
 use larder_core::join_all;
@@ -24,6 +24,10 @@ pub use larder_core::layout::LAYOUT_DIR;
 /// How much of a file `list` reads first; headers are almost always shorter.
 const HEADER_PREFIX: usize = 4096;
 
+/// Up to this many bytes (the first read's scratch size in js.rs) a `get`
+/// copies out of JS without a fallible reservation.
+const SMALL_READ: usize = 64 * 1024;
+
 /// Shards listed at once, and entries written at once by `put_many`: enough to
 /// keep Node's thread pool (4 threads by default) busy.
 const PARALLEL: usize = 8;
@@ -33,6 +37,8 @@ const PARALLEL: usize = 8;
 #[derive(Debug)]
 pub struct NodeFsStore {
     fs: FsPromises,
+    /// `node:fs`, for `get`'s one-call read ([`js::read_file`]).
+    fs_cb: FsCallbacks,
     root: String,
     entries: String,
     tmp: String,
@@ -73,6 +79,13 @@ impl NodeFsStoreBuilder {
                 ),
             )
         })?;
+        let fs_cb = js::load_fs_callbacks().await.map_err(|e| {
+            Error::new(
+                ErrorKind::Unsupported,
+                OP,
+                format!("node:fs is not available here: {}", js::message(&e)),
+            )
+        })?;
         let root = self.root;
         match fs.stat(&root).await {
             Ok(st) if !st.unchecked_ref::<Stats>().is_directory() => {
@@ -96,6 +109,7 @@ impl NodeFsStoreBuilder {
         let store = NodeFsStore {
             read_flags: js::read_flags(&fs),
             fs,
+            fs_cb,
             root,
             entries,
             tmp,
@@ -168,6 +182,25 @@ async fn read_header(
             _ => return Ok(None),
         }
     }
+}
+
+/// `bytes` copied out of JS if their fixed header claims exactly their length
+/// and `key`; `None` otherwise (a short read, a foreign file), or if wasm
+/// memory cannot hold them. The caller verifies the frame whole.
+fn whole_frame(bytes: &Uint8Array, key: KeyHash) -> Option<Vec<u8>> {
+    let len = bytes.length() as usize;
+    let out = if len <= SMALL_READ {
+        bytes.to_vec()
+    } else {
+        // A large file: fail softly (the careful way reports it) rather than abort.
+        let mut out = Vec::new();
+        out.try_reserve_exact(len).ok()?;
+        out.resize(len, 0);
+        bytes.copy_to(&mut out);
+        out
+    };
+    js::release(bytes);
+    (frame::peek(&out) == Some((key, len as u64))).then_some(out)
 }
 
 /// What `list` found under one entry name.
@@ -273,6 +306,26 @@ impl NodeFsStore {
             }
             Err(e2) if js::is_code(&e2, "ENOENT") => Ok(None),
             _ => Err(js_error(op, path, &e)),
+        }
+    }
+
+    /// `get` through a `FileHandle`: the stats of the open file tell a damaged
+    /// entry (removed, counted, a miss) from a read that failed (an error).
+    async fn get_careful(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let h = match self.open_read(path).await {
+            Ok(h) => h,
+            Err(e) if js::is_code(&e, "ENOENT") => return Ok(None),
+            Err(e) => return self.not_openable("get", path, e).await,
+        };
+        let read = self.read_whole(&h).await;
+        close(&h).await;
+        match read {
+            Ok(Read::Bytes(b)) => Ok(Some(b)),
+            Ok(Read::Damaged(st)) => {
+                self.discard(path, Some(&st)).await;
+                Ok(None)
+            }
+            Err(e) => Err(js_error("get", path, &e)),
         }
     }
 
@@ -508,22 +561,21 @@ impl Store for NodeFsStore {
 
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
         let path = self.entry_path(key);
-        // One open (no lstat first): it neither follows a symlink nor blocks on a FIFO.
-        let h = match self.open_read(&path).await {
-            Ok(h) => h,
+        // The quick way: open, read, close in one call into JS. One open (no
+        // lstat first): it neither follows a symlink nor blocks on a FIFO.
+        match js::read_file(&self.fs_cb, &path, &self.read_flags).await {
+            Ok(Some(bytes)) => {
+                if let Some(frame) = whole_frame(&bytes, key) {
+                    return Ok(Some(frame));
+                }
+            }
+            Ok(None) => {}
             Err(e) if js::is_code(&e, "ENOENT") => return Ok(None),
             Err(e) => return self.not_openable("get", &path, e).await,
-        };
-        let read = self.read_whole(&h).await;
-        close(&h).await;
-        match read {
-            Ok(Read::Bytes(b)) => Ok(Some(b)),
-            Ok(Read::Damaged(st)) => {
-                self.discard(&path, Some(&st)).await;
-                Ok(None)
-            }
-            Err(e) => Err(js_error("get", &path, &e)),
         }
+        // Anything else (an empty or odd file, a directory, a read error, a
+        // torn or foreign frame) is judged as before, on a fresh open.
+        self.get_careful(&path).await
     }
 
     async fn get_header(&self, key: KeyHash) -> Result<Option<FrameHeader>> {

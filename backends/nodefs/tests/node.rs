@@ -205,6 +205,43 @@ async fn damage_is_a_miss_removed_and_counted() {
     remove(&dir).await;
 }
 
+/// `get` reads a file at an entry name in one go when it is one whole frame of
+/// its key, else the careful way; either way every regular file comes back
+/// whole, as it is: frames just under, at and over the first read's 64 KiB,
+/// and files that are not one whole frame of the key (the core rejects those).
+#[wasm_bindgen_test]
+async fn get_returns_each_file_whole_around_the_first_read_size() {
+    let dir = fresh_dir().await;
+    let store = NodeFsStore::open(&dir).await.unwrap();
+    for (i, len) in [(301, 65_535), (302, 65_536), (303, 65_537), (304, 200_000)] {
+        let overhead = entry(i, &payload(i, 100)).frame.len() - 100;
+        let e = entry(i, &payload(i, len - overhead));
+        assert_eq!(e.frame.len(), len);
+        store.put(&e.meta, &e.frame).await.unwrap();
+        assert_eq!(
+            store.get(e.meta.key).await.unwrap(),
+            Some(e.frame),
+            "{len} bytes"
+        );
+    }
+    let small = entry(310, &payload(310, 400)).frame;
+    let big = entry(311, &payload(311, 100_000)).frame;
+    for (k, bytes) in [
+        (312, b"definitely not a larder frame".to_vec()),
+        (313, small[..small.len() - 1].to_vec()),
+        (314, [&small[..], b"tail"].concat()),
+        (315, big[..70_000].to_vec()),
+        (316, [&big[..], &[0; 10]].concat()),
+        (317, small.clone()), // entry 310's frame under key 317
+    ] {
+        let key = larder_tests::fixtures::key(k).hash();
+        plant(&fs_path(&dir, key), &bytes).await;
+        assert_eq!(store.get(key).await.unwrap(), Some(bytes), "key {k}");
+    }
+    assert_eq!(store.take_corrupt(), 0);
+    remove(&dir).await;
+}
+
 #[wasm_bindgen_test]
 async fn directories_are_0700_and_files_0600() {
     let dir = fresh_dir().await;

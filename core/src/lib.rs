@@ -18,6 +18,7 @@ pub mod cache;
 pub mod clock;
 pub mod error;
 mod flight;
+mod float_text;
 pub mod frame;
 mod join;
 pub mod key;
@@ -35,6 +36,7 @@ pub use cache::{Cache, Computed, Config, Entry, PutOptions, Refresh, Served, Sta
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorKind, Result};
+pub use float_text::FloatText;
 pub use join::join_all;
 pub use key::{Canon, Key, KeyHash};
 pub use lru::{KeyHasher, KeyMap};

@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use async_trait::async_trait;
+
 use crate::error::Result;
 use crate::key::KeyHash;
 use crate::lru::KeyMap;

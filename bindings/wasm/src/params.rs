@@ -6,7 +6,7 @@
 
 use js_sys::{Array, BigInt, Map, Object, Uint8Array};
 use larder_core::key::MAX_DEPTH;
-use larder_core::{Canon, Key};
+use larder_core::{Canon, IntText, Key};
 use std::borrow::Cow;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -271,7 +271,7 @@ pub fn from_canon(c: &Canon) -> JsValue {
         Canon::Null => JsValue::NULL,
         Canon::Bool(b) => JsValue::from_bool(*b),
         Canon::Int(n) if (-EXACT..=EXACT).contains(n) => JsValue::from_f64(*n as f64),
-        Canon::Int(n) => BigInt::new(&JsValue::from_str(&n.to_string()))
+        Canon::Int(n) => BigInt::new(&JsValue::from_str(&IntText(*n).to_string()))
             .map(JsValue::from)
             .unwrap_or(JsValue::NULL),
         Canon::Float(x) => JsValue::from_f64(*x),

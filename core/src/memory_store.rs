@@ -5,10 +5,10 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use async_trait::async_trait;
-use hashbrown::HashMap;
 
 use crate::error::Result;
 use crate::key::KeyHash;
+use crate::lru::KeyMap;
 use crate::store::{Capabilities, EntryMeta, PutItem, Store};
 use crate::sync::Lock;
 
@@ -23,7 +23,7 @@ use crate::sync::Lock;
 /// ```
 #[derive(Default)]
 pub struct MemoryStore {
-    entries: Lock<HashMap<KeyHash, (EntryMeta, Vec<u8>)>>,
+    entries: Lock<KeyMap<(EntryMeta, Vec<u8>)>>,
 }
 
 impl MemoryStore {

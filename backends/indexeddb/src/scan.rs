@@ -1,8 +1,6 @@
 //! `list`: one pass over the metadata (and the keys of the frames), which
 //! never reads a payload; and the repair of what it finds damaged.
 
-use hashbrown::HashSet;
-
 use js_sys::Array;
 use larder_core::frame::{self, HeaderRead};
 use larder_core::{EntryMeta, KeyHash, Result};
@@ -46,10 +44,13 @@ impl IndexedDbStore {
         let frame_keys = frame_keys_req
             .result()
             .map_err(|e| self.thrown(OP, None, &e))?;
-        let frame_keys: HashSet<String> = Array::from(&frame_keys)
+        // Sorted vectors and binary search rather than hash sets: this runs
+        // once per open, and the wasm then needs no string-keyed hash table.
+        let mut frame_keys: Vec<String> = Array::from(&frame_keys)
             .iter()
             .map(|k| k.as_string().unwrap_or_default())
             .collect();
+        frame_keys.sort_unstable();
         // A non-string key cannot be ours; keep it (as "") so it is removed.
         let records: Vec<(String, JsValue)> = keys
             .iter()
@@ -58,23 +59,21 @@ impl IndexedDbStore {
             .collect();
         let mut out = Vec::with_capacity(records.len());
         let mut bad: Vec<JsValue> = Vec::new();
-        let mut listed: HashSet<&str> = HashSet::with_capacity(records.len());
         for (k, v) in &records {
             let parsed = KeyHash::from_hex(k)
                 .ok()
                 .filter(|h| h.to_hex() == *k)
                 .and_then(|h| record::from_js(h, v));
             match parsed {
-                Some(m) if frame_keys.contains(k) => {
-                    listed.insert(k);
-                    out.push(m);
-                }
+                Some(m) if frame_keys.binary_search(k).is_ok() => out.push(m),
                 _ => bad.push(JsValue::from_str(k)),
             }
         }
+        let mut record_keys: Vec<&str> = records.iter().map(|(k, _)| k.as_str()).collect();
+        record_keys.sort_unstable();
         let orphans: Vec<&String> = frame_keys
             .iter()
-            .filter(|k| !listed.contains(k.as_str()) && !records.iter().any(|(rk, _)| rk == *k))
+            .filter(|k| record_keys.binary_search(&k.as_str()).is_err())
             .collect();
         if bad.is_empty() && orphans.is_empty() {
             return Ok(Some(out));

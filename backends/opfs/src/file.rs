@@ -7,6 +7,7 @@
 //! lives in the file, where `list` reads it along with the header.
 
 use js_sys::Uint8Array;
+use larder_core::FloatText;
 use larder_core::frame::{self, FrameHeader, HeaderRead};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -264,7 +265,10 @@ fn write_all(h: &FileSystemSyncAccessHandle, bytes: &[u8], offset: u64) -> Resul
             return Err(no_space("the browser wrote only part of the file"));
         }
         if n < 1.0 || n > want as f64 {
-            let msg = format!("the browser reported {n} bytes written of {want}");
+            let msg = format!(
+                "the browser reported {} bytes written of {want}",
+                FloatText(n)
+            );
             return Err(js_sys::Error::new(&msg).into());
         }
         done += n as usize;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use js_sys::{Object, RangeError, Reflect, TypeError};
-use larder_core::{Error, ErrorKind};
+use larder_core::{Error, ErrorKind, FloatText};
 use wasm_bindgen::prelude::*;
 
 use crate::walk::{self, Item};
@@ -138,10 +138,11 @@ pub(crate) fn constructor_name(v: &JsValue) -> String {
 
 /// "a"/"an" + the name, for messages.
 pub(crate) fn article(name: &str) -> String {
+    // A match, not `"AEIOUaeiou".contains(c)`, which links std's substring search.
     let an = name
         .chars()
         .next()
-        .is_some_and(|c| "AEIOUaeiou".contains(c));
+        .is_some_and(|c| matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'a' | 'e' | 'i' | 'o' | 'u'));
     format!("{} {name}", if an { "an" } else { "a" })
 }
 
@@ -217,7 +218,7 @@ pub(crate) fn map_key_label(k: &JsValue, i: usize) -> String {
         }
     } else if let Some(x) = k.as_f64() {
         let mut out = String::new();
-        let _ = write!(out, "{x}");
+        let _ = write!(out, "{}", FloatText(x));
         return out;
     }
     format!("<entry {i}>")
@@ -229,7 +230,7 @@ pub(crate) fn number_text(x: f64) -> String {
         (if x > 0.0 { "Infinity" } else { "-Infinity" }).into()
     } else {
         // Rust writes -0 as "-0" where JS writes "0"; keep the sign, it is the point.
-        format!("{x}")
+        format!("{}", FloatText(x))
     }
 }
 

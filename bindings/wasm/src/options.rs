@@ -41,10 +41,17 @@ impl Options {
                 for k in Object::keys(&obj).iter() {
                     let k = k.as_string().unwrap_or_default();
                     if !known.contains(&k.as_str()) {
-                        return Err(type_error(&format!(
-                            "{what}: unknown option {k:?} (known: {})",
-                            known.join(", ")
-                        )));
+                        // A loop, not `known.join(", ")`: std's join is a
+                        // kilobyte of wasm for this one message.
+                        let mut msg = format!("{what}: unknown option {k:?} (known: ");
+                        for (i, name) in known.iter().enumerate() {
+                            if i > 0 {
+                                msg.push_str(", ");
+                            }
+                            msg.push_str(name);
+                        }
+                        msg.push(')');
+                        return Err(type_error(&msg));
                     }
                 }
                 Ok(Options {

@@ -6,7 +6,7 @@
 
 use js_sys::{Array, BigInt, Map, Object, Uint8Array};
 use larder_core::key::MAX_DEPTH;
-use larder_core::{Canon, Key};
+use larder_core::{Canon, IntText, Key};
 use std::borrow::Cow;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -38,10 +38,23 @@ pub fn key_at(
 }
 
 /// Text the walk wrote: UTF-8 (the JS side checked; never lossy in practice).
-fn utf8(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
+/// Invalid bytes become U+FFFD as `String::from_utf8_lossy` does, by hand:
+/// its chunk iterator is code the wasm does not otherwise need.
+fn utf8(mut b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, rest) = b.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                b = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
     }
 }
 
@@ -271,7 +284,7 @@ pub fn from_canon(c: &Canon) -> JsValue {
         Canon::Null => JsValue::NULL,
         Canon::Bool(b) => JsValue::from_bool(*b),
         Canon::Int(n) if (-EXACT..=EXACT).contains(n) => JsValue::from_f64(*n as f64),
-        Canon::Int(n) => BigInt::new(&JsValue::from_str(&n.to_string()))
+        Canon::Int(n) => BigInt::new(&JsValue::from_str(&IntText(*n).to_string()))
             .map(JsValue::from)
             .unwrap_or(JsValue::NULL),
         Canon::Float(x) => JsValue::from_f64(*x),
@@ -293,6 +306,31 @@ pub fn from_canon(c: &Canon) -> JsValue {
                 map.set(&from_canon(k), &from_canon(v));
             }
             map.into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utf8_replaces_invalid_bytes_as_from_utf8_lossy_does() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"plain",
+            "\u{e9}\u{20ac}\u{1f600}".as_bytes(),
+            b"\xff",
+            b"a\xffb",
+            b"\xe2\x82",
+            b"\xe2\x82a",
+            b"\xf0\x9f\x98",
+            b"\xed\xa0\x80",
+            b"\xc0\xaf",
+            b"\xf4\x90\x80\x80",
+            b"ok\xe2\x82\xacok\xff\xfe",
+            b"\x80\x80\x80",
+        ];
+        for b in cases {
+            assert_eq!(super::utf8(b), String::from_utf8_lossy(b), "{b:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ use super::decode::Decoder;
 use super::encode::{Encoder, Num, normalize_float};
 use super::{Canon, MAX_DEPTH, ser};
 use crate::error::{Error, Result};
+use crate::num_text::{FloatText, IntText};
 
 impl Canon {
     /// Map any serializable value onto the model, normalized (floats folded into
@@ -175,8 +176,8 @@ impl fmt::Display for Canon {
         match self {
             Canon::Null => f.write_str("null"),
             Canon::Bool(b) => write!(f, "{b}"),
-            Canon::Int(i) => write!(f, "{i}"),
-            Canon::Float(x) => write!(f, "{x:?}"),
+            Canon::Int(i) => write!(f, "{}", IntText(*i)),
+            Canon::Float(x) => write!(f, "{:?}", FloatText(*x)),
             Canon::Str(s) => write_json_str(f, s),
             Canon::Bytes(b) => {
                 f.write_str("b\"")?;

@@ -23,6 +23,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::num_text::IntText;
 use decode::Decoder;
 use encode::{Encoder, TAG_STR, put_varint};
 
@@ -273,8 +274,9 @@ impl Key {
             ) if pk == "params" && vk == "version" && nk == "namespace" => (params, v, n),
             _ => return Err(shape()),
         };
-        let version = u32::try_from(version)
-            .map_err(|_| Error::corrupt(OP, format!("version {version} is not a u32")))?;
+        let version = u32::try_from(version).map_err(|_| {
+            Error::corrupt(OP, format!("version {} is not a u32", IntText(version)))
+        })?;
         check_namespace(&namespace, ErrorKind::Corrupt, OP)?;
         let key = Key::build(&namespace, version, |enc| enc.value(&params, 1))
             .map_err(|e| Error::corrupt(OP, format!("does not re-encode: {}", e.message())))?;

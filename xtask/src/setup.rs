@@ -94,14 +94,7 @@ fn steps() -> Vec<Step> {
             applies: always,
             done: miri_installed,
             install: |ctx| {
-                cmd::run(ctx.rustup().args([
-                    "component",
-                    "add",
-                    "--toolchain",
-                    NIGHTLY,
-                    "miri",
-                    "rust-src",
-                ]))?;
+                add_nightly_components(ctx, &["miri", "rust-src"])?;
                 // Builds Miri's standard library once, so the stage does not.
                 cmd::run(ctx.cargo_on(NIGHTLY).args(["miri", "setup"]))
             },
@@ -112,15 +105,7 @@ fn steps() -> Vec<Step> {
             name: "nightly rust-src",
             applies: always,
             done: nightly_std_src,
-            install: |ctx| {
-                cmd::run(ctx.rustup().args([
-                    "component",
-                    "add",
-                    "--toolchain",
-                    NIGHTLY,
-                    "rust-src",
-                ]))
-            },
+            install: |ctx| add_nightly_components(ctx, &["rust-src"]),
             on_failure: OnFailure::Warn(
                 "the npm package's wasm will be built on stable, about 15 KB gzipped larger",
             ),
@@ -272,6 +257,15 @@ fn targets_installed(ctx: &Ctx) -> bool {
 /// Whether a nightly toolchain is installed and runs.
 pub fn nightly_installed(ctx: &Ctx) -> bool {
     cmd::succeeds(ctx.cargo_on(NIGHTLY).arg("--version"))
+}
+
+/// `rustup component add` of `components` to the nightly toolchain.
+fn add_nightly_components(ctx: &Ctx, components: &[&str]) -> Result<(), String> {
+    cmd::run(
+        ctx.rustup()
+            .args(["component", "add", "--toolchain", NIGHTLY])
+            .args(components),
+    )
 }
 
 /// Whether nightly can rebuild the standard library (`-Zbuild-std`): the

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{self, FrameHeader, HeaderRead};
 use crate::key::KeyHash;
+use crate::lru::KeyMap;
 
 cfg_if::cfg_if! {
     // Single-threaded builds (wasm32, or no std and so no real mutex) drop the bounds.
@@ -82,6 +83,17 @@ pub struct PutItem {
     pub meta: EntryMeta,
     /// The complete encoded frame.
     pub frame: Vec<u8>,
+}
+
+/// The latest time of each key in a [`Store::touch_many`] batch, which may
+/// name a key more than once: recency only moves forward.
+pub fn latest_touches(touches: &[(KeyHash, u64)]) -> KeyMap<u64> {
+    let mut latest = KeyMap::with_capacity_and_hasher(touches.len(), Default::default());
+    for &(k, at) in touches {
+        let e = latest.entry(k).or_insert(at);
+        *e = (*e).max(at);
+    }
+    latest
 }
 
 /// Async storage of entry frames. See the module docs.
@@ -228,3 +240,19 @@ mod ptr {
 }
 forward_store!(Box);
 forward_store!(Arc);
+
+#[cfg(test)]
+mod tests {
+    use super::latest_touches;
+    use crate::key::KeyHash;
+
+    #[test]
+    fn latest_touches_keeps_each_keys_latest_time() {
+        let (a, b) = (KeyHash(1), KeyHash(2));
+        let latest = latest_touches(&[(a, 5), (b, 3), (a, 9), (a, 7), (b, 3)]);
+        assert_eq!(latest.len(), 2);
+        assert_eq!(latest[&a], 9);
+        assert_eq!(latest[&b], 3);
+        assert!(latest_touches(&[]).is_empty());
+    }
+}

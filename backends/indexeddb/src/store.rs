@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use async_trait::async_trait;
 use js_sys::Uint8Array;
-use larder_core::{Capabilities, EntryMeta, Error, KeyHash, KeyMap, PutItem, Result, Store};
+use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store, store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
@@ -403,14 +403,7 @@ impl Store for IndexedDbStore {
 
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
         const OP: &str = "touch_many";
-        // The latest time per key; recency only moves forward.
-        // core's map type: its table code is in the .wasm already.
-        let mut latest: KeyMap<u64> =
-            KeyMap::with_capacity_and_hasher(touches.len(), Default::default());
-        for &(k, at) in touches {
-            let e = latest.entry(k).or_insert(at);
-            *e = (*e).max(at);
-        }
+        let latest = store::latest_touches(touches);
         if latest.is_empty() {
             return Ok(());
         }

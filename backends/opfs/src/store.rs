@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use larder_core::frame::FrameHeader;
 use larder_core::{
     Capabilities, EntryMeta, Error, KeyHash, KeyMap, PutItem, Result, Store, join_all, layout,
+    store,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -545,14 +546,7 @@ impl Store for OpfsStore {
     }
 
     async fn touch_many(&self, touches: &[(KeyHash, u64)]) -> Result<()> {
-        // The latest time per key; recency only moves forward.
-        // core's map type: its table code is in the .wasm already.
-        let mut latest: KeyMap<u64> =
-            KeyMap::with_capacity_and_hasher(touches.len(), Default::default());
-        for &(k, at) in touches {
-            let e = latest.entry(k).or_insert(at);
-            *e = (*e).max(at);
-        }
+        let latest = store::latest_touches(touches);
         let latest: Vec<(KeyHash, u64)> = latest.into_iter().collect();
         for batch in latest.chunks(PARALLEL) {
             for r in join_all(batch.iter().map(|&(k, at)| self.touch_one(k, at))).await {

@@ -167,10 +167,10 @@ pub(crate) async fn write_new(
         Access::Sync => {
             let h = js::sync_handle(file, false).await?;
             let res = reserve(&h, frame.len() as u64 + TRAILER).and_then(|()| {
-                // Straight from wasm memory: the call is synchronous. Every
-                // call on a sync handle costs about a millisecond in Chromium
-                // (docs/BENCHMARKS.md), so a small frame and its trailer go
-                // in one write; a large one is not copied for that.
+                // Straight from wasm memory: the call is synchronous. Each
+                // call on a sync handle is a trip into the browser, so a small
+                // frame and its trailer go in one write; a large one is not
+                // copied for that.
                 if frame.len() <= ONE_WRITE_MAX {
                     let mut whole = Vec::with_capacity(frame.len() + trailer.len());
                     whole.extend_from_slice(frame);

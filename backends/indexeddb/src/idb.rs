@@ -25,6 +25,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
+use larder_core::KeyHash;
+
 use crate::store::{FRAMES, META};
 
 #[wasm_bindgen]
@@ -53,6 +55,41 @@ extern "C" {
     fn commit_now(this: &Tx) -> Result<(), JsValue>;
 }
 
+#[wasm_bindgen(module = "/src/fast.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = hexKey)]
+    fn hex_key(a: u32, b: u32, c: u32, d: u32) -> JsValue;
+    #[wasm_bindgen(js_name = eventOk)]
+    fn event_ok(e: &web_sys::Event) -> bool;
+    #[wasm_bindgen(catch, js_name = putEntries)]
+    #[allow(clippy::too_many_arguments)]
+    fn put_entries(
+        db: &IdbDatabase,
+        scope: &JsValue,
+        frames: &JsValue,
+        meta: &JsValue,
+        options: &JsValue,
+        memory: &JsValue,
+        d: &[f64],
+        texts: &Array,
+    ) -> Result<IdbTransaction, JsValue>;
+}
+
+/// Numbers per entry in [`Names::put`]'s description (`ENTRY` in fast.js).
+pub(crate) const ENTRY: usize = 13;
+
+/// `k`'s hex text ([`KeyHash::to_hex`]) as a JS string, made on the JS side:
+/// a string returned from wasm would go through a TextDecoder.
+pub(crate) fn key(k: KeyHash) -> JsValue {
+    let v = k.0;
+    hex_key(
+        (v >> 96) as u32,
+        (v >> 64) as u32,
+        (v >> 32) as u32,
+        v as u32,
+    )
+}
+
 /// Ask `tx` to commit as soon as its requests are done, without waiting for
 /// the page to go idle. Where `commit()` does not exist (older browsers) the
 /// transaction commits by itself a moment later, so failing is harmless.
@@ -66,6 +103,7 @@ pub(crate) struct Names {
     meta: JsValue,
     both: JsValue,
     relaxed: JsValue,
+    memory: JsValue,
 }
 
 /// The object stores a transaction covers.
@@ -88,7 +126,29 @@ impl Names {
             frames,
             meta,
             relaxed: relaxed.into(),
+            memory: wasm_bindgen::memory(),
         }
+    }
+
+    /// Make the puts that `d` and `texts` describe (see fast.js) in one
+    /// relaxed readwrite transaction on both stores, and ask it to commit.
+    /// Every frame `d` points to must stay in place until this returns.
+    pub(crate) fn put(
+        &self,
+        db: &IdbDatabase,
+        d: &[f64],
+        texts: &Array,
+    ) -> Result<IdbTransaction, JsValue> {
+        put_entries(
+            db,
+            &self.both,
+            &self.frames,
+            &self.meta,
+            &self.relaxed,
+            &self.memory,
+            d,
+            texts,
+        )
     }
 
     /// A transaction on `scope`: read-only, or readwrite with relaxed
@@ -160,8 +220,7 @@ impl Fired {
             let outcome = Rc::clone(&outcome);
             Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
                 if outcome.done.get().is_none() {
-                    let ok = matches!(e.type_().as_str(), "success" | "complete");
-                    outcome.done.set(Some(ok));
+                    outcome.done.set(Some(event_ok(&e)));
                 }
                 if let Some(w) = outcome.waker.borrow_mut().take() {
                     w.wake();

@@ -42,8 +42,13 @@ thread_local! {
 }
 
 fn num(v: u64) -> JsValue {
-    // Clamp rather than lose precision silently: no real time or size is near 2^53.
-    JsValue::from_f64(v.min(MAX_SAFE) as f64)
+    JsValue::from_f64(clamped(v))
+}
+
+/// `v` as a JS number. Clamped rather than losing precision silently: no real
+/// time or size is near 2^53.
+pub(crate) fn clamped(v: u64) -> f64 {
+    v.min(MAX_SAFE) as f64
 }
 
 fn set(obj: &Object, field: &JsValue, v: &JsValue) {

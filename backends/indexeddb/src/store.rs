@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use async_trait::async_trait;
-use js_sys::Uint8Array;
+use js_sys::{Array, Uint8Array};
 use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store, store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -221,35 +221,68 @@ impl IndexedDbStore {
         Ok(())
     }
 
-    /// Queue the writes of `items` (both records of each) in one readwrite
+    /// Make the writes of `items` (both records of each) in one readwrite
     /// transaction and wait until it is written: all of them, or none.
     async fn write(&self, op: &'static str, items: &[(&EntryMeta, &[u8])]) -> Result<()> {
-        let hexes = items
-            .iter()
-            .map(|(meta, frame)| check_item(meta, frame))
-            .collect::<Result<Vec<String>>>()?;
-        let ctx = (items.len() == 1).then(|| hexes[0].as_str());
-        let tx = self.begin(op, Scope::Both, true)?;
-        let (frames, meta) = self.both(&tx, op, ctx)?;
-        // Each namespace crosses into JS once per batch, not once per entry.
-        let mut namespace: Option<(&str, JsValue)> = None;
-        for ((m, frame), hex) in items.iter().zip(&hexes) {
-            let ns = match &namespace {
-                Some((text, js)) if *text == m.namespace => js.clone(),
+        for (meta, frame) in items {
+            check_item(meta, frame)?;
+        }
+        let ctx = match items {
+            [(m, _)] => Some(m.key.to_hex()),
+            _ => None,
+        };
+        self.check_open(op)?;
+        // Each entry as numbers, and each namespace and tag list as a JS value
+        // made once per run of equal ones: fast.js builds the records.
+        let texts = Array::new();
+        let mut d = Vec::with_capacity(items.len() * idb::ENTRY);
+        let mut namespace: Option<(&str, f64)> = None;
+        let mut tags: Option<(&[String], f64)> = None;
+        for (m, frame) in items {
+            let ns = match namespace {
+                Some((text, at)) if text == m.namespace => at,
                 _ => {
-                    let js = JsValue::from_str(&m.namespace);
-                    namespace = Some((&m.namespace, js.clone()));
-                    js
+                    let at = f64::from(texts.push(&JsValue::from_str(&m.namespace)) - 1);
+                    namespace = Some((&m.namespace, at));
+                    at
                 }
             };
-            let key = JsValue::from_str(hex);
-            let bytes: JsValue = Uint8Array::from(*frame).into();
-            frames
-                .put_with_key(&bytes, &key)
-                .and_then(|_| meta.put_with_key(&record::to_js_in(m, &ns), &key))
-                .map_err(|e| self.abandon(&tx, op, Some(hex), &e))?;
+            let tag_list = match tags {
+                _ if m.tags.is_empty() => -1.0,
+                Some((list, at)) if list == m.tags.as_slice() => at,
+                _ => {
+                    let list: Array = m.tags.iter().map(|t| JsValue::from_str(t)).collect();
+                    let at = f64::from(texts.push(&list) - 1);
+                    tags = Some((&m.tags, at));
+                    at
+                }
+            };
+            let k = m.key.0;
+            d.extend_from_slice(&[
+                frame.as_ptr() as usize as f64,
+                frame.len() as f64,
+                record::clamped(m.size),
+                record::clamped(m.created_ms),
+                m.expires_ms.map_or(-1.0, record::clamped),
+                record::clamped(m.last_access_ms),
+                record::clamped(m.cost_us),
+                f64::from((k >> 96) as u32),
+                f64::from((k >> 64) as u32),
+                f64::from((k >> 32) as u32),
+                f64::from(k as u32),
+                ns,
+                tag_list,
+            ]);
         }
-        self.finish(op, ctx, tx).await
+        let tx = self
+            .names
+            .put(&self.sys, &d, &texts)
+            .map_err(|e| self.thrown(op, ctx.as_deref(), &e))?;
+        if Fired::tx(tx.clone()).await {
+            Ok(())
+        } else {
+            Err(self.aborted(op, ctx.as_deref(), &tx, None))
+        }
     }
 }
 
@@ -273,8 +306,8 @@ pub(crate) fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     }
 }
 
-/// The key of an item to write; the frame length must match the metadata.
-fn check_item(meta: &EntryMeta, frame: &[u8]) -> Result<String> {
+/// An item to write: the frame length must match the metadata.
+fn check_item(meta: &EntryMeta, frame: &[u8]) -> Result<()> {
     if meta.size != frame.len() as u64 {
         return Err(Error::invalid(
             "put",
@@ -286,7 +319,7 @@ fn check_item(meta: &EntryMeta, frame: &[u8]) -> Result<String> {
         )
         .with_context(format!("key {}", meta.key)));
     }
-    Ok(meta.key.to_hex())
+    Ok(())
 }
 
 #[async_trait(?Send)]
@@ -324,9 +357,9 @@ impl Store for IndexedDbStore {
             .frames(&tx)
             .map_err(|e| self.abandon(&tx, OP, ctx, &e))?;
         let mut reqs = Vec::with_capacity(keys.len());
-        for hex in &hexes {
+        for (k, hex) in keys.iter().zip(&hexes) {
             let req = frames
-                .get(&JsValue::from_str(hex))
+                .get(&idb::key(*k))
                 .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
             reqs.push(req);
         }
@@ -378,7 +411,7 @@ impl Store for IndexedDbStore {
         let mut counts = Vec::with_capacity(keys.len());
         for k in keys {
             let hex = k.to_hex();
-            let key = JsValue::from_str(&hex);
+            let key = idb::key(*k);
             let count = frames
                 .count_with_key(&key)
                 .and_then(|c| {
@@ -414,7 +447,7 @@ impl Store for IndexedDbStore {
             .map_err(|e| self.abandon(&tx, OP, None, &e))?;
         let mut reads = Vec::with_capacity(latest.len());
         for (k, at) in latest {
-            let key = JsValue::from_str(&k.to_hex());
+            let key = idb::key(k);
             let req = meta
                 .get(&key)
                 .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;

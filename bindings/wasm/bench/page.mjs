@@ -8,6 +8,7 @@ import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
 import { codecCases, noise, timeOps, timeSideBySide } from "./measure.mjs";
+import { phaseCases } from "./phases.mjs";
 import { storageCases } from "./storage.mjs";
 
 // Single operations: N per round, more rounds than the batches, so that the
@@ -69,6 +70,9 @@ async function bench() {
     "per batch",
   ));
   const own = await ownWork(value, pairs);
+  const mem = await Cache.open({ backend: "memory", memoryBytes: 0 });
+  const phases = await phaseCases({ larder: c, bare, mem, value });
+  await mem.close();
   await c.clear();
   await c.close();
   await idb.clear(store);
@@ -76,7 +80,7 @@ async function bench() {
   await new Promise((ok) => { indexedDB.deleteDatabase(bare.name).onsuccess = ok; });
   const storage = { worker: await inWorker(), main: await storageCases(Cache, "main") };
   rows.push(...(await codecCases({ encodeValue, decodeValue })));
-  return { rows, storage, own };
+  return { rows, storage, own, phases: { ...phases, isolated: crossOriginIsolated } };
 }
 
 /**

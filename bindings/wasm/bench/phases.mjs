@@ -1,0 +1,112 @@
+// Where the time of one IndexedDB set and get goes, larder against the bare
+// anchor (bare.mjs) on the same page: each call is cut into phases at the
+// IndexedDB calls it makes, by wrapping IDBDatabase.transaction,
+// IDBTransaction.commit and IDBObjectStore.get for the run and timing with
+// performance.now() (5 µs steps: the page is cross-origin isolated, run.mjs).
+//
+// set: call → transaction() | transaction() → commit() | commit() → the
+//      transaction's complete event | complete → the call's promise settled
+// get: call → transaction() | transaction() → get() | get() → its success
+//      event | success → the call's promise settled
+//
+// Also larder's own work measured two ways, with the "memory" backend: in a
+// loop of its own, and one call after each bare IndexedDB operation, which is
+// how it runs in the IndexedDB rows (the browser's IndexedDB work in between
+// leaves larder's code and data cold in the CPU's caches).
+
+const ROUNDS = 30;
+const N = 20;
+
+function median(xs) {
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
+/** Wrap `obj[name]` for the duration of `fn`. */
+async function wrapped(patches, fn) {
+  const saved = patches.map(([obj, name, make]) => {
+    const orig = obj[name];
+    obj[name] = make(orig);
+    return [obj, name, orig];
+  });
+  try {
+    return await fn();
+  } finally {
+    for (const [obj, name, orig] of saved) obj[name] = orig;
+  }
+}
+
+export async function phaseCases({ larder, bare, mem, value }) {
+  let t = {};
+  const now = () => performance.now();
+  const patches = [
+    [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
+      t.tx ??= now();
+      const tx = orig.apply(this, a);
+      tx.addEventListener("complete", () => { t.done ??= now(); });
+      return tx;
+    }],
+    [IDBTransaction.prototype, "commit", (orig) => function () {
+      t.mid ??= now();
+      return orig.call(this);
+    }],
+    [IDBObjectStore.prototype, "get", (orig) => function (k) {
+      t.mid ??= now();
+      const r = orig.call(this, k);
+      r.addEventListener("success", () => { t.done ??= now(); });
+      return r;
+    }],
+  ];
+  const sides = { larder: {}, bare: {} };
+  const calls = {
+    larder: { set: (r, i) => larder.set("phases", { r, i }, value), get: (r, i) => larder.get("phases", { r, i }) },
+    bare: { set: (r, i) => bare.set(`phases-${r}-${i}`, value), get: (r, i) => bare.get(`phases-${r}-${i}`) },
+  };
+  await wrapped(patches, async () => {
+    for (const op of ["set", "get"]) {
+      const rows = { larder: [], bare: [] };
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let i = 0; i < N; i++) {
+          for (const side of r % 2 ? ["bare", "larder"] : ["larder", "bare"]) {
+            t = {};
+            const t0 = now();
+            await calls[side][op](r, i);
+            const t1 = now();
+            rows[side].push([t.tx - t0, t.mid - t.tx, t.done - t.mid, t1 - t.done, t1 - t0]);
+          }
+        }
+      }
+      for (const side of ["larder", "bare"]) {
+        // Skip the first round: warm-up.
+        const kept = rows[side].slice(N);
+        sides[side][op] = [0, 1, 2, 3, 4].map((k) => median(kept.map((x) => x[k])) * 1000);
+      }
+    }
+  });
+  // larder's own work: a loop of its own, and interleaved with bare IndexedDB.
+  const own = { hot: {}, cold: {} };
+  for (const op of ["set", "get"]) {
+    const hot = [];
+    const cold = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let i = 0; i < N; i++) {
+        const t0 = now();
+        if (op === "set") await mem.set("own", { r, i }, value);
+        else await mem.get("own", { r, i });
+        hot.push(now() - t0);
+      }
+    }
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let i = 0; i < N; i++) {
+        await calls.bare[op](r, i);
+        const t0 = now();
+        if (op === "set") await mem.set("own", { r: r + ROUNDS, i }, value);
+        else await mem.get("own", { r, i });
+        cold.push(now() - t0);
+      }
+    }
+    own.hot[op] = median(hot.slice(N)) * 1000;
+    own.cold[op] = median(cold.slice(N)) * 1000;
+  }
+  return { sides, own };
+}

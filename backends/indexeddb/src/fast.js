@@ -21,36 +21,46 @@ export function eventOk(e) {
   return t === "success" || t === "complete";
 }
 
-// The writes of a put or a batch, in one readwrite transaction that is asked
-// to commit at once; returns the transaction (the caller waits for it). Doing
-// the loop here makes one call across the wasm boundary per batch instead of
-// a dozen per entry. `d` holds ENTRY numbers per entry: where its frame lies
-// in wasm memory (pointer, length), its metadata (size, created, expires or -1
-// for never, lastAccess, cost), its key as four 32-bit words, and the indexes
-// in `texts` of its namespace and of its tags (-1: none). The record has the
-// shape record.rs reads back. If a put throws, nothing is written: the
+// The layout (lib.rs): object store `entries` holds one record per entry,
+// { m, f }, under the key's hex text: `m` is the metadata as an array
+// [size, created, expires or -1 for never, lastAccess, namespace, tags, cost]
+// and `f` the frame. The index `meta` on `m` lets a key cursor list every
+// entry's metadata without reading a frame. Object store `access` holds the
+// later access times that touch_many records (a number under the key).
+export const ENTRIES = "entries";
+export const ACCESS = "access";
+export const INDEX = "meta";
+
+// Create the layout in a versionchange transaction. An older layout (version
+// 1: object stores `frames` and `meta`) is dropped: a cache may start empty.
+export function upgrade(db) {
+  for (const old of ["frames", "meta"]) {
+    if (db.objectStoreNames.contains(old)) db.deleteObjectStore(old);
+  }
+  if (!db.objectStoreNames.contains(ENTRIES)) db.createObjectStore(ENTRIES).createIndex(INDEX, "m");
+  if (!db.objectStoreNames.contains(ACCESS)) db.createObjectStore(ACCESS);
+}
+
+// The writes of a put or a batch, one request per entry, in one readwrite
+// transaction that is asked to commit at once; returns the transaction (the
+// caller waits for it). Doing the loop here makes one call across the wasm
+// boundary per batch instead of several per entry. `d` holds ENTRY numbers
+// per entry: where its frame lies in wasm memory (pointer, length), its
+// metadata (size, created, expires or -1 for never, lastAccess, cost), its
+// key as four 32-bit words, and the indexes in `texts` of its namespace and
+// of its tags (-1: none). If a put throws, nothing is written: the
 // transaction is aborted and the error thrown on.
 const ENTRY = 13;
 
-export function putEntries(db, scope, framesName, metaName, options, memory, d, texts) {
-  const tx = db.transaction(scope, "readwrite", options);
+export function putEntries(db, options, memory, d, texts) {
+  const tx = db.transaction(ENTRIES, "readwrite", options);
   try {
-    const frames = tx.objectStore(framesName);
-    const meta = tx.objectStore(metaName);
+    const entries = tx.objectStore(ENTRIES);
     const mem = new Uint8Array(memory.buffer);
     for (let o = 0; o < d.length; o += ENTRY) {
-      const key = hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
-      frames.put(mem.slice(d[o], d[o] + d[o + 1]), key);
       const t = d[o + 12];
-      meta.put({
-        size: d[o + 2],
-        created: d[o + 3],
-        expires: d[o + 4] < 0 ? null : d[o + 4],
-        lastAccess: d[o + 5],
-        namespace: texts[d[o + 11]],
-        tags: t < 0 ? [] : texts[t],
-        cost: d[o + 6],
-      }, key);
+      const m = [d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]];
+      entries.put({ m, f: mem.slice(d[o], d[o] + d[o + 1]) }, hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]));
     }
   } catch (e) {
     try { tx.abort(); } catch { /* already finished: nothing pending */ }
@@ -60,4 +70,38 @@ export function putEntries(db, scope, framesName, metaName, options, memory, d, 
   // later; if it throws, the transaction has already ended and says how.
   try { tx.commit(); } catch { /* see above */ }
   return tx;
+}
+
+// What `list` reads, in `tx` (covering both object stores), never a frame:
+// every [key, m] of the index by a key cursor, every key of `entries` (a
+// record whose `m` is not a valid key is in no index), and every key and
+// time of `access`. Resolves to [keys, metas, allKeys, accessKeys, times].
+export function listMeta(tx) {
+  return new Promise((resolve, reject) => {
+    const entries = tx.objectStore(ENTRIES);
+    const access = tx.objectStore(ACCESS);
+    const all = entries.getAllKeys();
+    const accessKeys = access.getAllKeys();
+    const times = access.getAll();
+    const keys = [];
+    const metas = [];
+    const cursor = entries.index(INDEX).openKeyCursor();
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (c) {
+        keys.push(c.primaryKey);
+        metas.push(c.key);
+        c.continue();
+      } else {
+        // Requests finish in the order they were made: the others are done.
+        resolve([keys, metas, all.result, accessKeys.result, times.result]);
+      }
+    };
+    cursor.onerror = () => reject(cursor.error);
+  });
+}
+
+// The frame of a record read from `entries`, or undefined if it has none.
+export function frameOf(rec) {
+  return rec !== null && typeof rec === "object" ? rec.f : undefined;
 }

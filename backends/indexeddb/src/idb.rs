@@ -27,7 +27,7 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransa
 
 use larder_core::KeyHash;
 
-use crate::store::{FRAMES, META};
+use crate::store::{ACCESS, ENTRIES};
 
 #[wasm_bindgen]
 extern "C" {
@@ -62,17 +62,19 @@ extern "C" {
     #[wasm_bindgen(js_name = eventOk)]
     fn event_ok(e: &web_sys::Event) -> bool;
     #[wasm_bindgen(catch, js_name = putEntries)]
-    #[allow(clippy::too_many_arguments)]
     fn put_entries(
         db: &IdbDatabase,
-        scope: &JsValue,
-        frames: &JsValue,
-        meta: &JsValue,
         options: &JsValue,
         memory: &JsValue,
         d: &[f64],
         texts: &Array,
     ) -> Result<IdbTransaction, JsValue>;
+    #[wasm_bindgen(catch, js_name = listMeta)]
+    pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_name = frameOf)]
+    pub(crate) fn frame_of(record: &JsValue) -> JsValue;
+    #[wasm_bindgen(catch, js_name = upgrade)]
+    pub(crate) fn upgrade(db: &IdbDatabase) -> Result<(), JsValue>;
 }
 
 /// Numbers per entry in [`Names::put`]'s description (`ENTRY` in fast.js).
@@ -99,8 +101,8 @@ pub(crate) fn commit(tx: &IdbTransaction) {
 
 /// The object store names and transaction options as JS values.
 pub(crate) struct Names {
-    frames: JsValue,
-    meta: JsValue,
+    entries: JsValue,
+    access: JsValue,
     both: JsValue,
     relaxed: JsValue,
     memory: JsValue,
@@ -109,8 +111,7 @@ pub(crate) struct Names {
 /// The object stores a transaction covers.
 #[derive(Clone, Copy)]
 pub(crate) enum Scope {
-    Frames,
-    Meta,
+    Entries,
     Both,
 }
 
@@ -119,19 +120,19 @@ impl Names {
         let relaxed = Object::new();
         // Setting a data property on a fresh plain object cannot fail.
         let _ = Reflect::set(&relaxed, &"durability".into(), &"relaxed".into());
-        let frames = JsValue::from_str(FRAMES);
-        let meta = JsValue::from_str(META);
+        let entries = JsValue::from_str(ENTRIES);
+        let access = JsValue::from_str(ACCESS);
         Names {
-            both: Array::of2(&frames, &meta).into(),
-            frames,
-            meta,
+            both: Array::of2(&entries, &access).into(),
+            entries,
+            access,
             relaxed: relaxed.into(),
             memory: wasm_bindgen::memory(),
         }
     }
 
     /// Make the puts that `d` and `texts` describe (see fast.js) in one
-    /// relaxed readwrite transaction on both stores, and ask it to commit.
+    /// relaxed readwrite transaction on `entries`, and ask it to commit.
     /// Every frame `d` points to must stay in place until this returns.
     pub(crate) fn put(
         &self,
@@ -139,16 +140,7 @@ impl Names {
         d: &[f64],
         texts: &Array,
     ) -> Result<IdbTransaction, JsValue> {
-        put_entries(
-            db,
-            &self.both,
-            &self.frames,
-            &self.meta,
-            &self.relaxed,
-            &self.memory,
-            d,
-            texts,
-        )
+        put_entries(db, &self.relaxed, &self.memory, d, texts)
     }
 
     /// A transaction on `scope`: read-only, or readwrite with relaxed
@@ -161,8 +153,7 @@ impl Names {
         write: bool,
     ) -> Result<IdbTransaction, JsValue> {
         let stores = match scope {
-            Scope::Frames => &self.frames,
-            Scope::Meta => &self.meta,
+            Scope::Entries => &self.entries,
             Scope::Both => &self.both,
         };
         let db = db.unchecked_ref::<Db>();
@@ -173,12 +164,12 @@ impl Names {
         }
     }
 
-    pub(crate) fn frames(&self, tx: &IdbTransaction) -> Result<IdbObjectStore, JsValue> {
-        tx.unchecked_ref::<Tx>().object_store_named(&self.frames)
+    pub(crate) fn entries(&self, tx: &IdbTransaction) -> Result<IdbObjectStore, JsValue> {
+        tx.unchecked_ref::<Tx>().object_store_named(&self.entries)
     }
 
-    pub(crate) fn meta(&self, tx: &IdbTransaction) -> Result<IdbObjectStore, JsValue> {
-        tx.unchecked_ref::<Tx>().object_store_named(&self.meta)
+    pub(crate) fn access(&self, tx: &IdbTransaction) -> Result<IdbObjectStore, JsValue> {
+        tx.unchecked_ref::<Tx>().object_store_named(&self.access)
     }
 }
 

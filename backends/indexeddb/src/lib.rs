@@ -5,19 +5,25 @@
 //!
 //! ## Layout
 //!
-//! One database, `larder-<name>`, version 1, with two object stores keyed by
-//! the 32-hex-digit key hash (the text form in docs/FORMAT.md):
+//! One database, `larder-<name>`, version 2, keyed by the 32-hex-digit key
+//! hash (the text form in docs/FORMAT.md):
 //!
-//! - `frames`: the entry frame as a `Uint8Array`. Only `get` reads it.
-//! - `meta`: a small record `{size, created, expires, lastAccess, namespace,
-//!   tags, cost}` (`expires` is `null` for "never"). `list` reads only this
-//!   store (plus the *keys* of `frames`), so listing, stats and eviction never
-//!   load a payload.
+//! - `entries`: one record `{ m, f }` per entry. `f` is the entry frame as a
+//!   `Uint8Array`; `m` its metadata, `[size, created, expires, lastAccess,
+//!   namespace, tags, cost]` (`expires` is -1 for "never"; see `record.rs`).
+//!   The index `meta` on `m` holds every entry's metadata as its key, so `list`
+//!   walks it with a key cursor: listing, stats and eviction never load a
+//!   payload, and a put is one request, not one per object store.
+//! - `access`: the later access times `touch_many` records, a number under
+//!   the key, so that recency never rewrites a record (and its frame); `list`
+//!   takes the later of the two.
 //!
-//! A put writes both stores in one readwrite transaction (a batch: every item
-//! in one transaction), with `durability: "relaxed"`: a cache may lose the last
+//! A put writes every record of a call (a batch: every item) in one readwrite
+//! transaction, with `durability: "relaxed"`: a cache may lose the last
 //! writes on a power cut, never consistency, and relaxed commits are several
-//! times faster in Chromium.
+//! times faster in Chromium. Version 1 kept frames and metadata in two object
+//! stores (two requests per put); opening such a database replaces it with
+//! the current layout, empty.
 //!
 //! ## Other tabs
 //!
@@ -31,12 +37,12 @@
 //!
 //! ## Damage
 //!
-//! Frames are verified by the core. `list` does not trust `meta` blindly: a
-//! record whose frame is gone, or that is malformed (wrong types, a key that is
-//! not 32 hex digits) is removed and counted (see [`Store::take_corrupt`](larder_core::Store::take_corrupt)); a
-//! frame without a record gets its record rebuilt from the frame's header (or is
-//! removed when that header is damaged). A frame that is not bytes is removed by
-//! `get` and counted.
+//! Frames are verified by the core. `list` does not trust the metadata
+//! blindly: a record whose `m` is malformed (wrong types, or not a valid
+//! IndexedDB key, so in no index) or whose key is not 32 hex digits is removed
+//! and counted (see [`Store::take_corrupt`](larder_core::Store::take_corrupt));
+//! an access time without its entry is dropped. A record whose frame is not
+//! bytes is removed by `get` and counted.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -48,4 +54,4 @@ mod scan;
 mod store;
 
 pub use open::OPEN_TIMEOUT_MS;
-pub use store::{FRAMES, IndexedDbStore, META, database_name};
+pub use store::{ACCESS, ENTRIES, IndexedDbStore, META_INDEX, database_name};

@@ -14,7 +14,6 @@ use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest};
 
 use crate::error;
 use crate::idb::{self, Fired};
-use crate::store::{FRAMES, META};
 
 /// How long [`crate::IndexedDbStore::open`] waits for the database before it
 /// fails (ms). An open that is blocked (another tab keeps an old connection
@@ -23,7 +22,7 @@ use crate::store::{FRAMES, META};
 pub const OPEN_TIMEOUT_MS: u32 = 10_000;
 
 /// The schema version this code creates and reads.
-pub(crate) const DB_VERSION: u32 = 1;
+pub(crate) const DB_VERSION: u32 = 2;
 
 #[wasm_bindgen]
 extern "C" {
@@ -145,14 +144,9 @@ pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<IdbDatabas
 /// upgrade, which fails the open.
 fn upgrade(request: &IdbOpenDbRequest) {
     let Ok(db) = request.result() else { return };
-    let db: IdbDatabase = db.unchecked_into();
-    let names = db.object_store_names();
-    for name in [FRAMES, META] {
-        if !names.contains(name) && db.create_object_store(name).is_err() {
-            if let Some(tx) = request.transaction() {
-                let _ = tx.abort();
-            }
-            return;
+    if idb::upgrade(db.unchecked_ref()).is_err() {
+        if let Some(tx) = request.transaction() {
+            let _ = tx.abort();
         }
     }
 }

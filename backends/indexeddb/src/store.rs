@@ -13,10 +13,13 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
 use crate::idb::{self, Fired, Names, Scope};
 use crate::{error, open, record};
 
-/// Name of the object store holding frames.
-pub const FRAMES: &str = "frames";
-/// Name of the object store holding metadata records.
-pub const META: &str = "meta";
+/// Name of the object store holding one record `{ m, f }` per entry: its
+/// metadata and its frame (see the crate docs).
+pub const ENTRIES: &str = "entries";
+/// Name of the index on `entries` whose keys are the entries' metadata.
+pub const META_INDEX: &str = "meta";
+/// Name of the object store holding the access times `touch_many` records.
+pub const ACCESS: &str = "access";
 
 /// The IndexedDB database name of the cache called `name`.
 pub fn database_name(name: &str) -> String {
@@ -192,17 +195,17 @@ impl IndexedDbStore {
         }
     }
 
-    /// The `frames` and `meta` object stores of `tx` (which covers both).
+    /// The `entries` and `access` object stores of `tx` (which covers both).
     pub(crate) fn both(
         &self,
         tx: &IdbTransaction,
         op: &'static str,
         key: Option<&str>,
     ) -> Result<(IdbObjectStore, IdbObjectStore)> {
-        let frames = self.names.frames(tx);
-        let meta = self.names.meta(tx);
-        frames
-            .and_then(|f| Ok((f, meta?)))
+        let entries = self.names.entries(tx);
+        let access = self.names.access(tx);
+        entries
+            .and_then(|e| Ok((e, access?)))
             .map_err(|e| self.abandon(tx, op, key, &e))
     }
 
@@ -221,7 +224,7 @@ impl IndexedDbStore {
         Ok(())
     }
 
-    /// Make the writes of `items` (both records of each) in one readwrite
+    /// Make the writes of `items` (one record each) in one readwrite
     /// transaction and wait until it is written: all of them, or none.
     async fn write(&self, op: &'static str, items: &[(&EntryMeta, &[u8])]) -> Result<()> {
         for (meta, frame) in items {
@@ -351,14 +354,14 @@ impl Store for IndexedDbStore {
         }
         let hexes: Vec<String> = keys.iter().map(|k| k.to_hex()).collect();
         let ctx = (keys.len() == 1).then(|| hexes[0].as_str());
-        let tx = self.begin(OP, Scope::Frames, false)?;
-        let frames = self
+        let tx = self.begin(OP, Scope::Entries, false)?;
+        let entries = self
             .names
-            .frames(&tx)
+            .entries(&tx)
             .map_err(|e| self.abandon(&tx, OP, ctx, &e))?;
         let mut reqs = Vec::with_capacity(keys.len());
         for (k, hex) in keys.iter().zip(&hexes) {
-            let req = frames
+            let req = entries
                 .get(&idb::key(*k))
                 .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
             reqs.push(req);
@@ -374,7 +377,7 @@ impl Store for IndexedDbStore {
             let v = req.result().map_err(|e| self.thrown(OP, Some(hex), &e))?;
             if v.is_undefined() {
                 out.push(None);
-            } else if let Some(b) = bytes_of(&v) {
+            } else if let Some(b) = bytes_of(&idb::frame_of(&v)) {
                 out.push(Some(b));
             } else {
                 self.remove_damaged(hex).await?;
@@ -407,19 +410,18 @@ impl Store for IndexedDbStore {
             return Ok(0);
         }
         let tx = self.begin(OP, Scope::Both, true)?;
-        let (frames, meta) = self.both(&tx, OP, None)?;
+        let (entries, access) = self.both(&tx, OP, None)?;
         let mut counts = Vec::with_capacity(keys.len());
         for k in keys {
-            let hex = k.to_hex();
             let key = idb::key(*k);
-            let count = frames
+            let count = entries
                 .count_with_key(&key)
                 .and_then(|c| {
-                    frames.delete(&key)?;
-                    meta.delete(&key)?;
+                    entries.delete(&key)?;
+                    access.delete(&key)?;
                     Ok(c)
                 })
-                .map_err(|e| self.abandon(&tx, OP, Some(&hex), &e))?;
+                .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
             counts.push(count);
         }
         self.finish(OP, None, tx).await?;
@@ -440,35 +442,37 @@ impl Store for IndexedDbStore {
         if latest.is_empty() {
             return Ok(());
         }
-        let tx = self.begin(OP, Scope::Meta, true)?;
-        let meta = self
-            .names
-            .meta(&tx)
-            .map_err(|e| self.abandon(&tx, OP, None, &e))?;
+        // A touch is an `access` record: the entry's own record (metadata and
+        // frame) is never rewritten for it. `list` takes the later time.
+        let tx = self.begin(OP, Scope::Both, true)?;
+        let (entries, access) = self.both(&tx, OP, None)?;
         let mut reads = Vec::with_capacity(latest.len());
         for (k, at) in latest {
             let key = idb::key(k);
-            let req = meta
-                .get(&key)
+            let reqs = entries
+                .count_with_key(&key)
+                .and_then(|n| Ok((n, access.get(&key)?)))
                 .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
-            reads.push((k, key, at, req));
+            reads.push((key, at, reqs));
         }
-        let last = reads[reads.len() - 1].3.clone();
+        let last = reads[reads.len() - 1].2.1.clone();
         if !Fired::request(last.clone()).await {
             return Err(self.aborted(OP, None, &tx, Some(&last)));
         }
         // Still inside the last read's success event: the transaction is
         // active, so the writes join it.
-        for (k, key, at, req) in reads {
-            let rec = req.result().map_err(|e| self.abandon(&tx, OP, None, &e))?;
-            // A missing key is ignored; a malformed record is left for `list`
-            // to remove and count.
-            let Some(m) = record::from_js(k, &rec) else {
-                continue;
-            };
-            if m.last_access_ms < at && record::set_last_access(&rec, at) {
-                meta.put_with_key(&rec, &key)
-                    .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
+        for (key, at, (count, prev)) in reads {
+            let present = count
+                .result()
+                .ok()
+                .and_then(|n| n.as_f64())
+                .is_some_and(|n| n > 0.0);
+            let prev = prev.result().ok().as_ref().and_then(record::as_u64);
+            // A missing entry is ignored; recency only moves forward.
+            if present && prev.is_none_or(|p| p < at) {
+                access
+                    .put_with_key(&JsValue::from_f64(record::clamped(at)), &key)
+                    .map_err(|e| self.abandon(&tx, OP, None, &e))?;
             }
         }
         self.finish(OP, None, tx).await

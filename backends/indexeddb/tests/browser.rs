@@ -14,7 +14,7 @@ use indexed_db_futures::transaction::TransactionMode;
 use larder_core::{
     Cache, Config, ErrorKind, Key, KeyHash, ManualClock, PutItem, PutOptions, Store,
 };
-use larder_indexeddb::{FRAMES, IndexedDbStore, META, database_name};
+use larder_indexeddb::{ACCESS, ENTRIES, IndexedDbStore, database_name};
 use larder_tests::fixtures::{entry, payload};
 
 use wasm_bindgen::JsValue;
@@ -40,12 +40,31 @@ async fn fresh(test: &str) -> IndexedDbStore {
     IndexedDbStore::open(&unique(test)).await.unwrap()
 }
 
-/// A second, raw connection to the store's database (version 1, no upgrade).
+/// The schema version larder-indexeddb creates.
+const VERSION: u32 = 2;
+
+/// A second, raw connection to the store's database (its version, no upgrade).
 async fn raw(store: &IndexedDbStore) -> Database {
     Database::open(store.database_name())
-        .with_version(1u32)
+        .with_version(VERSION)
         .await
         .unwrap()
+}
+
+/// The value under `key` in object store `name`, bypassing the store.
+async fn raw_get(db: &Database, name: &str, key: &str) -> JsValue {
+    let tx = db.transaction(name).build().unwrap();
+    let s = tx.object_store(name).unwrap();
+    let v: Option<JsValue> = s.get(key.to_owned()).primitive().unwrap().await.unwrap();
+    v.unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Replace the frame `f` of the record under `key` with `frame`, keeping its
+/// metadata.
+async fn raw_set_frame(db: &Database, key: &str, frame: JsValue) {
+    let rec = raw_get(db, ENTRIES, key).await;
+    js_sys::Reflect::set(&rec, &"f".into(), &frame).unwrap();
+    raw_put(db, ENTRIES, key, rec).await;
 }
 
 /// Put `value` under `key` in object store `name`, bypassing the store.
@@ -127,94 +146,117 @@ async fn list_reads_metadata_not_frames() {
     let e = entry(1, &payload(1, 4000));
     store.put(&e.meta, &e.frame).await.unwrap();
     // Replace the frame with something that is not a frame at all: list,
-    // which only reads `meta` (and the keys of `frames`), still reports it.
+    // which only reads the index of metadata, still reports the entry.
     let db = raw(&store).await;
-    raw_put(
-        &db,
-        FRAMES,
-        &e.meta.key.to_hex(),
-        JsValue::from_str("garbage"),
-    )
-    .await;
+    raw_set_frame(&db, &e.meta.key.to_hex(), JsValue::from_str("garbage")).await;
     let listed = store.list().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].size, e.frame.len() as u64);
     assert_eq!(store.take_corrupt(), 0);
-    // get finds the damage: a miss, removed from both stores, counted.
+    // get finds the damage: a miss, removed, counted.
     assert!(store.get(e.meta.key).await.unwrap().is_none());
     assert_eq!(store.take_corrupt(), 1);
     assert!(store.list().await.unwrap().is_empty());
-    assert_eq!(raw_count(&db, META).await, 0);
+    assert_eq!(raw_count(&db, ENTRIES).await, 0);
+    db.close();
+}
+
+/// A JS value from a JS expression (test data).
+fn js(expr: &str) -> JsValue {
+    js_sys::eval(expr).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn damaged_records_are_skipped_removed_and_counted() {
+    let store = fresh("damaged").await;
+    let good = entry(1, b"good");
+    store.put(&good.meta, &good.frame).await.unwrap();
+    store
+        .touch_many(&[(good.meta.key, good.meta.last_access_ms + 1)])
+        .await
+        .unwrap();
+    let db = raw(&store).await;
+    // Metadata of the wrong types under a real key (still an index key).
+    raw_put(
+        &db,
+        ENTRIES,
+        &entry(4, b"").meta.key.to_hex(),
+        js("({ m: ['big', 1, -1, 1, 'ns', [], 0], f: new Uint8Array(3) })"),
+    )
+    .await;
+    // A primary key that is not a key hash, with well-formed metadata.
+    raw_put(
+        &db,
+        ENTRIES,
+        "not-a-key",
+        js("({ m: [3, 1, -1, 1, 'ns', [], 0], f: new Uint8Array(3) })"),
+    )
+    .await;
+    // Metadata that is not a valid IndexedDB key: in no index at all.
+    raw_put(
+        &db,
+        ENTRIES,
+        &entry(5, b"").meta.key.to_hex(),
+        js("({ m: { size: 3 }, f: new Uint8Array(3) })"),
+    )
+    .await;
+    // An access time whose entry does not exist, and one that is not a time.
+    raw_put(
+        &db,
+        ACCESS,
+        &entry(6, b"").meta.key.to_hex(),
+        JsValue::from_f64(5.0),
+    )
+    .await;
+    raw_put(
+        &db,
+        ACCESS,
+        &entry(7, b"").meta.key.to_hex(),
+        JsValue::from_str("soon"),
+    )
+    .await;
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, good.meta.key);
+    assert_eq!(listed[0].last_access_ms, good.meta.last_access_ms + 1);
+    // The three damaged records; a stray access time is not an entry.
+    assert_eq!(store.take_corrupt(), 3);
+    assert_eq!(raw_count(&db, ENTRIES).await, 1);
+    assert_eq!(raw_count(&db, ACCESS).await, 1);
+    // Everything is repaired: a second list finds nothing more.
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    assert_eq!(store.take_corrupt(), 0);
+    assert_eq!(
+        store.get(good.meta.key).await.unwrap().as_deref(),
+        Some(&good.frame[..])
+    );
     db.close();
 }
 
 #[wasm_bindgen_test]
-async fn damaged_meta_is_skipped_removed_and_counted() {
-    let store = fresh("damaged").await;
-    let good = entry(1, b"good");
-    let orphan = entry(2, b"meta gone");
-    let lost = entry(3, b"frame gone");
-    for e in [&good, &orphan, &lost] {
-        store.put(&e.meta, &e.frame).await.unwrap();
-    }
+async fn an_older_layout_is_replaced_on_open() {
+    // Version 1 kept frames and metadata in two object stores.
+    let name = unique("v1");
+    let old = Database::open(database_name(&name).as_str())
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db: Database| {
+            db.create_object_store("frames").build()?;
+            db.create_object_store("meta").build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    old.close();
+    let store = IndexedDbStore::open(&name).await.unwrap();
+    assert!(store.list().await.unwrap().is_empty());
+    let e = entry(1, b"after the upgrade");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    assert_eq!(store.list().await.unwrap().len(), 1);
     let db = raw(&store).await;
-    // Wrong types under a real key.
-    let wrong = js_sys::Object::new();
-    js_sys::Reflect::set(&wrong, &"size".into(), &"big".into()).unwrap();
-    raw_put(&db, META, &entry(4, b"").meta.key.to_hex(), wrong.into()).await;
-    // A key that is not a key hash, with a frame too.
-    raw_put(&db, META, "not-a-key", JsValue::from_f64(7.0)).await;
-    raw_put(
-        &db,
-        FRAMES,
-        "not-a-key",
-        js_sys::Uint8Array::new_with_length(3).into(),
-    )
-    .await;
-    // A record whose frame is missing.
-    {
-        let tx = db
-            .transaction(FRAMES)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .unwrap();
-        tx.object_store(FRAMES)
-            .unwrap()
-            .delete(lost.meta.key.to_hex())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
-    // A frame whose record is missing: rebuilt from the frame's header.
-    {
-        let tx = db
-            .transaction(META)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .unwrap();
-        tx.object_store(META)
-            .unwrap()
-            .delete(orphan.meta.key.to_hex())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
-    let mut listed: Vec<KeyHash> = store.list().await.unwrap().iter().map(|m| m.key).collect();
-    listed.sort();
-    let mut want = vec![good.meta.key, orphan.meta.key];
-    want.sort();
-    assert_eq!(listed, want);
-    // The wrong record, the non-key record (and its frame), the frameless record.
-    assert_eq!(store.take_corrupt(), 3);
-    assert_eq!(raw_count(&db, META).await, 2);
-    assert_eq!(raw_count(&db, FRAMES).await, 2);
-    // Everything is repaired: a second list finds nothing more.
-    assert_eq!(store.list().await.unwrap().len(), 2);
-    assert_eq!(store.take_corrupt(), 0);
-    let m = store.list().await.unwrap();
-    let rebuilt = m.iter().find(|m| m.key == orphan.meta.key).unwrap();
-    assert_eq!(rebuilt.size, orphan.frame.len() as u64);
-    assert_eq!(rebuilt.namespace, orphan.meta.namespace);
+    let names: Vec<String> = db.object_store_names().collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, vec![ACCESS.to_owned(), ENTRIES.to_owned()]);
     db.close();
 }
 
@@ -225,7 +267,7 @@ async fn versionchange_closes_and_later_calls_fail_fast() {
     store.put(&e.meta, &e.frame).await.unwrap();
     // Another "tab" upgrades the database: it must not be blocked by us.
     let newer = Database::open(store.database_name())
-        .with_version(2u32)
+        .with_version(VERSION + 1)
         .await
         .unwrap();
     let err = store.get(e.meta.key).await.unwrap_err();
@@ -296,8 +338,7 @@ async fn open_queued_behind_a_blocked_delete_fails_instead_of_hanging() {
     let other = Database::open(db_name.as_str())
         .with_version(1u32)
         .with_on_upgrade_needed(|_, db: Database| {
-            db.create_object_store(FRAMES).build()?;
-            db.create_object_store(META).build()?;
+            db.create_object_store("entries").build()?;
             Ok(())
         })
         .await
@@ -322,9 +363,8 @@ async fn get_many_mixes_hits_misses_and_damage() {
         store.put(&e.meta, &e.frame).await.unwrap();
     }
     let db = raw(&store).await;
-    raw_put(
+    raw_set_frame(
         &db,
-        FRAMES,
         &damaged.meta.key.to_hex(),
         JsValue::from_str("not bytes"),
     )
@@ -337,10 +377,9 @@ async fn get_many_mixes_hits_misses_and_damage() {
     assert_eq!(got[1], None);
     assert_eq!(got[2], None);
     assert_eq!(got[3].as_deref(), Some(&b.frame[..]));
-    // The damaged entry is gone from both stores and counted; the rest stays.
+    // The damaged entry is gone and counted; the rest stays.
     assert_eq!(store.take_corrupt(), 1);
-    assert_eq!(raw_count(&db, FRAMES).await, 2);
-    assert_eq!(raw_count(&db, META).await, 2);
+    assert_eq!(raw_count(&db, ENTRIES).await, 2);
     db.close();
 }
 
@@ -361,7 +400,7 @@ async fn touch_many_updates_records_in_place_and_skips_the_rest() {
             .unwrap();
         // A record of the wrong shape: touch_many must leave it to `list`.
         let db = raw(&store).await;
-        raw_put(&db, META, &bad.meta.key.to_hex(), JsValue::from_f64(1.0)).await;
+        raw_put(&db, ENTRIES, &bad.meta.key.to_hex(), JsValue::from_f64(1.0)).await;
         db.close();
         store
             .touch_many(&[

@@ -1,9 +1,10 @@
 // Bare IndexedDB in larder's layout, the floor of the browser benchmark:
 // what an entry costs with no key derivation, checksum, value codec, TTL or
-// LRU, only the requests larder makes. A put writes the value to `frames` and
-// a small record to `meta` in one readwrite transaction with relaxed
-// durability, as larder does (listing never reads payloads); a get reads
-// `frames` in a read-only transaction.
+// LRU, only the requests larder makes. A put writes one record { m, f } to
+// `entries` (its metadata, also the key of the index `meta` that listing
+// walks without reading payloads, and the value) in one readwrite
+// transaction with relaxed durability, as larder does; a get reads `entries`
+// in a read-only transaction.
 
 function done(tx) {
   return new Promise((ok, fail) => {
@@ -21,30 +22,26 @@ function result(req) {
 
 const record = (value) => {
   const now = Date.now();
-  return { size: value.length, created: now, expires: null, lastAccess: now, namespace: "bench", tags: [], cost: 0 };
+  return { m: [value.length, now, -1, now, "bench", [], 0], f: value };
 };
 
 export async function openBare(name) {
   const open = indexedDB.open(name, 1);
   open.onupgradeneeded = () => {
-    open.result.createObjectStore("frames");
-    open.result.createObjectStore("meta");
+    open.result.createObjectStore("entries").createIndex("meta", "m");
+    open.result.createObjectStore("access");
   };
   const db = await result(open);
   const write = (pairs) => {
-    const tx = db.transaction(["frames", "meta"], "readwrite", { durability: "relaxed" });
-    const frames = tx.objectStore("frames");
-    const meta = tx.objectStore("meta");
-    for (const [key, value] of pairs) {
-      frames.put(value, key);
-      meta.put(record(value), key);
-    }
+    const tx = db.transaction("entries", "readwrite", { durability: "relaxed" });
+    const entries = tx.objectStore("entries");
+    for (const [key, value] of pairs) entries.put(record(value), key);
     tx.commit();
     return done(tx);
   };
   const read = (keys) => {
-    const frames = db.transaction("frames").objectStore("frames");
-    return Promise.all(keys.map((k) => result(frames.get(k))));
+    const entries = db.transaction("entries").objectStore("entries");
+    return Promise.all(keys.map(async (k) => (await result(entries.get(k)))?.f));
   };
   return {
     set: (key, value) => write([[key, value]]),

@@ -205,7 +205,7 @@ md.push(
   "",
   targets(node, browser.rows, browser.own),
   "",
-  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: every put writes two records, a frame and a metadata record, so that listing, stats and eviction never read payloads. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Between IndexedDB calls the same work costs about three times as much (the phase table above), which is most of what separates larder from the bare anchor on single calls.`,
+  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: each record carries its metadata as the key of an index, which listing, stats and eviction walk without reading payloads, and IndexedDB keeps that index up to date on every put. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Between IndexedDB calls the same work costs about three times as much (the phase table above), which is most of what separates larder from the bare anchor on single calls.`,
 );
 await writeFile(out, md.join("\n") + "\n");
 console.log(md.join("\n"));

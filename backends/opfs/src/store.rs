@@ -448,7 +448,7 @@ impl Store for OpfsStore {
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
         let got = self
             .read_entry("get", key, |r| async move {
-                let frame = r.frame().await;
+                let frame = r.frame(key).await;
                 r.close();
                 frame
             })

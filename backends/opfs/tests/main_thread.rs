@@ -70,3 +70,8 @@ async fn sync_access_needs_a_worker() {
 async fn timings() {
     cases::timings(Access::Async).await;
 }
+
+#[wasm_bindgen_test]
+async fn whole_files_around_the_first_read() {
+    cases::whole_files_around_the_first_read(Access::Async).await;
+}

@@ -188,3 +188,8 @@ async fn opfs_refused_names_the_cause() {
 async fn timings() {
     cases::timings(Access::Sync).await;
 }
+
+#[wasm_bindgen_test]
+async fn whole_files_around_the_first_read() {
+    cases::whole_files_around_the_first_read(Access::Sync).await;
+}

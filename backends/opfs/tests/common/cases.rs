@@ -424,3 +424,48 @@ pub async fn survives_removal_of_its_directory(access: Access) {
     assert_eq!(store.list().await.unwrap().len(), 1);
     assert_eq!(store.take_corrupt(), 0);
 }
+
+/// `get` returns each entry file whole, minus its trailer, on both sides of
+/// the sync handle's 64 KiB first read (files of 65,535, 65,536 and 65,537
+/// bytes, and a larger one), and when a file's header claims another length
+/// than the file has (extra bytes after the trailer) or another key: then
+/// the careful read gives the cache every byte, to verify and reject.
+pub async fn whole_files_around_the_first_read(access: Access) {
+    let store = open("first-read", access).await;
+    let root = opfs_root().await;
+    let base = entry(1, b"").frame.len();
+    for (i, total) in [(1u32, 65_535usize), (2, 65_536), (3, 65_537), (4, 200_000)] {
+        let e = entry(i, &payload(i, total - 8 - base));
+        assert_eq!(e.frame.len() + 8, total, "file of {total} bytes");
+        store.put(&e.meta, &e.frame).await.unwrap();
+        let raw = read_raw(&root, &path(&store, e.meta.key)).await.unwrap();
+        assert_eq!(raw.len(), total);
+        assert_eq!(
+            store.get(e.meta.key).await.unwrap().as_deref(),
+            Some(&e.frame[..]),
+            "file of {total} bytes"
+        );
+    }
+    // Bytes after the trailer: the header's length no longer matches.
+    let long = entry(5, &payload(5, 300));
+    store.put(&long.meta, &long.frame).await.unwrap();
+    let mut raw = read_raw(&root, &path(&store, long.meta.key)).await.unwrap();
+    raw.extend_from_slice(b"tail");
+    write_raw(&root, &path(&store, long.meta.key), &raw).await;
+    assert_eq!(
+        store.get(long.meta.key).await.unwrap().as_deref(),
+        Some(&raw[..raw.len() - 8]),
+    );
+    // Another entry's file under this key: its header names the other key.
+    let here = entry(6, b"here");
+    let other = entry(7, &payload(7, 100));
+    store.put(&other.meta, &other.frame).await.unwrap();
+    let raw = read_raw(&root, &path(&store, other.meta.key))
+        .await
+        .unwrap();
+    write_raw(&root, &path(&store, here.meta.key), &raw).await;
+    assert_eq!(
+        store.get(here.meta.key).await.unwrap().as_deref(),
+        Some(&other.frame[..]),
+    );
+}

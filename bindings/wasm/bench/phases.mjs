@@ -40,10 +40,13 @@ export async function phaseCases({ larder, bare, mem, value }) {
   let t = {};
   const now = () => performance.now();
   const patches = [
+    // Each listener records into the call it belongs to (`mine`): an event
+    // of an earlier call's transaction may fire during a later call.
     [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
-      t.tx ??= now();
+      const mine = t;
+      mine.tx ??= now();
       const tx = orig.apply(this, a);
-      tx.addEventListener("complete", () => { t.done ??= now(); });
+      tx.addEventListener("complete", () => { mine.done ??= now(); });
       return tx;
     }],
     [IDBTransaction.prototype, "commit", (orig) => function () {
@@ -51,9 +54,10 @@ export async function phaseCases({ larder, bare, mem, value }) {
       return orig.call(this);
     }],
     [IDBObjectStore.prototype, "get", (orig) => function (k) {
-      t.mid ??= now();
+      const mine = t;
+      mine.mid ??= now();
       const r = orig.call(this, k);
-      r.addEventListener("success", () => { t.done ??= now(); });
+      r.addEventListener("success", () => { mine.done ??= now(); });
       return r;
     }],
   ];

@@ -162,7 +162,7 @@ impl IndexedDbStore {
     }
 
     /// The error that aborted `tx` (a full quota aborts it with
-    /// `QuotaExceededError`: [`ErrorKind::StorageFull`]).
+    /// `QuotaExceededError`: [`ErrorKind::StorageFull`](larder_core::ErrorKind::StorageFull)).
     pub(crate) fn aborted(
         &self,
         op: &'static str,

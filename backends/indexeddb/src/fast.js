@@ -1,6 +1,8 @@
-// Two small pieces of the hot paths in JS, each sparing wasm-bindgen a string
-// conversion (TextDecoder or TextEncoder, a few microseconds in Chromium) on
-// every get and put: the key's hex text, and an event's outcome.
+// The parts of larder-indexeddb written in JS: the layout's names and its
+// upgrade, the puts of a batch, the listing cursor, and two small helpers
+// (the key's hex text, an event's outcome). Each spares the wasm boundary a
+// crossing per entry or a string conversion (TextDecoder or TextEncoder, a
+// few microseconds each in Chromium) on the hot paths.
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 

@@ -76,12 +76,14 @@ impl IndexedDbStore {
                 bad.push(k);
             }
         }
-        // An access time whose entry is gone (written by something else).
+        // An access time whose entry is gone (written by something else). One
+        // of a damaged record is deleted with it below, and again here:
+        // deleting twice in one transaction is harmless.
         let mut live: Vec<KeyHash> = out.iter().map(|m| m.key).collect();
         live.sort_unstable();
         for (h, _) in &touched {
-            if live.binary_search(h).is_err() && bad.iter().all(|b| key_hash(b) != Some(*h)) {
-                stale.push(JsValue::from_str(&h.to_hex()));
+            if live.binary_search(h).is_err() {
+                stale.push(idb::key(*h));
             }
         }
         if bad.is_empty() && stale.is_empty() {

@@ -210,16 +210,18 @@ impl IndexedDbStore {
     }
 
     /// Remove a damaged entry found by `get` and count it.
-    async fn remove_damaged(&self, hex: &str) -> Result<()> {
+    async fn remove_damaged(&self, k: KeyHash) -> Result<()> {
         const OP: &str = "get";
+        let hex = k.to_hex();
+        let hex = Some(hex.as_str());
         let tx = self.begin(OP, Scope::Both, true)?;
-        let key = JsValue::from_str(hex);
-        for store in <[_; 2]>::from(self.both(&tx, OP, Some(hex))?) {
+        let key = idb::key(k);
+        for store in <[_; 2]>::from(self.both(&tx, OP, hex)?) {
             store
                 .delete(&key)
-                .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
+                .map_err(|e| self.abandon(&tx, OP, hex, &e))?;
         }
-        self.finish(OP, Some(hex), tx).await?;
+        self.finish(OP, hex, tx).await?;
         self.corrupt.set(self.corrupt.get() + 1);
         Ok(())
     }
@@ -352,18 +354,23 @@ impl Store for IndexedDbStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let hexes: Vec<String> = keys.iter().map(|k| k.to_hex()).collect();
-        let ctx = (keys.len() == 1).then(|| hexes[0].as_str());
+        // The requests name keys by text made in JS (idb::key); Rust's hex
+        // text is made only for an error's context.
+        let ctx = match keys {
+            [k] => Some(k.to_hex()),
+            _ => None,
+        };
+        let ctx = ctx.as_deref();
         let tx = self.begin(OP, Scope::Entries, false)?;
         let entries = self
             .names
             .entries(&tx)
             .map_err(|e| self.abandon(&tx, OP, ctx, &e))?;
         let mut reqs = Vec::with_capacity(keys.len());
-        for (k, hex) in keys.iter().zip(&hexes) {
+        for k in keys {
             let req = entries
                 .get(&idb::key(*k))
-                .map_err(|e| self.abandon(&tx, OP, Some(hex), &e))?;
+                .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
             reqs.push(req);
         }
         let last = reqs[reqs.len() - 1].clone();
@@ -373,14 +380,16 @@ impl Store for IndexedDbStore {
             return Err(self.aborted(OP, ctx, &tx, Some(&last)));
         }
         let mut out = Vec::with_capacity(keys.len());
-        for (req, hex) in reqs.iter().zip(&hexes) {
-            let v = req.result().map_err(|e| self.thrown(OP, Some(hex), &e))?;
+        for (req, k) in reqs.iter().zip(keys) {
+            let v = req
+                .result()
+                .map_err(|e| self.thrown(OP, Some(&k.to_hex()), &e))?;
             if v.is_undefined() {
                 out.push(None);
             } else if let Some(b) = bytes_of(&idb::frame_of(&v)) {
                 out.push(Some(b));
             } else {
-                self.remove_damaged(hex).await?;
+                self.remove_damaged(*k).await?;
                 out.push(None);
             }
         }

@@ -60,11 +60,20 @@ extern "C" {
 extern "C" {
     #[wasm_bindgen(js_name = hexKey)]
     fn hex_key(a: u32, b: u32, c: u32, d: u32) -> JsValue;
-    #[wasm_bindgen(js_name = eventOk)]
-    fn event_ok(e: &web_sys::Event) -> bool;
+    #[wasm_bindgen(js_name = setWake)]
+    fn set_wake(f: &JsValue);
+    fn listen(target: &JsValue, tx: bool, id: u32);
+    fn unlisten(target: &JsValue, tx: bool);
+    #[wasm_bindgen(js_name = newReader)]
+    fn new_reader() -> JsValue;
+    #[wasm_bindgen(js_name = forgetReads)]
+    fn forget_reads(reader: &JsValue);
+    #[wasm_bindgen(catch, js_name = getEntries)]
+    fn get_entries(db: &IdbDatabase, reader: &JsValue, words: &[u32]) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_name = putEntries)]
     fn put_entries(
         db: &IdbDatabase,
+        reader: &JsValue,
         options: &JsValue,
         memory: &JsValue,
         d: &[f64],
@@ -86,13 +95,19 @@ pub(crate) const ENTRY: usize = 13;
 /// `k`'s hex text ([`KeyHash::to_hex`]) as a JS string, made on the JS side:
 /// a string returned from wasm would go through a TextDecoder.
 pub(crate) fn key(k: KeyHash) -> JsValue {
+    let [a, b, c, d] = words(k);
+    hex_key(a, b, c, d)
+}
+
+/// `k` as four 32-bit words, most significant first (what hexKey takes).
+fn words(k: KeyHash) -> [u32; 4] {
     let v = k.0;
-    hex_key(
+    [
         (v >> 96) as u32,
         (v >> 64) as u32,
         (v >> 32) as u32,
         v as u32,
-    )
+    ]
 }
 
 /// Ask `tx` to commit as soon as its requests are done, without waiting for
@@ -102,20 +117,15 @@ pub(crate) fn commit(tx: &IdbTransaction) {
     let _ = tx.unchecked_ref::<Tx>().commit_now();
 }
 
-/// The object store names and transaction options as JS values.
+/// The object store names and transaction options as JS values, and the
+/// read-only transaction that reads reuse (`newReader` in fast.js).
 pub(crate) struct Names {
     entries: JsValue,
     access: JsValue,
     both: JsValue,
     relaxed: JsValue,
     memory: JsValue,
-}
-
-/// The object stores a transaction covers.
-#[derive(Clone, Copy)]
-pub(crate) enum Scope {
-    Entries,
-    Both,
+    reader: JsValue,
 }
 
 impl Names {
@@ -129,7 +139,16 @@ impl Names {
             both: names.get(2),
             relaxed: names.get(3),
             memory: wasm_bindgen::memory(),
+            reader: new_reader(),
         }
+    }
+
+    /// One `entries.get` request per key, in the read-only transaction of
+    /// the previous read while that still takes requests (see fast.js), else
+    /// in a new one.
+    pub(crate) fn get(&self, db: &IdbDatabase, keys: &[KeyHash]) -> Result<Array, JsValue> {
+        let words: Vec<u32> = keys.iter().flat_map(|k| words(*k)).collect();
+        get_entries(db, &self.reader, &words)
     }
 
     /// Make the puts that `d` and `texts` describe (see fast.js) in one
@@ -141,24 +160,18 @@ impl Names {
         d: &[f64],
         texts: &Array,
     ) -> Result<IdbTransaction, JsValue> {
-        put_entries(db, &self.relaxed, &self.memory, d, texts)
+        put_entries(db, &self.reader, &self.relaxed, &self.memory, d, texts)
     }
 
-    /// A transaction on `scope`: read-only, or readwrite with relaxed
+    /// A transaction on both object stores: read-only, or readwrite with relaxed
     /// durability (the commit does not wait for the OS to flush: a cache may
     /// lose its last writes on a power cut, never its consistency).
-    pub(crate) fn tx(
-        &self,
-        db: &IdbDatabase,
-        scope: Scope,
-        write: bool,
-    ) -> Result<IdbTransaction, JsValue> {
-        let stores = match scope {
-            Scope::Entries => &self.entries,
-            Scope::Both => &self.both,
-        };
+    pub(crate) fn tx(&self, db: &IdbDatabase, write: bool) -> Result<IdbTransaction, JsValue> {
+        let stores = &self.both;
         let db = db.unchecked_ref::<Db>();
         if write {
+            // Later reads must see this write: none joins an older transaction.
+            forget_reads(&self.reader);
             db.transaction_with(stores, IdbTransactionMode::Readwrite, &self.relaxed)
         } else {
             db.transaction_read(stores)
@@ -181,59 +194,87 @@ struct Outcome {
     waker: RefCell<Option<Waker>>,
 }
 
-enum Target {
-    Request(IdbRequest),
-    Tx(IdbTransaction),
+/// The outcomes awaited, by the id their listeners (fast.js `listen`) report:
+/// every event reaches one callback, made once per thread.
+#[derive(Default)]
+struct Waiting {
+    slots: Vec<Option<Rc<Outcome>>>,
+    free: Vec<u32>,
+    callback: Option<JsValue>,
+}
+
+thread_local! {
+    static WAITING: RefCell<Waiting> = RefCell::default();
+}
+
+impl Waiting {
+    fn add(&mut self, outcome: Rc<Outcome>) -> u32 {
+        if self.callback.is_none() {
+            let f = Closure::<dyn FnMut(u32, bool)>::new(fired).into_js_value();
+            set_wake(&f);
+            self.callback = Some(f);
+        }
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(outcome);
+                id
+            }
+            None => {
+                self.slots.push(Some(outcome));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn take(&mut self, id: u32) -> Option<Rc<Outcome>> {
+        let outcome = self.slots.get_mut(id as usize)?.take()?;
+        self.free.push(id);
+        Some(outcome)
+    }
+}
+
+/// The callback of every listener: record the outcome, wake its waiter.
+fn fired(id: u32, ok: bool) {
+    let Some(outcome) = WAITING.with(|w| w.borrow_mut().take(id)) else {
+        return;
+    };
+    outcome.done.set(Some(ok));
+    let waker = outcome.waker.borrow_mut().take();
+    if let Some(w) = waker {
+        w.wake();
+    }
 }
 
 /// The first of a request's `success` and `error`, or a transaction's
 /// `complete` and `abort`: `true` for success or complete. Dropped before
-/// then, it removes its listener.
+/// then, it removes its listeners.
 pub(crate) struct Fired {
-    target: Target,
+    target: JsValue,
+    tx: bool,
+    id: u32,
     outcome: Rc<Outcome>,
-    _listener: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Fired {
     /// Wait for `req` to succeed or fail.
     pub(crate) fn request(req: IdbRequest) -> Self {
-        Self::on(Target::Request(req))
+        Self::on(req.into(), false)
     }
 
     /// Wait for `tx` to complete or abort.
     pub(crate) fn tx(tx: IdbTransaction) -> Self {
-        Self::on(Target::Tx(tx))
+        Self::on(tx.into(), true)
     }
 
-    fn on(target: Target) -> Self {
+    fn on(target: JsValue, tx: bool) -> Self {
         let outcome = Rc::new(Outcome::default());
-        let listener = {
-            let outcome = Rc::clone(&outcome);
-            Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-                if outcome.done.get().is_none() {
-                    outcome.done.set(Some(event_ok(&e)));
-                }
-                if let Some(w) = outcome.waker.borrow_mut().take() {
-                    w.wake();
-                }
-            })
-        };
-        let f = Some(listener.as_ref().unchecked_ref());
-        match &target {
-            Target::Request(r) => {
-                r.set_onsuccess(f);
-                r.set_onerror(f);
-            }
-            Target::Tx(t) => {
-                t.set_oncomplete(f);
-                t.set_onabort(f);
-            }
-        }
+        let id = WAITING.with(|w| w.borrow_mut().add(Rc::clone(&outcome)));
+        listen(&target, tx, id);
         Fired {
             target,
+            tx,
+            id,
             outcome,
-            _listener: listener,
         }
     }
 }
@@ -255,21 +296,13 @@ impl Future for Fired {
 impl Drop for Fired {
     fn drop(&mut self) {
         // A request or transaction fires one of its two events, once: after
-        // that nothing calls the listener again and it may simply go.
+        // that the slot is already free and nothing calls the listener again.
         if self.outcome.done.get().is_some() {
             return;
         }
-        // The listener is freed with us: the target must not call it later.
-        match &self.target {
-            Target::Request(r) => {
-                r.set_onsuccess(None);
-                r.set_onerror(None);
-            }
-            Target::Tx(t) => {
-                t.set_oncomplete(None);
-                t.set_onabort(None);
-            }
-        }
+        // Not fired yet: the target must not report to a slot reused later.
+        unlisten(&self.target, self.tx);
+        WAITING.with(|w| w.borrow_mut().take(self.id));
     }
 }
 

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::IdbTransaction;
 
-use crate::idb::{self, Scope};
+use crate::idb;
 use crate::record;
 use crate::store::IndexedDbStore;
 
@@ -115,13 +115,13 @@ impl IndexedDbStore {
         // needs repair is the scan redone in a readwrite one, so that the
         // repair sees (and fixes) a consistent state even with other tabs.
         {
-            let tx = self.begin("list", Scope::Both, false)?;
+            let tx = self.begin("list", false)?;
             if let Some(out) = self.scan(&tx, false).await? {
                 // Read-only: committing ends it without an abort.
                 return self.finish("list", None, tx).await.map(|()| out);
             }
         }
-        let tx = self.begin("list", Scope::Both, true)?;
+        let tx = self.begin("list", true)?;
         let out = self.scan(&tx, true).await?;
         self.finish("list", None, tx).await?;
         Ok(out.unwrap_or_default())

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
 
-use crate::idb::{self, Fired, Names, Scope};
+use crate::idb::{self, Fired, Names};
 use crate::{error, open, record};
 
 /// Name of the object store holding one record `{ m, f }` per entry: its
@@ -124,16 +124,11 @@ impl IndexedDbStore {
         }
     }
 
-    /// A transaction on `scope` (see [`Names::tx`]).
-    pub(crate) fn begin(
-        &self,
-        op: &'static str,
-        scope: Scope,
-        write: bool,
-    ) -> Result<IdbTransaction> {
+    /// A transaction on both object stores (see [`Names::tx`]).
+    pub(crate) fn begin(&self, op: &'static str, write: bool) -> Result<IdbTransaction> {
         self.check_open(op)?;
         self.names
-            .tx(&self.sys, scope, write)
+            .tx(&self.sys, write)
             .map_err(|e| self.thrown(op, None, &e))
     }
 
@@ -214,7 +209,7 @@ impl IndexedDbStore {
         const OP: &str = "get";
         let hex = k.to_hex();
         let hex = Some(hex.as_str());
-        let tx = self.begin(OP, Scope::Both, true)?;
+        let tx = self.begin(OP, true)?;
         let key = idb::key(k);
         for store in <[_; 2]>::from(self.both(&tx, OP, hex)?) {
             store
@@ -361,23 +356,22 @@ impl Store for IndexedDbStore {
             _ => None,
         };
         let ctx = ctx.as_deref();
-        let tx = self.begin(OP, Scope::Entries, false)?;
-        let entries = self
+        self.check_open(OP)?;
+        let reqs: Vec<IdbRequest> = self
             .names
-            .entries(&tx)
-            .map_err(|e| self.abandon(&tx, OP, ctx, &e))?;
-        let mut reqs = Vec::with_capacity(keys.len());
-        for k in keys {
-            let req = entries
-                .get(&idb::key(*k))
-                .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
-            reqs.push(req);
-        }
+            .get(&self.sys, keys)
+            .map_err(|e| self.thrown(OP, ctx, &e))?
+            .iter()
+            .map(JsCast::unchecked_into)
+            .collect();
         let last = reqs[reqs.len() - 1].clone();
-        // Not committed explicitly: a read-only transaction ends with its
-        // reads anyway, and commit() costs main-thread time (profiled).
+        // Never committed explicitly: the next read may join the transaction
+        // (see fast.js), and it ends with its reads anyway.
         if !Fired::request(last.clone()).await {
-            return Err(self.aborted(OP, ctx, &tx, Some(&last)));
+            return Err(match last.transaction() {
+                Some(tx) => self.aborted(OP, ctx, &tx, Some(&last)),
+                None => self.thrown(OP, ctx, &JsValue::from_str("the read failed")),
+            });
         }
         let mut out = Vec::with_capacity(keys.len());
         for (req, k) in reqs.iter().zip(keys) {
@@ -418,7 +412,7 @@ impl Store for IndexedDbStore {
         if keys.is_empty() {
             return Ok(0);
         }
-        let tx = self.begin(OP, Scope::Both, true)?;
+        let tx = self.begin(OP, true)?;
         let (entries, access) = self.both(&tx, OP, None)?;
         let mut counts = Vec::with_capacity(keys.len());
         for k in keys {
@@ -453,7 +447,7 @@ impl Store for IndexedDbStore {
         }
         // A touch is an `access` record: the entry's own record (metadata and
         // frame) is never rewritten for it. `list` takes the later time.
-        let tx = self.begin(OP, Scope::Both, true)?;
+        let tx = self.begin(OP, true)?;
         let (entries, access) = self.both(&tx, OP, None)?;
         let mut reads = Vec::with_capacity(latest.len());
         for (k, at) in latest {
@@ -489,7 +483,7 @@ impl Store for IndexedDbStore {
 
     async fn clear(&self) -> Result<()> {
         const OP: &str = "clear";
-        let tx = self.begin(OP, Scope::Both, true)?;
+        let tx = self.begin(OP, true)?;
         for store in <[_; 2]>::from(self.both(&tx, OP, None)?) {
             store.clear().map_err(|e| self.abandon(&tx, OP, None, &e))?;
         }

@@ -505,3 +505,73 @@ async fn a_call_dropped_mid_flight_leaves_nothing_behind() {
     assert!(store.get(e.meta.key).await.unwrap().is_some());
     assert!(store.get(other.meta.key).await.unwrap().is_some());
 }
+
+/// Count the read-only transactions the page opens while `f` runs (by
+/// wrapping `IDBDatabase.prototype.transaction`).
+async fn read_transactions_during<F: Future>(f: F) -> (F::Output, u32) {
+    let install = js_sys::Function::new_no_args(
+        "const p = IDBDatabase.prototype, orig = p.transaction;
+         const counter = { n: 0, restore() { p.transaction = orig; } };
+         p.transaction = function (s, mode, o) {
+           if (mode === undefined || mode === 'readonly') counter.n++;
+           return orig.apply(this, arguments);
+         };
+         return counter;",
+    );
+    let counter = install.call0(&JsValue::NULL).unwrap();
+    let out = f.await;
+    let n = js_sys::Reflect::get(&counter, &"n".into()).unwrap();
+    let restore = js_sys::Reflect::get(&counter, &"restore".into()).unwrap();
+    restore
+        .unchecked_into::<js_sys::Function>()
+        .call0(&counter)
+        .unwrap();
+    (out, n.as_f64().unwrap() as u32)
+}
+
+#[wasm_bindgen_test]
+async fn reads_in_a_row_share_a_transaction_a_bounded_number_of_times() {
+    let store = fresh("reuse").await;
+    let e = entry(1, b"read again and again");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    // Each get is made from the success event of the one before: it joins
+    // that transaction, up to 64 reads (or 16 ms) per transaction.
+    let (frames, opened) = read_transactions_during(async {
+        let mut frames = Vec::new();
+        for _ in 0..200 {
+            frames.push(store.get(e.meta.key).await.unwrap());
+        }
+        frames
+    })
+    .await;
+    assert!(frames.iter().all(|f| f.as_deref() == Some(&e.frame[..])));
+    assert!(
+        opened >= 4,
+        "at most 64 reads per transaction: {opened} for 200"
+    );
+    assert!(
+        opened <= 100,
+        "reads in a row share transactions: {opened} for 200"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_read_made_after_a_write_sees_it_even_within_a_read_chain() {
+    let store = fresh("reuse-write").await;
+    let (a, b) = (entry(1, b"a"), entry(2, b"b"));
+    store.put(&a.meta, &a.frame).await.unwrap();
+    // Within the success event of a read (its transaction still takes
+    // requests), a write starts, then a read: the read must not join the old
+    // transaction, which IndexedDB orders before the write.
+    assert!(store.get(a.meta.key).await.unwrap().is_some());
+    let (got_b, got_a) = (std::cell::RefCell::new(None), std::cell::RefCell::new(None));
+    let steps: Vec<std::pin::Pin<Box<dyn Future<Output = ()> + '_>>> = vec![
+        Box::pin(async { store.put(&b.meta, &b.frame).await.unwrap() }),
+        Box::pin(async { *got_b.borrow_mut() = Some(store.get(b.meta.key).await.unwrap()) }),
+        Box::pin(async { assert!(store.delete(a.meta.key).await.unwrap()) }),
+        Box::pin(async { *got_a.borrow_mut() = Some(store.get(a.meta.key).await.unwrap()) }),
+    ];
+    larder_core::join_all(steps).await;
+    assert_eq!(got_b.into_inner(), Some(Some(b.frame.to_vec())));
+    assert_eq!(got_a.into_inner(), Some(None));
+}

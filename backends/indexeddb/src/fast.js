@@ -34,7 +34,7 @@ export function setWake(f) {
 // Call wake(id, ok) at the first of a request's `success` and `error` (tx:
 // false) or a transaction's `complete` and `abort` (tx: true).
 export function listen(target, tx, id) {
-  const on = (e) => wake(id, eventOk(e));
+  const on = (e) => wake(id, eventOk(e), undefined);
   if (tx) {
     target.oncomplete = on;
     target.onabort = on;
@@ -74,8 +74,20 @@ export function forgetReads(reader) {
 
 // One `entries.get` per key (`words`: four 32-bit words per key, as hexKey
 // takes them), in the reused transaction if it still takes requests, else in
-// a new read-only one; returns the requests.
-export function getEntries(db, reader, words) {
+// a new read-only one. When the last succeeds (requests finish in order),
+// wake(id, true, frames): per key its record's frame (a Uint8Array),
+// undefined for no record, or null for a record without one (damaged); read
+// inside the event, where Chromium hands over a result more cheaply than in
+// a later microtask. On a failure, wake(id, false). Returns the last request.
+export function getEntries(db, reader, words, id) {
+  const reqs = readRequests(db, reader, words);
+  const last = reqs[reqs.length - 1];
+  last.onsuccess = () => wake(id, true, reqs.map((r) => frameOf(r.result)));
+  last.onerror = () => wake(id, false, undefined);
+  return last;
+}
+
+function readRequests(db, reader, words) {
   const n = words.length >> 2;
   const tx = reader.tx;
   if (tx !== null && reader.reads + n <= REUSE_READS && performance.now() - reader.since < REUSE_MS) {
@@ -195,7 +207,11 @@ export function listMeta(tx) {
   });
 }
 
-// The frame of a record read from `entries`, or undefined if it has none.
-export function frameOf(rec) {
-  return rec !== null && typeof rec === "object" ? rec.f : undefined;
+// The frame of a record read from `entries` as a Uint8Array; undefined for no
+// record, null for a record without bytes where its frame should be.
+function frameOf(rec) {
+  if (rec === undefined) return undefined;
+  const f = rec !== null && typeof rec === "object" ? rec.f : undefined;
+  if (f instanceof Uint8Array) return f;
+  return f instanceof ArrayBuffer ? new Uint8Array(f) : null;
 }

@@ -69,7 +69,12 @@ extern "C" {
     #[wasm_bindgen(js_name = forgetReads)]
     fn forget_reads(reader: &JsValue);
     #[wasm_bindgen(catch, js_name = getEntries)]
-    fn get_entries(db: &IdbDatabase, reader: &JsValue, words: &[u32]) -> Result<Array, JsValue>;
+    fn get_entries(
+        db: &IdbDatabase,
+        reader: &JsValue,
+        words: &[u32],
+        id: u32,
+    ) -> Result<IdbRequest, JsValue>;
     #[wasm_bindgen(catch, js_name = putEntries)]
     fn put_entries(
         db: &IdbDatabase,
@@ -81,8 +86,6 @@ extern "C" {
     ) -> Result<IdbTransaction, JsValue>;
     #[wasm_bindgen(catch, js_name = listMeta)]
     pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_name = frameOf)]
-    pub(crate) fn frame_of(record: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = storeNames)]
     fn store_names() -> Array;
     #[wasm_bindgen(catch, js_name = upgrade)]
@@ -145,10 +148,24 @@ impl Names {
 
     /// One `entries.get` request per key, in the read-only transaction of
     /// the previous read while that still takes requests (see fast.js), else
-    /// in a new one.
-    pub(crate) fn get(&self, db: &IdbDatabase, keys: &[KeyHash]) -> Result<Array, JsValue> {
+    /// in a new one. The wait ends with the last; on success its
+    /// [`Fired::value`] is an array of each key's frame (`getEntries`).
+    pub(crate) fn get(&self, db: &IdbDatabase, keys: &[KeyHash]) -> Result<Fired, JsValue> {
         let words: Vec<u32> = keys.iter().flat_map(|k| words(*k)).collect();
-        get_entries(db, &self.reader, &words)
+        let outcome = Rc::new(Outcome::default());
+        let id = WAITING.with(|w| w.borrow_mut().add(Rc::clone(&outcome)));
+        match get_entries(db, &self.reader, &words, id) {
+            Ok(last) => Ok(Fired {
+                target: last.into(),
+                tx: false,
+                id,
+                outcome,
+            }),
+            Err(e) => {
+                WAITING.with(|w| w.borrow_mut().take(id));
+                Err(e)
+            }
+        }
     }
 
     /// Make the puts that `d` and `texts` describe (see fast.js) in one
@@ -191,6 +208,8 @@ impl Names {
 struct Outcome {
     /// `Some(true)` on success or complete, `Some(false)` on error or abort.
     done: Cell<Option<bool>>,
+    /// What the listener handed over with the event (fast.js `getEntries`).
+    value: RefCell<JsValue>,
     waker: RefCell<Option<Waker>>,
 }
 
@@ -210,7 +229,7 @@ thread_local! {
 impl Waiting {
     fn add(&mut self, outcome: Rc<Outcome>) -> u32 {
         if self.callback.is_none() {
-            let f = Closure::<dyn FnMut(u32, bool)>::new(fired).into_js_value();
+            let f = Closure::<dyn FnMut(u32, bool, JsValue)>::new(fired).into_js_value();
             set_wake(&f);
             self.callback = Some(f);
         }
@@ -234,11 +253,12 @@ impl Waiting {
 }
 
 /// The callback of every listener: record the outcome, wake its waiter.
-fn fired(id: u32, ok: bool) {
+fn fired(id: u32, ok: bool, value: JsValue) {
     let Some(outcome) = WAITING.with(|w| w.borrow_mut().take(id)) else {
         return;
     };
     outcome.done.set(Some(ok));
+    *outcome.value.borrow_mut() = value;
     let waker = outcome.waker.borrow_mut().take();
     if let Some(w) = waker {
         w.wake();
@@ -276,6 +296,16 @@ impl Fired {
             id,
             outcome,
         }
+    }
+
+    /// The request waited for (of [`Fired::request`] or [`Names::get`]).
+    pub(crate) fn target_request(&self) -> IdbRequest {
+        self.target.clone().unchecked_into()
+    }
+
+    /// What came with the event (undefined but for [`Names::get`]).
+    pub(crate) fn value(&self) -> JsValue {
+        self.outcome.value.take()
     }
 }
 

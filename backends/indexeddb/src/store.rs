@@ -294,18 +294,6 @@ impl Drop for IndexedDbStore {
     }
 }
 
-/// The bytes of a stored frame value: a `Uint8Array` (what we write) or an
-/// `ArrayBuffer`; anything else is not a frame.
-pub(crate) fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
-    if let Some(a) = v.dyn_ref::<Uint8Array>() {
-        Some(a.to_vec())
-    } else if v.is_instance_of::<js_sys::ArrayBuffer>() {
-        Some(Uint8Array::new(v).to_vec())
-    } else {
-        None
-    }
-}
-
 /// An item to write: the frame length must match the metadata.
 fn check_item(meta: &EntryMeta, frame: &[u8]) -> Result<()> {
     if meta.size != frame.len() as u64 {
@@ -357,31 +345,27 @@ impl Store for IndexedDbStore {
         };
         let ctx = ctx.as_deref();
         self.check_open(OP)?;
-        let reqs: Vec<IdbRequest> = self
+        let mut read = self
             .names
             .get(&self.sys, keys)
-            .map_err(|e| self.thrown(OP, ctx, &e))?
-            .iter()
-            .map(JsCast::unchecked_into)
-            .collect();
-        let last = reqs[reqs.len() - 1].clone();
+            .map_err(|e| self.thrown(OP, ctx, &e))?;
         // Never committed explicitly: the next read may join the transaction
         // (see fast.js), and it ends with its reads anyway.
-        if !Fired::request(last.clone()).await {
+        if !(&mut read).await {
+            let last = read.target_request();
             return Err(match last.transaction() {
                 Some(tx) => self.aborted(OP, ctx, &tx, Some(&last)),
                 None => self.thrown(OP, ctx, &JsValue::from_str("the read failed")),
             });
         }
+        let frames: Array = read.value().unchecked_into();
         let mut out = Vec::with_capacity(keys.len());
-        for (req, k) in reqs.iter().zip(keys) {
-            let v = req
-                .result()
-                .map_err(|e| self.thrown(OP, Some(&k.to_hex()), &e))?;
-            if v.is_undefined() {
+        for (i, k) in keys.iter().enumerate() {
+            let f = frames.get(i as u32);
+            if f.is_undefined() {
                 out.push(None);
-            } else if let Some(b) = bytes_of(&idb::frame_of(&v)) {
-                out.push(Some(b));
+            } else if let Some(f) = f.dyn_ref::<Uint8Array>() {
+                out.push(Some(f.to_vec()));
             } else {
                 self.remove_damaged(*k).await?;
                 out.push(None);

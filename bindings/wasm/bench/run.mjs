@@ -143,8 +143,8 @@ function targets(node, browser, own) {
 /** The phases of one IndexedDB set and get (bench/phases.mjs). */
 function phaseTable(p) {
   const names = [
-    ["call → `transaction()`", "call → `transaction()`"],
-    ["`transaction()` → `commit()`", "`transaction()` → `get()`"],
+    ["call → `transaction()`", "call → `transaction()` or a joining `get()`"],
+    ["`transaction()` → `commit()`", "that → `get()`"],
     ["`commit()` → `complete` event", "`get()` → `success` event"],
     ["event → promise settled", "event → promise settled"],
     ["whole call", "whole call"],
@@ -197,7 +197,7 @@ md.push(
   "",
   phaseTable(p),
   "",
-  `larder's own work, with the "memory" backend under it: set ${fmt(p.own.hot.set)} and get ${fmt(p.own.hot.get)} in a loop of their own, but set ${fmt(p.own.cold.set)} and get ${fmt(p.own.cold.get)} when each call follows a bare IndexedDB operation, as in the rows above: the browser's IndexedDB work in between leaves larder's code and data cold in the CPU's caches. That work sits before the first IndexedDB call (key derivation, value codec, frame encode and checksum: the first row) and after the event (frame check, bookkeeping, settling the promise: the fourth row). How the middle of a call divides between its phases moves from run to run with when the browser's answer arrives; compare whole calls.`,
+  `larder's own work, with the "memory" backend under it: set ${fmt(p.own.hot.set)} and get ${fmt(p.own.hot.get)} in a loop of their own, but set ${fmt(p.own.cold.set)} and get ${fmt(p.own.cold.get)} when each call follows a bare IndexedDB operation, as in the rows above: the browser's IndexedDB work in between leaves larder's code and data cold in the CPU's caches. That work sits before the first IndexedDB call (key derivation, value codec, frame encode and checksum: the first row) and after the event (frame check, bookkeeping, settling the promise: the fourth row). Entering wasm at all is part of it: the smallest call into larder's wasm, \`encodeValue(null)\`, takes ${fmt(p.own.entry.cold)} right after a bare IndexedDB operation and ${fmt(p.own.entry.hot)} when it follows itself. A get joins the read-only transaction of the read before while that still takes requests (both sides do), so most gets make no \`transaction()\` call. How the middle of a call divides between its phases moves from run to run with when the browser's answer arrives; compare whole calls.`,
 );
 md.push(
   "",

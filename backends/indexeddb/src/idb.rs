@@ -129,7 +129,11 @@ pub(crate) struct Names {
     relaxed: JsValue,
     memory: JsValue,
     reader: JsValue,
+    texts: RefCell<Vec<(String, JsValue)>>,
 }
+
+/// How many namespace and tag strings [`Names::text`] keeps as JS strings.
+const TEXTS: usize = 16;
 
 impl Names {
     pub(crate) fn new() -> Self {
@@ -143,7 +147,24 @@ impl Names {
             relaxed: names.get(3),
             memory: wasm_bindgen::memory(),
             reader: new_reader(),
+            texts: RefCell::new(Vec::new()),
         }
+    }
+
+    /// `s` as a JS string, kept for the last few strings asked for: a
+    /// namespace or tag goes into every record, and making its JS string
+    /// from wasm memory goes through a TextDecoder (microseconds a call).
+    pub(crate) fn text(&self, s: &str) -> JsValue {
+        let mut texts = self.texts.borrow_mut();
+        if let Some(i) = texts.iter().position(|(t, _)| t == s) {
+            return texts[i].1.clone();
+        }
+        let v = JsValue::from_str(s);
+        if texts.len() == TEXTS {
+            texts.remove(0);
+        }
+        texts.push((s.to_owned(), v.clone()));
+        v
     }
 
     /// One `entries.get` request per key, in the read-only transaction of

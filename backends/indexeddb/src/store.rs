@@ -242,7 +242,7 @@ impl IndexedDbStore {
             let ns = match namespace {
                 Some((text, at)) if text == m.namespace => at,
                 _ => {
-                    let at = f64::from(texts.push(&JsValue::from_str(&m.namespace)) - 1);
+                    let at = f64::from(texts.push(&self.names.text(&m.namespace)) - 1);
                     namespace = Some((&m.namespace, at));
                     at
                 }
@@ -251,7 +251,7 @@ impl IndexedDbStore {
                 _ if m.tags.is_empty() => -1.0,
                 Some((list, at)) if list == m.tags.as_slice() => at,
                 _ => {
-                    let list: Array = m.tags.iter().map(|t| JsValue::from_str(t)).collect();
+                    let list: Array = m.tags.iter().map(|t| self.names.text(t)).collect();
                     let at = f64::from(texts.push(&list) - 1);
                     tags = Some((&m.tags, at));
                     at

@@ -8,11 +8,14 @@
 //! requests and waits for one event with one listener: the last request's
 //! (requests of a transaction complete in the order they were made, and a
 //! failed one aborts the transaction, failing every later one), or the
-//! transaction's `complete` or `abort`. Writes call `commit()` once their
-//! requests are made, which in Chromium finishes a small readwrite transaction
-//! about a fifth sooner; reads let their transaction end by itself (never an
-//! abort). Object store names and the options of a relaxed transaction are JS
-//! values made once per connection, not per call.
+//! transaction's `complete` or `abort`. That listener is a small JS function
+//! (fast.js `listen`) calling one wasm callback made once per thread, with the
+//! id of the waiting [`Fired`]: no wasm closure is made per call. Writes call
+//! `commit()` once their requests are made, which in Chromium finishes a small
+//! readwrite transaction about a fifth sooner; reads let their transaction end
+//! by itself (never an abort), and the next read may join it (see fast.js
+//! `getEntries`). Object store names and the options of a relaxed transaction
+//! are JS values made once per connection, not per call.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -34,23 +34,20 @@ export function setWake(f) {
 // Call wake(id, ok) at the first of a request's `success` and `error` (tx:
 // false) or a transaction's `complete` and `abort` (tx: true).
 export function listen(target, tx, id) {
-  const on = (e) => wake(id, eventOk(e), undefined);
+  handle(target, tx, (e) => wake(id, eventOk(e), undefined));
+}
+
+export function unlisten(target, tx) {
+  handle(target, tx, null);
+}
+
+function handle(target, tx, on) {
   if (tx) {
     target.oncomplete = on;
     target.onabort = on;
   } else {
     target.onsuccess = on;
     target.onerror = on;
-  }
-}
-
-export function unlisten(target, tx) {
-  if (tx) {
-    target.oncomplete = null;
-    target.onabort = null;
-  } else {
-    target.onsuccess = null;
-    target.onerror = null;
   }
 }
 

@@ -1,8 +1,9 @@
 // The parts of larder-indexeddb written in JS: the layout's names and its
-// upgrade, the puts of a batch, the listing cursor, and two small helpers
-// (the key's hex text, an event's outcome). Each spares the wasm boundary a
-// crossing per entry or a string conversion (TextDecoder or TextEncoder, a
-// few microseconds each in Chromium) on the hot paths.
+// upgrade, the puts of a batch, the reads (and the read-only transaction they
+// share), the listing cursor, the listeners that report events to Rust, and
+// the key's hex text. Each spares the wasm boundary a crossing per entry, a
+// closure per call or a string conversion (TextDecoder or TextEncoder, a few
+// microseconds each in Chromium) on the hot paths.
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 

@@ -106,7 +106,7 @@ pub(crate) fn key(k: KeyHash) -> JsValue {
 }
 
 /// `k` as four 32-bit words, most significant first (what hexKey takes).
-fn words(k: KeyHash) -> [u32; 4] {
+pub(crate) fn words(k: KeyHash) -> [u32; 4] {
     let v = k.0;
     [
         (v >> 96) as u32,
@@ -176,8 +176,7 @@ impl Names {
     /// [`Fired::value`] is an array of each key's frame (`getEntries`).
     pub(crate) fn get(&self, db: &IdbDatabase, keys: &[KeyHash]) -> Result<Fired, JsValue> {
         let words: Vec<u32> = keys.iter().flat_map(|k| words(*k)).collect();
-        let outcome = Rc::new(Outcome::default());
-        let id = WAITING.with(|w| w.borrow_mut().add(Rc::clone(&outcome)));
+        let (id, outcome) = Waiting::reserve();
         match get_entries(db, &self.reader, &words, id) {
             Ok(last) => Ok(Fired {
                 target: last.into(),
@@ -186,7 +185,7 @@ impl Names {
                 outcome,
             }),
             Err(e) => {
-                WAITING.with(|w| w.borrow_mut().take(id));
+                Waiting::release(id);
                 Err(e)
             }
         }
@@ -251,6 +250,18 @@ thread_local! {
 }
 
 impl Waiting {
+    /// A slot for a new wait: its id (for fast.js) and its outcome.
+    fn reserve() -> (u32, Rc<Outcome>) {
+        let outcome = Rc::new(Outcome::default());
+        let id = WAITING.with(|w| w.borrow_mut().add(Rc::clone(&outcome)));
+        (id, outcome)
+    }
+
+    /// Free the slot of a wait that will never be reported.
+    fn release(id: u32) {
+        WAITING.with(|w| w.borrow_mut().take(id));
+    }
+
     fn add(&mut self, outcome: Rc<Outcome>) -> u32 {
         if self.callback.is_none() {
             let f = Closure::<dyn FnMut(u32, bool, JsValue)>::new(fired).into_js_value();
@@ -311,8 +322,7 @@ impl Fired {
     }
 
     fn on(target: JsValue, tx: bool) -> Self {
-        let outcome = Rc::new(Outcome::default());
-        let id = WAITING.with(|w| w.borrow_mut().add(Rc::clone(&outcome)));
+        let (id, outcome) = Waiting::reserve();
         listen(&target, tx, id);
         Fired {
             target,
@@ -356,7 +366,7 @@ impl Drop for Fired {
         }
         // Not fired yet: the target must not report to a slot reused later.
         unlisten(&self.target, self.tx);
-        WAITING.with(|w| w.borrow_mut().take(self.id));
+        Waiting::release(self.id);
     }
 }
 

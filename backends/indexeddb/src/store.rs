@@ -183,10 +183,22 @@ impl IndexedDbStore {
     ) -> Result<()> {
         let done = Fired::tx(tx.clone());
         idb::commit(&tx);
+        self.written(op, || key.map(String::from), &tx, done).await
+    }
+
+    /// Wait for `done`, the end of `tx`: `Ok` if it completed. `key` names
+    /// the key in the error, made only if there is one.
+    async fn written(
+        &self,
+        op: &'static str,
+        key: impl FnOnce() -> Option<String>,
+        tx: &IdbTransaction,
+        done: Fired,
+    ) -> Result<()> {
         if done.await {
             Ok(())
         } else {
-            Err(self.aborted(op, key, &tx, None))
+            Err(self.aborted(op, key().as_deref(), tx, None))
         }
     }
 
@@ -227,7 +239,8 @@ impl IndexedDbStore {
         for (meta, frame) in items {
             check_item(meta, frame)?;
         }
-        let ctx = match items {
+        // Rust's hex text of a key is made only for an error's context.
+        let ctx = || match items {
             [(m, _)] => Some(m.key.to_hex()),
             _ => None,
         };
@@ -257,7 +270,7 @@ impl IndexedDbStore {
                     at
                 }
             };
-            let k = m.key.0;
+            let [k0, k1, k2, k3] = idb::words(m.key).map(f64::from);
             d.extend_from_slice(&[
                 frame.as_ptr() as usize as f64,
                 frame.len() as f64,
@@ -266,10 +279,10 @@ impl IndexedDbStore {
                 m.expires_ms.map_or(-1.0, record::clamped),
                 record::clamped(m.last_access_ms),
                 record::clamped(m.cost_us),
-                f64::from((k >> 96) as u32),
-                f64::from((k >> 64) as u32),
-                f64::from((k >> 32) as u32),
-                f64::from(k as u32),
+                k0,
+                k1,
+                k2,
+                k3,
                 ns,
                 tag_list,
             ]);
@@ -277,12 +290,10 @@ impl IndexedDbStore {
         let tx = self
             .names
             .put(&self.sys, &d, &texts)
-            .map_err(|e| self.thrown(op, ctx.as_deref(), &e))?;
-        if Fired::tx(tx.clone()).await {
-            Ok(())
-        } else {
-            Err(self.aborted(op, ctx.as_deref(), &tx, None))
-        }
+            .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
+        // putEntries has asked it to commit.
+        let done = Fired::tx(tx.clone());
+        self.written(op, ctx, &tx, done).await
     }
 }
 
@@ -339,23 +350,23 @@ impl Store for IndexedDbStore {
         }
         // The requests name keys by text made in JS (idb::key); Rust's hex
         // text is made only for an error's context.
-        let ctx = match keys {
+        let ctx = || match keys {
             [k] => Some(k.to_hex()),
             _ => None,
         };
-        let ctx = ctx.as_deref();
         self.check_open(OP)?;
         let mut read = self
             .names
             .get(&self.sys, keys)
-            .map_err(|e| self.thrown(OP, ctx, &e))?;
+            .map_err(|e| self.thrown(OP, ctx().as_deref(), &e))?;
         // Never committed explicitly: the next read may join the transaction
         // (see fast.js), and it ends with its reads anyway.
         if !(&mut read).await {
             let last = read.target_request();
+            let ctx = ctx();
             return Err(match last.transaction() {
-                Some(tx) => self.aborted(OP, ctx, &tx, Some(&last)),
-                None => self.thrown(OP, ctx, &JsValue::from_str("the read failed")),
+                Some(tx) => self.aborted(OP, ctx.as_deref(), &tx, Some(&last)),
+                None => self.thrown(OP, ctx.as_deref(), &JsValue::from_str("the read failed")),
             });
         }
         let frames: Array = read.value().unchecked_into();

@@ -73,9 +73,10 @@ fn first_read(h: &FileSystemSyncAccessHandle, key: KeyHash) -> Result<First, JsV
         return Ok(First::Careful);
     };
     let frame = &buf[..len];
-    Ok(match frame::peek(frame) == Some((key, len as u64)) {
-        true => First::Whole(frame.to_vec()),
-        false => First::Careful,
+    Ok(if frame::peek(frame) == Some((key, len as u64)) {
+        First::Whole(frame.to_vec())
+    } else {
+        First::Careful
     })
 }
 

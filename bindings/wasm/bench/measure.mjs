@@ -3,6 +3,12 @@
 // time per operation over the rounds (µs), so one slow round (a GC, a
 // compaction) does not decide the figure.
 
+/** The middle value of `xs` (the upper one of an even count). */
+export function median(xs) {
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
 export async function timeOps(fn, { ops, rounds = 7, warmup = 1 }) {
   const perOp = [];
   for (let r = 0; r < warmup + rounds; r++) {
@@ -11,8 +17,7 @@ export async function timeOps(fn, { ops, rounds = 7, warmup = 1 }) {
     const us = ((performance.now() - t0) * 1000) / ops;
     if (r >= warmup) perOp.push(us);
   }
-  perOp.sort((a, b) => a - b);
-  return perOp[Math.floor(perOp.length / 2)];
+  return median(perOp);
 }
 
 /**
@@ -33,12 +38,7 @@ export async function timeSideBySide(fns, { ops, rounds = 7, warmup = 1 }) {
       if (r >= warmup) perOp[name].push(((performance.now() - t0) * 1000) / ops);
     }
   }
-  return Object.fromEntries(
-    names.map((n) => {
-      const v = perOp[n].sort((a, b) => a - b);
-      return [n, v[Math.floor(v.length / 2)]];
-    }),
-  );
+  return Object.fromEntries(names.map((n) => [n, median(perOp[n])]));
 }
 
 /** A Uint8Array of `n` bytes that does not compress. */

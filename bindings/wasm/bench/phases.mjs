@@ -17,13 +17,10 @@
 
 import { encodeValue } from "larder";
 
+import { median } from "./measure.mjs";
+
 const ROUNDS = 30;
 const N = 20;
-
-function median(xs) {
-  const v = [...xs].sort((a, b) => a - b);
-  return v[Math.floor(v.length / 2)];
-}
 
 /** Wrap `obj[name]` for the duration of `fn`. */
 async function wrapped(patches, fn) {

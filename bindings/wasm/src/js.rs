@@ -26,10 +26,13 @@ pub(crate) enum Elem {
     BigInt64 = 9,
     BigUint64 = 10,
     DataView = 11,
+    /// Only where the runtime has `Float16Array` (Chromium 135+, Deno 2,
+    /// Node 24+); after DataView because codec 2 had kinds 0 to 11 first.
+    Float16 = 12,
 }
 
 impl Elem {
-    pub(crate) const ALL: [Elem; 12] = [
+    pub(crate) const ALL: [Elem; 13] = [
         Elem::Int8,
         Elem::Uint8,
         Elem::Uint8Clamped,
@@ -42,13 +45,14 @@ impl Elem {
         Elem::BigInt64,
         Elem::BigUint64,
         Elem::DataView,
+        Elem::Float16,
     ];
 
     /// Bytes per element.
     pub(crate) fn size(self) -> usize {
         match self {
             Elem::Int8 | Elem::Uint8 | Elem::Uint8Clamped | Elem::DataView => 1,
-            Elem::Int16 | Elem::Uint16 => 2,
+            Elem::Int16 | Elem::Uint16 | Elem::Float16 => 2,
             Elem::Int32 | Elem::Uint32 | Elem::Float32 => 4,
             Elem::Float64 | Elem::BigInt64 | Elem::BigUint64 => 8,
         }
@@ -68,6 +72,7 @@ impl Elem {
             Elem::BigInt64 => "BigInt64Array",
             Elem::BigUint64 => "BigUint64Array",
             Elem::DataView => "DataView",
+            Elem::Float16 => "Float16Array",
         }
     }
 

@@ -129,6 +129,32 @@ fn binary_data_keeps_its_kind_and_bytes() {
     assert_eq!(bytes_of("new DataView(new ArrayBuffer(2))"), "010f0b020000");
 }
 
+/// Kind 12: a Float16Array keeps its kind and bytes where the runtime has
+/// one; where it has none (Node before 24), reading one is a "codec" error
+/// that names it, never its bits as another type.
+#[wasm_bindgen_test]
+fn float16_array_is_kind_12_or_a_named_codec_error() {
+    let stored = [1, 0x0f, 12, 4, 0x00, 0x3c, 0x00, 0xc0]; // [1, -2]
+    if js("typeof Float16Array === 'function'").is_truthy() {
+        round_trip("new Float16Array([1, -2, 0.5, -0, NaN, Infinity, 65504, 2 ** -24])");
+        round_trip("new Float16Array(new Uint16Array([1, 2, 3]).buffer, 2, 1)");
+        assert_eq!(bytes_of("new Float16Array([1, -2])"), hex(&stored));
+        let back = decode(&stored).expect("a Float16Array");
+        assert!(deep_equal(&back, &js("new Float16Array([1, -2])")));
+    } else {
+        for bytes in [stored.to_vec(), [&[1, 0x0a, 1][..], &stored[1..]].concat()] {
+            let err = decode(&bytes).expect_err("no Float16Array here");
+            let kind = js_sys::Reflect::get(&err, &"kind".into()).expect("err.kind");
+            assert_eq!(kind.as_string().as_deref(), Some("codec"));
+            assert!(
+                message(&err).starts_with("the cached value holds a Float16Array"),
+                "{}",
+                message(&err)
+            );
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 fn encodings_are_compact_and_documented() {
     assert_eq!(bytes_of("undefined"), "0100");
@@ -209,8 +235,10 @@ fn garbage_is_an_error_never_a_panic() {
         vec![1, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f],
         vec![1, 0x0b, 1, 0x04, 0x02, 0x00],
         vec![1, 0x0c, 1, 0x00],
-        vec![1, 0x0f, 12, 0],
+        vec![1, 0x0f, 13, 0],
         vec![1, 0x0f, 3, 3, 0, 0, 0],
+        // A Float16Array (kind 12) of 3 bytes: corrupt in every runtime.
+        vec![1, 0x0f, 12, 3, 0, 0, 0],
         vec![1, 0x0e, 5, 0],
     ];
     for c in &cases {

@@ -67,10 +67,16 @@ function text16(p, n) {
 }
 
 // A new ArrayBuffer of the n bytes at p (kind 0), or a view (kind: its
-// codec-2 kind + 1) of one.
+// codec-2 kind + 1) of one. Kind 12, Float16Array, comes after the others:
+// decode.rs asked buildHasFloat16 before writing it on a tape.
 function bytes(kind, p, n) {
   const b = u8.slice(p, p + n).buffer;
-  return kind === 0 ? b : new VIEWS[kind - 1](b);
+  if (kind === 0) return b;
+  return kind <= VIEWS.length ? new VIEWS[kind - 1](b) : new globalThis.Float16Array(b);
+}
+
+export function buildHasFloat16() {
+  return typeof globalThis.Float16Array === "function";
 }
 
 export function buildBytes(kind, p, n) {

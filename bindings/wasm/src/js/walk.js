@@ -105,9 +105,15 @@ export function walkStr(p) {
   return putStr(s, p);
 }
 
+// Codec 2's kind 12, where the runtime has it (Chromium 135+, Deno 2,
+// Node 24+); looked up when met, not at load, so that it is never undefined
+// on the right of an instanceof.
+const FLOAT16 = 12;
+
 function elem(v) {
   for (let i = 0; i < VIEWS.length; i++) if (v instanceof VIEWS[i]) return i;
-  return -1;
+  const f16 = globalThis.Float16Array;
+  return typeof f16 === "function" && v instanceof f16 ? FLOAT16 : -1;
 }
 
 // The kind of `v` (an object's kind costs a few checks: do them once).

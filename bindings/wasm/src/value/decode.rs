@@ -7,6 +7,7 @@
 
 use std::cell::Cell;
 
+use larder_core::ErrorKind;
 use wasm_bindgen::prelude::*;
 
 use super::intern::{Interner, Seen};
@@ -21,6 +22,8 @@ extern "C" {
     fn build_value(tape: u32, len: u32) -> JsValue;
     #[wasm_bindgen(js_name = buildBytes)]
     fn build_bytes(kind: u32, p: u32, n: u32) -> JsValue;
+    #[wasm_bindgen(js_name = buildHasFloat16)]
+    fn build_has_float16() -> bool;
 }
 
 /// The steps of a tape, as build.js reads them: a word with the step in its
@@ -288,6 +291,14 @@ impl Decoder<'_> {
             )));
         }
         let p = at(self.take(n)?);
+        // Not corrupt, but not a value this runtime can make: say so rather
+        // than hand back the bits as another type.
+        if elem == Elem::Float16 && !build_has_float16() {
+            return Err(js::kind_error(
+                ErrorKind::Codec,
+                "the cached value holds a Float16Array, which this JavaScript runtime does not have (Chromium 135, Deno 2 and Node 24 and later do); read it there, or store a Float32Array",
+            ));
+        }
         self.put(step::BYTES, u32::from(kind) + 1, &[p, n as u32]);
         Ok(())
     }

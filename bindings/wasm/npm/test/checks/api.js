@@ -286,6 +286,28 @@ export function apiChecks({ Cache, encodeValue, decodeValue }, env, backend) {
       throws(() => decodeValue([1, 2]), TypeError, "decodeValue: bytes must be a Uint8Array, not an array");
     }),
 
+    check("a Float16Array is kind 12 where the runtime has one, a codec error where not", async () => {
+      const stored = Uint8Array.of(1, 0x0f, 12, 4, 0x00, 0x3c, 0x00, 0xc0); // [1, -2]
+      if (typeof Float16Array === "function") {
+        equal(encodeValue(Float16Array.of(1, -2)), stored, "the documented bytes");
+        equal(decodeValue(stored), Float16Array.of(1, -2), "read back");
+        const c = await open();
+        await rejects(
+          () => c.get("f16", { v: Float16Array.of(1) }),
+          TypeError,
+          "params.v: a Float16Array cannot be part of a key (only Uint8Array and ArrayBuffer are bytes; convert it to a Uint8Array or an array of numbers)",
+        );
+        await c.close();
+      } else {
+        throws(
+          () => decodeValue(stored),
+          Error,
+          /^the cached value holds a Float16Array, which this JavaScript runtime does not have /,
+          "codec",
+        );
+      }
+    }),
+
     check("a call made right after close() rejects", async () => {
       const c = await open();
       const closing = c.close();

@@ -58,6 +58,10 @@ export function valueCases() {
     ["Float64Array", Float64Array.of(-0, NaN, 1e300, -Infinity)],
     ["BigInt64Array", BigInt64Array.of(-1n, 2n ** 63n - 1n)],
     ["BigUint64Array", BigUint64Array.of(2n ** 64n - 1n)],
+    // Float16Array only where the runtime has it (Chromium, Deno; not Node 20).
+    ...(typeof Float16Array === "function"
+      ? [["Float16Array", Float16Array.of(1.5, -0, NaN, -Infinity, 65504, 2 ** -24)]]
+      : []),
     ["DataView of part of a buffer", new DataView(Uint8Array.of(1, 2, 3, 4).buffer, 1, 2)],
     ["a view of part of a buffer", window],
     ["800 KB Float64Array", big],

@@ -144,10 +144,11 @@ pub(crate) fn constructor_name(v: &JsValue) -> String {
 /// "a"/"an" + the name, for messages.
 pub(crate) fn article(name: &str) -> String {
     // A match, not `"AEIOUaeiou".contains(c)`, which links std's substring search.
-    let an = name
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'a' | 'e' | 'i' | 'o' | 'u'));
+    // "Uint" is said "you-int": a Uint8Array.
+    let an = !name.starts_with("Uint")
+        && name.chars().next().is_some_and(|c| {
+            matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'a' | 'e' | 'i' | 'o' | 'u')
+        });
     format!("{} {name}", if an { "an" } else { "a" })
 }
 

@@ -55,6 +55,14 @@ async fn databases() -> Vec<String> {
         .collect()
 }
 
+/// An iframe's values (tests/values.rs checks a Node and Deno vm context's).
+#[wasm_bindgen_test]
+fn values_from_an_iframe_keep_their_kind() {
+    let mut values = common::OTHER_REALM_VALUES.to_vec();
+    values.push("new Float16Array([1.5, -2])");
+    common::check_values_from_another_realm(&values, common::OTHER_REALM_PARAMS);
+}
+
 #[wasm_bindgen_test]
 async fn indexeddb_backend_persists() {
     let cache = unique("persist");

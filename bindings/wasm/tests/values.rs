@@ -155,6 +155,17 @@ fn float16_array_is_kind_12_or_a_named_codec_error() {
     }
 }
 
+/// In Node and Deno the other realm is a vm context; tests/browser.rs runs
+/// the same check with an iframe.
+#[wasm_bindgen_test]
+fn values_from_another_realm_keep_their_kind() {
+    let mut values = common::OTHER_REALM_VALUES.to_vec();
+    if js("typeof Float16Array === 'function'").is_truthy() {
+        values.push("new Float16Array([1.5, -2])");
+    }
+    common::check_values_from_another_realm(&values, common::OTHER_REALM_PARAMS);
+}
+
 #[wasm_bindgen_test]
 fn encodings_are_compact_and_documented() {
     assert_eq!(bytes_of("undefined"), "0100");

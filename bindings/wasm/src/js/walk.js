@@ -16,11 +16,32 @@ const ARRAY = 10, PLAIN = 11, MAP = 12, SET = 13, DATE = 14;
 const ARRAY_BUFFER = 15, VIEW = 16, OTHER = 17, THREW = 18, SPACE = 19;
 const END = 20, FULL = 21, SLOW = 22;
 
-// Typed array kinds, in codec 2's order (docs/FORMAT.md).
-const VIEWS = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
-  Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+// Kinds are told by brand, not by this realm's constructors, so that a value
+// made in another realm (an iframe, a vm context, a Buffer under Jest) is
+// what it is: instanceof looks only for this realm's classes.
+//
+// A view's codec-2 kind (docs/FORMAT.md) comes from its [[TypedArrayName]],
+// which the %TypedArray%.prototype[Symbol.toStringTag] getter reads for any
+// realm's typed array (undefined for a DataView).
+const TYPED_NAME = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Int8Array.prototype),
+  Symbol.toStringTag,
+).get;
+const VIEW_KINDS = new Map([
+  "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+  "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView",
+  "Float16Array",
+].map((name, kind) => [name, kind]));
+const DATA_VIEW = VIEW_KINDS.get("DataView");
+
+// Another realm's Date, Map, Set and ArrayBuffer: each of these throws for
+// anything but its own kind of object, from any realm.
+const BRANDS = [
+  [Date.prototype.getTime, DATE],
+  [Object.getOwnPropertyDescriptor(Map.prototype, "size").get, MAP],
+  [Object.getOwnPropertyDescriptor(Set.prototype, "size").get, SET],
 ];
+const BUFFER_LENGTH = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get;
 
 let memory = null;
 let u8 = new Uint8Array(0);
@@ -105,15 +126,30 @@ export function walkStr(p) {
   return putStr(s, p);
 }
 
-// Codec 2's kind 12, where the runtime has it (Chromium 135+, Deno 2,
-// Node 24+); looked up when met, not at load, so that it is never undefined
-// on the right of an instanceof.
-const FLOAT16 = 12;
-
+// The codec-2 kind of a view (ArrayBuffer.isView holds), -1 for a kind
+// codec 2 does not have.
 function elem(v) {
-  for (let i = 0; i < VIEWS.length; i++) if (v instanceof VIEWS[i]) return i;
-  const f16 = globalThis.Float16Array;
-  return typeof f16 === "function" && v instanceof f16 ? FLOAT16 : -1;
+  const name = TYPED_NAME.call(v);
+  return name === undefined ? DATA_VIEW : (VIEW_KINDS.get(name) ?? -1);
+}
+
+// What instanceof did not recognize: another realm's Date, Map, Set or
+// ArrayBuffer (a SharedArrayBuffer has no byteLength of ArrayBuffer's), or
+// else something codec 2 does not store.
+function foreign(v) {
+  for (const [brand, kind] of BRANDS) {
+    try {
+      brand.call(v);
+      return kind;
+    } catch {
+      // Not this kind.
+    }
+  }
+  try {
+    return ARRAY_BUFFER + 32 * BUFFER_LENGTH.call(v);
+  } catch {
+    return OTHER;
+  }
 }
 
 // The kind of `v` (an object's kind costs a few checks: do them once).
@@ -148,7 +184,7 @@ function kindOf(v) {
   if (v instanceof Map) return MAP;
   if (v instanceof Set) return SET;
   if (v instanceof ArrayBuffer) return ARRAY_BUFFER + 32 * v.byteLength;
-  return OTHER;
+  return foreign(v);
 }
 
 // Classify `v`, writing what Rust needs at `p` (`cap` bytes of room, at
@@ -446,9 +482,9 @@ export function walkCopy(p, n) {
   const v = pending;
   pending = undefined;
   views();
-  const src = v instanceof ArrayBuffer
-    ? new Uint8Array(v)
-    : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const src = ArrayBuffer.isView(v)
+    ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+    : new Uint8Array(v);
   u8.set(src.length > n ? src.subarray(0, n) : src, p);
 }
 

@@ -129,3 +129,80 @@ pub async fn opfs_round_trip(test: &str) {
     ok(c.clear()).await;
     ok(c.close()).await;
 }
+
+/// Evaluate a JS expression in another realm, whose classes are not this
+/// realm's: a vm context in Node and Deno, a new iframe's window in a
+/// browser (left in the page, so that its values stay usable).
+pub fn foreign(expr: &str) -> JsValue {
+    Function::new_with_args(
+        "src",
+        r#"
+        if (typeof document !== "undefined") {
+          const frame = document.createElement("iframe");
+          document.body.append(frame);
+          return frame.contentWindow.eval(`(${src})`);
+        }
+        return process.getBuiltinModule("node:vm").runInNewContext(`(${src})`);
+        "#,
+    )
+    .call1(&JsValue::UNDEFINED, &expr.into())
+    .expect("the JS expression throws in another realm")
+}
+
+/// Values and keys made in another realm are what they are: each value
+/// encodes to the bytes of the same value made here (and decodes to it), and
+/// `key_params` gives the same key either way. Codec 2 and keys tell kinds by
+/// brand; `instanceof` would refuse another realm's Date, Map, Set,
+/// ArrayBuffer and typed arrays.
+pub fn check_values_from_another_realm(values: &[&str], key_params: &str) {
+    use larder_wasm::value::{decode, encode};
+    for expr in values {
+        let here = js(expr);
+        let there = foreign(expr);
+        assert!(!deep_equal(&here, &there), "{expr}: not from another realm");
+        let want = encode(&here, "value").unwrap_or_else(|e| panic!("{expr}: {}", message(&e)));
+        let got = encode(&there, "value")
+            .unwrap_or_else(|e| panic!("{expr} from another realm: {}", message(&e)));
+        assert_eq!(hex(&got), hex(&want), "{expr}");
+        assert!(deep_equal(&decode(&got).expect(expr), &here), "{expr}");
+    }
+    let key = |params: JsValue| {
+        larder_wasm::key_hash("realms".into(), params)
+            .unwrap_or_else(|e| panic!("{key_params}: {}", message(&e)))
+    };
+    assert_eq!(
+        key(foreign(key_params)),
+        key(js(key_params)),
+        "{key_params}"
+    );
+    // What is refused here is refused from there, by its own name.
+    for (expr, what) in [
+        ("new (class Point {})()", "a Point"),
+        ("/x/", "a RegExp"),
+        ("Promise.resolve(1)", "a Promise"),
+    ] {
+        let err = encode(&foreign(&format!("{{a: [{expr}]}}")), "value").expect_err(expr);
+        assert_eq!(name(&err), "TypeError", "{expr}");
+        let m = message(&err);
+        assert!(
+            m.starts_with(&format!("value.a[0]: {what} cannot be stored in the cache")),
+            "{expr}: {m}"
+        );
+    }
+}
+
+/// The values [`check_values_from_another_realm`] is given in every runtime.
+pub const OTHER_REALM_VALUES: &[&str] = &[
+    "new Uint8Array([1, 2, 255])",
+    "new Float64Array([1.5, -0, NaN])",
+    "new BigInt64Array([-1n, 2n])",
+    "new DataView(new Uint8Array([1, 2, 3]).buffer, 1, 2)",
+    "new Uint8Array([1, 2, 3, 4]).buffer",
+    "new Date(1700000000123)",
+    "new Map([[1, new Set(['a'])]])",
+    "({when: new Date(0), m: new Map([['k', new Uint16Array([9])]]), list: [new Set([1]), new ArrayBuffer(3)]})",
+];
+
+/// The params of the same check: every kind a key takes that `instanceof`
+/// would miss.
+pub const OTHER_REALM_PARAMS: &str = "({b: new Uint8Array([1, 2]), a: new Uint8Array([3]).buffer, d: new Date(5), m: new Map([['x', [1, new Date(6)]]])})";

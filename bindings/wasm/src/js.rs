@@ -26,8 +26,8 @@ pub(crate) enum Elem {
     BigInt64 = 9,
     BigUint64 = 10,
     DataView = 11,
-    /// Only where the runtime has `Float16Array` (Chromium 135+, Deno 2,
-    /// Node 24+); after DataView because codec 2 had kinds 0 to 11 first.
+    /// Only where the runtime has `Float16Array` (Chromium and Deno do, Node
+    /// 20 does not); after DataView because codec 2 had kinds 0 to 11 first.
     Float16 = 12,
 }
 

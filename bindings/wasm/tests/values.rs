@@ -130,7 +130,7 @@ fn binary_data_keeps_its_kind_and_bytes() {
 }
 
 /// Kind 12: a Float16Array keeps its kind and bytes where the runtime has
-/// one; where it has none (Node before 24), reading one is a "codec" error
+/// one; where it has none (Node 20), reading one is a "codec" error
 /// that names it, never its bits as another type.
 #[wasm_bindgen_test]
 fn float16_array_is_kind_12_or_a_named_codec_error() {

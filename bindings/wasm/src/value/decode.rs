@@ -296,7 +296,7 @@ impl Decoder<'_> {
         if elem == Elem::Float16 && !build_has_float16() {
             return Err(js::kind_error(
                 ErrorKind::Codec,
-                "the cached value holds a Float16Array, which this JavaScript runtime does not have (Chromium 135, Deno 2 and Node 24 and later do); read it there, or store a Float32Array",
+                "the cached value holds a Float16Array, which this JavaScript runtime does not have; read it where one exists (Chromium and Deno have it, Node 20 does not), or store a Float32Array",
             ));
         }
         self.put(step::BYTES, u32::from(kind) + 1, &[p, n as u32]);

@@ -302,7 +302,7 @@ export function apiChecks({ Cache, encodeValue, decodeValue }, env, backend) {
         throws(
           () => decodeValue(stored),
           Error,
-          /^the cached value holds a Float16Array, which this JavaScript runtime does not have /,
+          "the cached value holds a Float16Array, which this JavaScript runtime does not have; read it where one exists (Chromium and Deno have it, Node 20 does not), or store a Float32Array",
           "codec",
         );
       }

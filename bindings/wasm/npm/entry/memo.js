@@ -162,13 +162,45 @@ async function blobPart(blob) {
   return { $blob: keyHash("larder:blob", new Uint8Array(await blob.arrayBuffer())) };
 }
 
-const isBlob = (v) => typeof Blob === "function" && v instanceof Blob;
+// Blobs, Maps and Sets are told by brand, as the key builder tells kinds
+// (walk.js): one made in another realm (an iframe, a vm context) is one too.
+// Each getter throws for anything but its own kind, from any realm; it is
+// only asked about objects that instanceof and the cheap checks left open.
+const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name)?.get;
+const BLOB_SIZE = typeof Blob === "function" ? getter(Blob.prototype, "size") : undefined;
+const MAP_SIZE = getter(Map.prototype, "size");
+const SET_SIZE = getter(Set.prototype, "size");
+
+function branded(size, v) {
+  try {
+    size.call(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `v` is a plain object or an array, which nothing else is. */
+function isPlain(v) {
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null || Array.isArray(v);
+}
+
+/** An object that is none of this realm's common kinds: worth a brand check. */
+const unknown = (v) => !isPlain(v) && !ArrayBuffer.isView(v) && !(v instanceof Date);
+
+function isBlob(v) {
+  if (BLOB_SIZE === undefined || v === null || typeof v !== "object") return false;
+  return v instanceof Blob || (unknown(v) && !(v instanceof Map) && !(v instanceof Set) && branded(BLOB_SIZE, v));
+}
+
+const isMap = (v) => v instanceof Map || (unknown(v) && branded(MAP_SIZE, v));
+const isSet = (v) => v instanceof Set || (unknown(v) && branded(SET_SIZE, v));
 
 /** Whether a key walk looks inside `v`: arrays, plain objects, Maps, Sets. */
 function isContainer(v) {
   if (v === null || typeof v !== "object") return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === null || Object.getPrototypeOf(proto) === null || Array.isArray(v) || v instanceof Map || v instanceof Set;
+  return isPlain(v) || isMap(v) || isSet(v);
 }
 
 /** Whether `v` is or holds a Blob (without awaiting: the usual call has none). */
@@ -177,7 +209,7 @@ function hasBlob(v, stack = []) {
   if (!isContainer(v) || stack.includes(v)) return false;
   stack.push(v);
   try {
-    const parts = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Array.isArray(v) ? v : Object.values(v);
+    const parts = Array.isArray(v) ? v : isMap(v) ? [...v].flat() : isSet(v) ? [...v] : Object.values(v);
     return parts.some((x) => hasBlob(x, stack));
   } finally {
     stack.pop();
@@ -203,10 +235,10 @@ async function withContent(v, stack = []) {
     if (Array.isArray(v)) {
       out = [];
       for (const x of v) out.push(await part(x));
-    } else if (v instanceof Map) {
+    } else if (isMap(v)) {
       out = new Map();
       for (const [k, x] of v) out.set(await part(k), await part(x));
-    } else if (v instanceof Set) {
+    } else if (isSet(v)) {
       out = new Set();
       for (const x of v) out.add(await part(x));
     } else {

@@ -15,6 +15,21 @@ async function waitFor(cond, what) {
   throw new Error(`${what} never happened`);
 }
 
+/**
+ * Another realm, whose classes are not this one's: a new iframe's window in a
+ * page, a vm context in Node and Deno (`eval` and, in a page, `Blob`); null
+ * where neither exists (a worker).
+ */
+function otherRealm() {
+  if (typeof document !== "undefined") {
+    const frame = document.createElement("iframe");
+    document.body.append(frame);
+    return frame.contentWindow;
+  }
+  const vm = globalThis.process?.getBuiltinModule?.("node:vm");
+  return vm ? { eval: (src) => vm.runInNewContext(src), Blob: undefined } : null;
+}
+
 export function memoizeChecks({ Cache, keyHash }, env, backend) {
   const open = async (extra = {}) => Cache.open({ ...(await env.fresh(backend)), ...extra });
   const check = (name, run) => ({ name: `${backend}: memoize: ${name}`, run });
@@ -262,6 +277,24 @@ export function memoizeChecks({ Cache, keyHash }, env, backend) {
         equal(await size(new File(["hello"], "a.txt")), 5, "a File");
         equal(await size(new File(["hello"], "moved/b.txt")), 5, "renamed");
         equal(runs, 3, "a File with the same bytes hits");
+      }
+      // Another realm's Map holding a Blob, and (in a browser) another
+      // realm's Blob: told by brand, as the key builder tells kinds.
+      const realm = otherRealm();
+      if (realm !== null) {
+        const before = runs;
+        const inMap = () => {
+          const m = realm.eval("new Map()");
+          m.set("f", new Blob(["abcd"]));
+          return m;
+        };
+        equal(await size(new Blob(["q"]), { extra: 2, more: inMap() }), 3, "another realm's Map");
+        equal(await size(new Blob(["q"]), { extra: 2, more: inMap() }), 3, "another realm's Map, again");
+        equal(runs, before + 1, "another realm's Map: a hit");
+        if (realm.Blob !== undefined) {
+          equal(await size(new realm.Blob(["hello"])), 5, "another realm's Blob");
+          equal(runs, before + 1, "another realm's Blob with the same bytes hits");
+        }
       }
       await c.close();
     }),

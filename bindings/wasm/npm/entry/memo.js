@@ -194,22 +194,29 @@ function isBlob(v) {
   return v instanceof Blob || (unknown(v) && !(v instanceof Map) && !(v instanceof Set) && branded(BLOB_SIZE, v));
 }
 
-const isMap = (v) => v instanceof Map || (unknown(v) && branded(MAP_SIZE, v));
-const isSet = (v) => v instanceof Set || (unknown(v) && branded(SET_SIZE, v));
-
-/** Whether a key walk looks inside `v`: arrays, plain objects, Maps, Sets. */
-function isContainer(v) {
-  if (v === null || typeof v !== "object") return false;
-  return isPlain(v) || isMap(v) || isSet(v);
+/**
+ * What a key walk looks inside: "array", "object" (plain), "map", "set", or
+ * null for anything else. Asked once per value, so that a brand check runs
+ * at most once for it.
+ */
+function containerKind(v) {
+  if (v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) return "array";
+  if (isPlain(v)) return "object";
+  if (v instanceof Map) return "map";
+  if (v instanceof Set) return "set";
+  if (!unknown(v)) return null;
+  return branded(MAP_SIZE, v) ? "map" : branded(SET_SIZE, v) ? "set" : null;
 }
 
 /** Whether `v` is or holds a Blob (without awaiting: the usual call has none). */
 function hasBlob(v, stack = []) {
   if (isBlob(v)) return true;
-  if (!isContainer(v) || stack.includes(v)) return false;
+  const kind = containerKind(v);
+  if (kind === null || stack.includes(v)) return false;
   stack.push(v);
   try {
-    const parts = Array.isArray(v) ? v : isMap(v) ? [...v].flat() : isSet(v) ? [...v] : Object.values(v);
+    const parts = kind === "array" ? v : kind === "map" ? [...v].flat() : kind === "set" ? [...v] : Object.values(v);
     return parts.some((x) => hasBlob(x, stack));
   } finally {
     stack.pop();
@@ -222,7 +229,8 @@ function hasBlob(v, stack = []) {
  */
 async function withContent(v, stack = []) {
   if (isBlob(v)) return blobPart(v);
-  if (!isContainer(v) || stack.includes(v)) return v;
+  const kind = containerKind(v);
+  if (kind === null || stack.includes(v)) return v;
   stack.push(v);
   try {
     let changed = false;
@@ -232,13 +240,13 @@ async function withContent(v, stack = []) {
       return y;
     };
     let out;
-    if (Array.isArray(v)) {
+    if (kind === "array") {
       out = [];
       for (const x of v) out.push(await part(x));
-    } else if (isMap(v)) {
+    } else if (kind === "map") {
       out = new Map();
       for (const [k, x] of v) out.set(await part(k), await part(x));
-    } else if (isSet(v)) {
+    } else if (kind === "set") {
       out = new Set();
       for (const x of v) out.add(await part(x));
     } else {

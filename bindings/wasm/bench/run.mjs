@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { median } from "./measure.mjs";
 import { nodeBench } from "./node.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +40,11 @@ async function importMap() {
   };
 }
 
-async function browserBench() {
+/**
+ * The page in a fresh headless Chromium: every case, or with `query`
+ * "?single" the single-operation rows alone; `flags` go to Chromium.
+ */
+async function browserBench({ flags = [], query = "" } = {}) {
   const map = JSON.stringify(await importMap());
   const page = `<!doctype html><meta charset="utf-8"><title>larder bench</title>
 <link rel="icon" href="data:,">
@@ -63,14 +68,14 @@ async function browserBench() {
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", ...flags],
   });
   try {
     const p = await browser.newPage();
     const errors = [];
     p.on("pageerror", (e) => errors.push(String(e)));
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.goto(`http://127.0.0.1:${server.address().port}/${query}`);
     await p.waitForFunction(() => window.benchResults, null, { timeout: 600_000, polling: 500 });
     const r = await p.evaluate(() => window.benchResults);
     if (r.error || errors.length) throw new Error(`the browser benchmark failed: ${r.error ?? errors.join("\n")}`);
@@ -128,7 +133,6 @@ function targets(node, browser, own) {
     const x = fsGet.anchors.cacache / fsGet.larder;
     lines.push(`| Node filesystem get at least 2× faster than cacache | cacache / larder = ${x.toFixed(2)}× | ${x >= 2 ? "yes" : "no"} |`);
   }
-  const vsKeyval = (r) => r.larder / r.anchors["idb-keyval"];
   const get = find(browser, "IndexedDB get 1 KiB");
   const set = find(browser, "IndexedDB set 1 KiB");
   const ratios = [["get", get], ["set", set]].map(([n, r]) => [n, vsKeyval(r)]);
@@ -159,12 +163,56 @@ function phaseTable(p) {
   return lines.join("\n");
 }
 
+/** The V8 flag that turns off its baseline wasm compiler (Liftoff). */
+const NO_LIFTOFF = "--no-liftoff";
+
+/** Browsers launched for each side of the tier table. */
+const TIER_RUNS = 3;
+
+/** The median over the runs of one side of `tiers` of `f` of row `k`. */
+const medianOf = (runs, k, f) => median(runs.map((rows) => f(rows[k])));
+const keyval = (r) => r.anchors["idb-keyval"];
+const vsKeyval = (r) => r.larder / keyval(r);
+
+/** "X× and Y×": larder / idb-keyval for set and get on one side of `tiers`. */
+function tierRatios(runs) {
+  const at = (prefix) => runs[0].findIndex((r) => r.case.startsWith(prefix));
+  const ratio = (prefix) => medianOf(runs, at(prefix), vsKeyval).toFixed(2);
+  return `${ratio("IndexedDB set")}× and ${ratio("IndexedDB get")}×`;
+}
+
+/**
+ * The single rows of `tiers` (TIER_RUNS runs a side): per side, the medians
+ * over the runs of larder, idb-keyval and their ratio within a run.
+ */
+function tierTable({ shipped, optimized }) {
+  const lines = [
+    "| case | V8 as shipped: larder | idb-keyval | larder / idb-keyval | " + `\`${NO_LIFTOFF}\`: larder | idb-keyval | larder / idb-keyval |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  const side = (runs, k) =>
+    `${fmt(medianOf(runs, k, (r) => r.larder))} | ${fmt(medianOf(runs, k, keyval))} | ${medianOf(runs, k, vsKeyval).toFixed(2)}×`;
+  shipped[0].forEach((r, k) => lines.push(`| ${r.case} | ${side(shipped, k)} | ${side(optimized, k)} |`));
+  return lines.join("\n");
+}
+
 const load = () => loadavg().map((x) => x.toFixed(1)).join(", ");
 const loadBefore = load();
 const node = only ? null : await nodeBench();
 if (node) console.error("node: done");
 const browser = await browserBench();
 console.error("chromium: done");
+// The single rows again, in two fresh browsers: V8 as shipped, and V8 told to
+// compile wasm with its optimizing tier (TurboFan) from the first call, as it
+// does by itself only once a function has run some thousands of times.
+// Fresh browsers differ by tens of percent from launch to launch: TIER_RUNS
+// of each, taking turns, and the median of each figure.
+const tiers = { shipped: [], optimized: [] };
+for (let k = 0; k < TIER_RUNS; k++) {
+  tiers.shipped.push((await browserBench({ query: "?single" })).rows);
+  tiers.optimized.push((await browserBench({ flags: [`--js-flags=${NO_LIFTOFF}`], query: "?single" })).rows);
+}
+console.error("chromium, wasm tiers: done");
 const denoRun = deno && !only ? denoBench() : null;
 const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
 const md = [
@@ -201,11 +249,19 @@ md.push(
 );
 md.push(
   "",
+  "### Chromium: V8's two wasm compilers (this run)",
+  "",
+  `V8 compiles a wasm function first with its baseline compiler, Liftoff, and again with its optimizing compiler, TurboFan, only once the function has run enough code: for the functions of one larder call, some thousands of calls, while the rows above make a few hundred. The two single rows once more, in fresh Chromiums taking turns (${TIER_RUNS} a side; medians over them): V8 as shipped, and with \`--js-flags=${NO_LIFTOFF}\`, which makes V8 compile every wasm function with TurboFan at its first call. That flag is a diagnostic (a page cannot ask for it); idb-keyval and the bare anchor are JS, which it does not change.`,
+  "",
+  tierTable(tiers),
+);
+md.push(
+  "",
   "### Against the issue-3 timing targets (this run)",
   "",
   targets(node, browser.rows, browser.own),
   "",
-  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: each record carries its metadata as the key of an index, which listing, stats and eviction walk without reading payloads, and IndexedDB keeps that index up to date on every put. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Between IndexedDB calls the same work costs about three times as much (the phase table above), which is most of what separates larder from the bare anchor on single calls.`,
+  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: each record carries its metadata as the key of an index, which listing, stats and eviction walk without reading payloads, and IndexedDB keeps that index up to date on every put. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Between IndexedDB calls the same work costs about three times as much (the phase table above), which is most of what separates larder from the bare anchor on single calls. Part of that is V8 running larder's wasm as baseline code: with every wasm function optimized from its first call, larder's set and get take ${tierRatios(tiers.optimized)} idb-keyval's time (medians of the V8 table above), against ${tierRatios(tiers.shipped)} as shipped.`,
 );
 await writeFile(out, md.join("\n") + "\n");
 console.log(md.join("\n"));

@@ -29,13 +29,18 @@ pub struct Build {
     pub features: &'static [&'static str],
     /// The entry module, from `bindings/wasm/npm/entry/`, copied to `<dir>/index.js`.
     pub entry: &'static str,
+    /// An entry that carries the .wasm inside the JS (as base64, in
+    /// `<dir>/larder_wasm_inline.js`), copied to `<dir>/inline.js`: for
+    /// bundlers that leave the .wasm file behind.
+    pub inline_entry: Option<&'static str>,
 }
 
 /// The builds, as package.json's exports use them:
 /// - `node`: ESM glue that reads the wasm synchronously from the package
 ///   directory; the filesystem backend.
 /// - `web`: browsers and bundlers; `--target web` glue initialised by the
-///   entry with top-level await; IndexedDB.
+///   entry with top-level await; IndexedDB. Also `web/inline.js` (the
+///   package's `larder/inline`), the same with the .wasm inside the JS.
 /// - `deno`: the web glue (Deno runs it as it is) with the filesystem backend,
 ///   because Deno's default backend is `"fs"` and it has no IndexedDB.
 pub const BUILDS: &[Build] = &[
@@ -44,18 +49,21 @@ pub const BUILDS: &[Build] = &[
         target: "experimental-nodejs-module",
         features: &["nodefs"],
         entry: "node.js",
+        inline_entry: None,
     },
     Build {
         dir: "web",
         target: "web",
         features: &["indexeddb", "opfs"],
         entry: "web.js",
+        inline_entry: Some("web-inline.js"),
     },
     Build {
         dir: "deno",
         target: "web",
         features: &["nodefs"],
         entry: "web.js",
+        inline_entry: None,
     },
 ];
 
@@ -108,6 +116,11 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
         // What every entry imports: cache.memoize and cache.warm, in JS.
         copy(&src.join("entry").join("memo.js"), &out.join("memo.js"))?;
         let bg = out.join("larder_wasm_bg.wasm");
+        if let Some(entry) = b.inline_entry {
+            let bytes = fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
+            write(&out.join("larder_wasm_inline.js"), &inline_module(&bytes))?;
+            copy(&src.join("entry").join(entry), &out.join("inline.js"))?;
+        }
         sizes.push((b.dir, file_len(&bg)?, gzip_len(&bg)?));
     }
     copy(&src.join("larder.d.ts"), &dir.join("larder.d.ts"))?;
@@ -243,6 +256,37 @@ fn workspace_version(ctx: &Ctx) -> Result<String, String> {
     Err("Cargo.toml has no [workspace.package] version".into())
 }
 
+/// The JS module `larder_wasm_inline.js`: `bytes` (a .wasm) as a base64
+/// string constant, which `entry/web-inline.js` decodes.
+fn inline_module(bytes: &[u8]) -> String {
+    format!(
+        "// The .wasm of this build as base64 (written by `cargo xtask npm`), for\n\
+         // inline.js: bundlers copy no file for it.\n\
+         export const WASM_BASE64 = \"{}\";\n",
+        base64(bytes)
+    )
+}
+
+/// Standard base64 with padding (RFC 4648, section 4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn gzip_len(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")
         .args(["-9", "-c"])
@@ -273,4 +317,26 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
     fs::copy(from, to)
         .map(drop)
         .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        // RFC 4648, section 10.
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), want, "{input:?}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
 }

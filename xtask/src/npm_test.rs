@@ -9,13 +9,14 @@
 //!    "fs" backend SIGKILLed at random points ([`NODE_KILLS`] kills);
 //! 3. `deno test deno.test.js`;
 //! 4. `node browser.js`: the page checks in headless Chromium, and IndexedDB
-//!    across a reload;
+//!    across a reload; `node bundlers.js`: a page bundled by Vite (build and
+//!    dev server), webpack 5, esbuild and Rollup, in Chromium;
 //! 5. the cross-runtime check: native Rust writes a directory, Node then Deno
 //!    read it and add to it, native Rust reads their entries back;
 //! 6. the examples of `bindings/wasm/npm/examples/`, as a user runs them
 //!    (`import { Cache } from "larder"`), in Node and Deno, their output checked.
 //!
-//! The tools (playwright-core, typescript) come from the test project
+//! The tools (playwright-core, typescript, the bundlers) come from the test project
 //! `bindings/wasm/npm/test`, which `cargo xtask setup` installs.
 
 use std::fs;
@@ -87,6 +88,7 @@ pub fn stage(ctx: &Ctx) -> Result<(), String> {
     if !browser_out.contains("chromium: ") || !browser_out.contains(" passed, 0 failed") {
         return Err("the Chromium run did not report its checks".into());
     }
+    bundlers(&tools, root)?;
 
     cross_runtime(ctx, root, &deno)?;
     examples(ctx, root, &deno)?;
@@ -94,6 +96,27 @@ pub fn stage(ctx: &Ctx) -> Result<(), String> {
     npm::print_sizes(&pkg);
     Ok(())
 }
+
+/// `bundlers.js`: pages bundled by Vite, webpack, esbuild and Rollup from the
+/// installed package, run in Chromium; every case must report.
+fn bundlers(tools: &Path, root: &Path) -> Result<(), String> {
+    let out = cmd::capture_shown(
+        Command::new("node")
+            .arg(tools.join("bundlers.js"))
+            .arg(root)
+            .current_dir(tools),
+    )?;
+    if out.contains(&format!("bundlers: {BUNDLER_CASES} passed, 0 failed")) {
+        Ok(())
+    } else {
+        Err(format!(
+            "bundlers.js did not report {BUNDLER_CASES} passing cases"
+        ))
+    }
+}
+
+/// The cases of `bundlers.js`.
+const BUNDLER_CASES: u32 = 7;
 
 /// The project a user would have: a package.json, and the tarball installed.
 fn install(root: &Path, tarball: &Path) -> Result<(), String> {

@@ -4,6 +4,7 @@
 // fails ("unused @ts-expect-error").
 
 import { Cache, keyHash } from "larder";
+import * as inline from "larder/inline";
 import type { CacheEntry, CacheStats, LarderError, MemoKey, Memoized, OpenOptions, WarmProgress } from "larder";
 
 interface User {
@@ -123,3 +124,13 @@ async function misuses(cache: Cache): Promise<void> {
 
 void uses;
 void misuses;
+
+// `larder/inline` (the browser build with the .wasm inside the JS) has the same API.
+async function usesInline(): Promise<void> {
+  const cache: Cache = await inline.Cache.open({ backend: "indexeddb", name: "app" });
+  const hash: string = inline.keyHash("ns", { a: 1 });
+  await cache.set("ns", { a: 1 }, hash);
+  // @ts-expect-error: the same types as "larder": a namespace is a string or an array.
+  await cache.get(1, {});
+}
+void usesInline;

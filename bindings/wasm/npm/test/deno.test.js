@@ -23,4 +23,12 @@ for (const { name, run } of serverChecks(larder, serverEnv("deno"), vectors)) {
   });
 }
 
+Deno.test({
+  name: "Deno: larder/inline is larder itself (nothing to inline where no bundler is)",
+  fn: async () => {
+    const inline = await import("larder/inline");
+    if (inline.Cache !== larder.Cache) throw new Error("larder/inline is another module in Deno");
+  },
+});
+
 Deno.test({ name: "clean up temp directories", fn: removeAll });

@@ -33,4 +33,9 @@ test("Node: a Buffer value is stored as its bytes and read back as a Uint8Array"
   await c.close();
 });
 
+test("Node: larder/inline is larder itself (nothing to inline where no bundler is)", async () => {
+  const inline = await import("larder/inline");
+  if (inline.Cache !== larder.Cache) throw new Error("larder/inline is another module in Node");
+});
+
 after(removeAll);

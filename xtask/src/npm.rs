@@ -6,7 +6,7 @@
 //! small entry module from `bindings/wasm/npm/entry/`; package.json's
 //! conditional exports send each runtime to its build. The sources are in
 //! `bindings/wasm/npm/`: the package.json template, the hand-written types
-//! (`larder.d.ts`), the README for npm users.
+//! (`larder.d.ts`, and `load.d.ts` for `larder/load`), the README for npm users.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,10 @@ pub struct Build {
     pub features: &'static [&'static str],
     /// The entry module, from `bindings/wasm/npm/entry/`, copied to `<dir>/index.js`.
     pub entry: &'static str,
+    /// The entry of `larder/load` (no top-level await), copied to `<dir>/load.js`.
+    pub load_entry: &'static str,
+    /// Modules the entries import, copied under their own names (and memo.js, which all import).
+    pub helpers: &'static [&'static str],
     /// An entry that carries the .wasm inside the JS (as base64, in
     /// `<dir>/larder_wasm_inline.js`), copied to `<dir>/inline.js`: for
     /// bundlers that leave the .wasm file behind.
@@ -41,6 +45,9 @@ pub struct Build {
 /// - `web`: browsers and bundlers; `--target web` glue initialised by the
 ///   entry with top-level await; IndexedDB. Also `web/inline.js` (the
 ///   package's `larder/inline`), the same with the .wasm inside the JS.
+///
+/// Each build also has `load.js`, the package's `larder/load`: `load()`
+/// resolves to the same exports, with no top-level await (service workers).
 /// - `deno`: the web glue (Deno runs it as it is) with the filesystem backend,
 ///   because Deno's default backend is `"fs"` and it has no IndexedDB.
 pub const BUILDS: &[Build] = &[
@@ -49,6 +56,8 @@ pub const BUILDS: &[Build] = &[
         target: "experimental-nodejs-module",
         features: &["nodefs"],
         entry: "node.js",
+        load_entry: "node-load.js",
+        helpers: &[],
         inline_entry: None,
     },
     Build {
@@ -56,6 +65,8 @@ pub const BUILDS: &[Build] = &[
         target: "web",
         features: &["indexeddb", "opfs"],
         entry: "web.js",
+        load_entry: "web-load.js",
+        helpers: &["wasm.js"],
         inline_entry: Some("web-inline.js"),
     },
     Build {
@@ -63,6 +74,8 @@ pub const BUILDS: &[Build] = &[
         target: "web",
         features: &["nodefs"],
         entry: "web.js",
+        load_entry: "web-load.js",
+        helpers: &["wasm.js"],
         inline_entry: None,
     },
 ];
@@ -112,18 +125,24 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
         if stray.exists() {
             fs::remove_file(&stray).map_err(|e| format!("{}: {e}", stray.display()))?;
         }
-        copy(&src.join("entry").join(b.entry), &out.join("index.js"))?;
+        let entries = src.join("entry");
+        copy(&entries.join(b.entry), &out.join("index.js"))?;
+        copy(&entries.join(b.load_entry), &out.join("load.js"))?;
         // What every entry imports: cache.memoize and cache.warm, in JS.
-        copy(&src.join("entry").join("memo.js"), &out.join("memo.js"))?;
+        for helper in b.helpers.iter().chain(&["memo.js"]) {
+            copy(&entries.join(helper), &out.join(helper))?;
+        }
         let bg = out.join("larder_wasm_bg.wasm");
         if let Some(entry) = b.inline_entry {
             let bytes = fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
             write(&out.join("larder_wasm_inline.js"), &inline_module(&bytes))?;
-            copy(&src.join("entry").join(entry), &out.join("inline.js"))?;
+            copy(&entries.join(entry), &out.join("inline.js"))?;
         }
         sizes.push((b.dir, file_len(&bg)?, gzip_len(&bg)?));
     }
-    copy(&src.join("larder.d.ts"), &dir.join("larder.d.ts"))?;
+    for types in ["larder.d.ts", "load.d.ts"] {
+        copy(&src.join(types), &dir.join(types))?;
+    }
     copy(&src.join("README.md"), &dir.join("README.md"))?;
     let version = workspace_version(ctx)?;
     let template = read(&src.join("package.template.json"))?;

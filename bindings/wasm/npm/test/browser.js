@@ -4,7 +4,8 @@
 // <project> on 127.0.0.1, builds the page's import map from the package's
 // exports (the "browser" condition), runs the checks in the page, reloads it,
 // runs the checks that IndexedDB kept the entries, then the quota checks
-// (browser/quota.js) with the quota set through the DevTools protocol. Exits non-zero on any
+// (browser/quota.js) with the quota set through the DevTools protocol, then
+// a module service worker that uses `larder/load` (browser/sw.html, sw.js). Exits non-zero on any
 // failed check, page error or console error/warning.
 
 import { createServer } from "node:http";
@@ -52,7 +53,7 @@ const server = createServer(async (req, res) => {
   }
   try {
     let body = await readFile(path);
-    if (path.endsWith("index.html")) {
+    if (path.endsWith(".html")) {
       const map = `<script type="importmap">${JSON.stringify(importMap)}</script>`;
       body = body.toString("utf8").replace("<!--IMPORTMAP-->", map);
     }
@@ -122,6 +123,19 @@ try {
     ran += await phase(quotaPage, `quota:${backend}`);
     await quotaPage.context().close();
   }
+  // A module service worker on `larder/load` (browser/sw.html and sw.js).
+  const swPage = await newPage();
+  await swPage.goto(url.replace("index.html", "sw.html"));
+  await swPage.waitForFunction(() => window.swResult !== undefined, null, { timeout: 60_000 });
+  const sw = await swPage.evaluate(() => window.swResult);
+  const swOk = sw === "ok";
+  console.log(`${swOk ? "ok" : "FAILED"} - chromium: a module service worker uses larder/load, the page reads its entry`);
+  if (!swOk) {
+    failed++;
+    console.log(sw.replace(/^/gm, "    "));
+  }
+  ran++;
+  await swPage.context().close();
   console.log(`chromium: ${ran - failed} passed, ${failed} failed (${await browser.version()})`);
 } finally {
   await browser.close();

@@ -31,4 +31,13 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "Deno: larder/load resolves to larder's exports",
+  fn: async () => {
+    const { load } = await import("larder/load");
+    const loaded = await load();
+    if (loaded.Cache !== larder.Cache || loaded.keyHash !== larder.keyHash) throw new Error("larder/load gave other exports");
+  },
+});
+
 Deno.test({ name: "clean up temp directories", fn: removeAll });

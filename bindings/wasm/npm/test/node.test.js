@@ -38,4 +38,10 @@ test("Node: larder/inline is larder itself (nothing to inline where no bundler i
   if (inline.Cache !== larder.Cache) throw new Error("larder/inline is another module in Node");
 });
 
+test("Node: larder/load resolves to larder's exports", async () => {
+  const { load } = await import("larder/load");
+  const loaded = await load();
+  if (loaded.Cache !== larder.Cache || loaded.keyHash !== larder.keyHash) throw new Error("larder/load gave other exports");
+});
+
 after(removeAll);

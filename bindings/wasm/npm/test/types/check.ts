@@ -5,6 +5,7 @@
 
 import { Cache, keyHash } from "larder";
 import * as inline from "larder/inline";
+import { load } from "larder/load";
 import type { CacheEntry, CacheStats, LarderError, MemoKey, Memoized, OpenOptions, WarmProgress } from "larder";
 
 interface User {
@@ -134,3 +135,14 @@ async function usesInline(): Promise<void> {
   await cache.get(1, {});
 }
 void usesInline;
+
+// `larder/load` resolves to the same exports, without top-level await.
+async function usesLoad(): Promise<void> {
+  const larder = await load();
+  const cache: Cache = await larder.Cache.open({ name: "sw" });
+  const hash: string = larder.keyHash("ns", [1]);
+  await cache.set("ns", [1], hash);
+  // @ts-expect-error: load takes no arguments
+  await load("x");
+}
+void usesLoad;

@@ -1,7 +1,20 @@
-// The .wasm of the web glue, fetched from next to this module: what web.js
-// and load.js hand to wasm-bindgen's init. The `new URL(..., import.meta.url)`
-// form is the one webpack 5 and Vite (and Parcel) recognise and copy the file
-// for; esbuild and Rollup leave it behind, hence `larder/inline` and the error
+// How the web builds get their .wasm running, shared by index.js (web.js),
+// load.js (web-load.js) and inline.js (web-inline.js).
+import init, { Cache, decodeValue, encodeValue, keyHash } from "./larder_wasm.js";
+import { install } from "./memo.js";
+
+// Instantiate the wasm from `source` (a Response, a promise of one, or the
+// bytes) and resolve to what the package exports. memo.js adds
+// cache.memoize and cache.warm, written in JS over getOrCompute.
+export async function start(source) {
+  await init({ module_or_path: await source });
+  install(Cache);
+  return Object.freeze({ Cache, decodeValue, encodeValue, keyHash });
+}
+
+// The .wasm fetched from next to this module. The `new URL(..., import.meta.url)`
+// form is the one webpack 5 and Vite recognise and copy the file for;
+// esbuild and Rollup leave it behind, hence `larder/inline` and the error
 // below that points to it.
 export async function fetchWasm() {
   const url = new URL("./larder_wasm_bg.wasm", import.meta.url);

@@ -3,14 +3,10 @@
 // web.js, with the .wasm inside the JS as base64 (larder_wasm_inline.js,
 // written by `cargo xtask npm`): a third more bytes than the file, and no
 // request of its own.
-import init, { Cache } from "./larder_wasm.js";
 import { WASM_BASE64 } from "./larder_wasm_inline.js";
-import { install } from "./memo.js";
+import { start } from "./wasm.js";
 
-await init({ module_or_path: bytes(WASM_BASE64) });
-install(Cache);
-
-export { Cache, decodeValue, encodeValue, keyHash } from "./larder_wasm.js";
+export const { Cache, decodeValue, encodeValue, keyHash } = await start(bytes(WASM_BASE64));
 
 function bytes(base64) {
   if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(base64);

@@ -19,6 +19,9 @@ use crate::setup;
 /// `release` so that size settings for the wasm never change native builds.
 pub const PROFILE: &str = "wasm-release";
 
+/// wasm-bindgen's target for the Node build, whose glue [`node_glue`] rewrites.
+const NODE_TARGET: &str = "experimental-nodejs-module";
+
 /// One build in the package.
 pub struct Build {
     /// Its directory in the package (package.json's exports point into it).
@@ -41,7 +44,9 @@ pub struct Build {
 
 /// The builds, as package.json's exports use them:
 /// - `node`: ESM glue that reads the wasm synchronously from the package
-///   directory; the filesystem backend.
+///   directory; the filesystem backend. Also `node/inline.js` (the package's
+///   `larder/inline` in Node), the same with the .wasm inside the JS, for
+///   bundles for Node (see [`node_glue`]).
 /// - `web`: browsers and bundlers; `--target web` glue initialised by the
 ///   entry with top-level await; IndexedDB. Also `web/inline.js` (the
 ///   package's `larder/inline`), the same with the .wasm inside the JS.
@@ -53,12 +58,12 @@ pub struct Build {
 pub const BUILDS: &[Build] = &[
     Build {
         dir: "node",
-        target: "experimental-nodejs-module",
+        target: NODE_TARGET,
         features: &["nodefs"],
         entry: "node.js",
         load_entry: "node-load.js",
-        helpers: &[],
-        inline_entry: None,
+        helpers: &["node-wasm.js", "node-inline-wasm.js"],
+        inline_entry: Some("node-inline.js"),
     },
     Build {
         dir: "web",
@@ -133,6 +138,10 @@ pub fn build(ctx: &Ctx) -> Result<Package, String> {
             copy(&entries.join(helper), &out.join(helper))?;
         }
         let bg = out.join("larder_wasm_bg.wasm");
+        if b.target == NODE_TARGET {
+            let glue = out.join("larder_wasm.js");
+            write(&glue, &node_glue(&read(&glue)?)?)?;
+        }
         if let Some(entry) = b.inline_entry {
             let bytes = fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
             write(&out.join("larder_wasm_inline.js"), &inline_module(&bytes))?;
@@ -275,8 +284,35 @@ fn workspace_version(ctx: &Ctx) -> Result<String, String> {
     Err("Cargo.toml has no [workspace.package] version".into())
 }
 
+/// How the Node glue (wasm-bindgen 0.2's `experimental-nodejs-module`) reads
+/// its .wasm, which [`node_glue`] rewrites.
+const NODE_GLUE_READ: &str = "const wasmUrl = new URL('larder_wasm_bg.wasm', import.meta.url);\n\
+                              const wasmBytes = readFileSync(wasmUrl);\n";
+
+/// The Node glue, rewritten to read its .wasm through `entry/node-wasm.js`:
+/// there `larder/inline` may have handed over the bytes already
+/// (`entry/node-inline-wasm.js`), and a missing file is an error that names
+/// `larder/inline`. Fails if the glue does not read its .wasm exactly as
+/// [`NODE_GLUE_READ`] says, once (another wasm-bindgen may write it otherwise).
+fn node_glue(glue: &str) -> Result<String, String> {
+    if glue.matches(NODE_GLUE_READ).count() != 1 {
+        return Err(format!(
+            "the Node glue does not read its .wasm as xtask/src/npm.rs expects, once:\n{NODE_GLUE_READ}"
+        ));
+    }
+    let reads = glue.replace(
+        NODE_GLUE_READ,
+        "const wasmUrl = new URL('larder_wasm_bg.wasm', import.meta.url);\n\
+         const wasmBytes = readWasm(wasmUrl);\n",
+    );
+    Ok(format!(
+        "import {{ readWasm }} from \"./node-wasm.js\";\n{reads}"
+    ))
+}
+
 /// The JS module `larder_wasm_inline.js`: `bytes` (a .wasm) as a base64
-/// string constant, which `entry/web-inline.js` decodes.
+/// string constant, which `entry/web-inline.js` and
+/// `entry/node-inline-wasm.js` decode.
 fn inline_module(bytes: &[u8]) -> String {
     format!(
         "// The .wasm of this build as base64 (written by `cargo xtask npm`), for\n\
@@ -340,7 +376,27 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use super::{NODE_GLUE_READ, base64, node_glue};
+
+    #[test]
+    fn node_glue_rewrites_the_read_of_the_wasm_and_nothing_else() {
+        let glue =
+            format!("import {{ readFileSync }} from 'node:fs';\n{NODE_GLUE_READ}const x = 1;\n");
+        assert_eq!(
+            node_glue(&glue).unwrap(),
+            "import { readWasm } from \"./node-wasm.js\";\n\
+             import { readFileSync } from 'node:fs';\n\
+             const wasmUrl = new URL('larder_wasm_bg.wasm', import.meta.url);\n\
+             const wasmBytes = readWasm(wasmUrl);\nconst x = 1;\n"
+        );
+    }
+
+    #[test]
+    fn node_glue_refuses_a_glue_it_does_not_know() {
+        assert!(node_glue("const wasmBytes = readFileSync(other);\n").is_err());
+        let twice = format!("{NODE_GLUE_READ}{NODE_GLUE_READ}");
+        assert!(node_glue(&twice).is_err());
+    }
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {

@@ -10,7 +10,8 @@
 //! 3. `deno test deno.test.js`;
 //! 4. `node browser.js`: the page checks in headless Chromium, and IndexedDB
 //!    across a reload; `node bundlers.js`: a page bundled by Vite (build and
-//!    dev server), webpack 5, esbuild and Rollup, in Chromium;
+//!    dev server), webpack 5, esbuild and Rollup, in Chromium, and bundles
+//!    for Node by esbuild, run by Node;
 //! 5. the cross-runtime check: native Rust writes a directory, Node then Deno
 //!    read it and add to it, native Rust reads their entries back;
 //! 6. the examples of `bindings/wasm/npm/examples/`, as a user runs them
@@ -98,7 +99,8 @@ pub fn stage(ctx: &Ctx) -> Result<(), String> {
 }
 
 /// `bundlers.js`: pages bundled by Vite, webpack, esbuild and Rollup from the
-/// installed package, run in Chromium; every case must report.
+/// installed package, run in Chromium, and bundles for Node by esbuild, run
+/// by Node; every case must report.
 fn bundlers(tools: &Path, root: &Path) -> Result<(), String> {
     let out = cmd::capture_shown(
         Command::new("node")
@@ -115,8 +117,8 @@ fn bundlers(tools: &Path, root: &Path) -> Result<(), String> {
     }
 }
 
-/// The cases of `bundlers.js`.
-const BUNDLER_CASES: u32 = 7;
+/// The cases of `bundlers.js`: 7 pages, 2 bundles for Node.
+const BUNDLER_CASES: u32 = 9;
 
 /// The project a user would have: a package.json, and the tarball installed.
 fn install(root: &Path, tarball: &Path) -> Result<(), String> {

@@ -13,12 +13,18 @@
 //   that names "larder/inline", not a bare 404, also where the server answers
 //   the missing .wasm with the page.
 //
-// The app checks a key vector of tests/vectors/keys.json, an IndexedDB round
-// trip with the params in another order, and that the entry is there. Exits
-// non-zero on any failure.
+// And bundles for Node (esbuild --platform=node), run by Node: from
+// "larder/inline" it works; from "larder" the .wasm is left behind and the
+// import must fail with the error that names "larder/inline", not ENOENT.
+//
+// The app checks a key vector of tests/vectors/keys.json, a round trip
+// (IndexedDB in the pages, the filesystem in Node) with the params in another
+// order, and that the entry is there. Exits non-zero on any failure.
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
 import { extname, join, resolve, sep } from "node:path";
 
 import { nodeResolve } from "@rollup/plugin-node-resolve";
@@ -42,18 +48,21 @@ const { vectors } = JSON.parse(await readFile(join(project, "tests", "keys.json"
 const plain = (p) => p && typeof p === "object" && !Array.isArray(p) && Object.keys(p).length > 1 && !JSON.stringify(p).includes('"$');
 const vector = vectors.find((v) => v.version === 0 && plain(v.params));
 
-/** The app's source, importing the package by `specifier`. */
-const app = (specifier) => `import { Cache, keyHash } from ${JSON.stringify(specifier)};
+/**
+ * The app's source, importing the package by `specifier`; `open` is the
+ * options of Cache.open as JS source, `done` the statement that reports success.
+ */
+const app = (specifier, open = `{ name: "bundled" }`, done = `window.bundled = "ok";`) => `import { Cache, keyHash } from ${JSON.stringify(specifier)};
 const fail = (what) => { throw new Error(what); };
 const hash = keyHash(${JSON.stringify(vector.namespace)}, ${JSON.stringify(vector.params)});
 if (hash !== ${JSON.stringify(vector.key_hash_hex)}) fail("key vector ${vector.name}: " + hash);
-const cache = await Cache.open({ name: "bundled" });
+const cache = await Cache.open(${open});
 await cache.set("bundled", { a: 1, b: [2, 3] }, { hello: new Map([["bundler", 1n]]) });
 const back = await cache.get("bundled", { b: [2, 3], a: 1 });
 if (back?.hello?.get("bundler") !== 1n) fail("round trip: " + String(back));
 const stats = await cache.stats();
 if (stats.entries !== 1) fail("stats: " + JSON.stringify(stats, (k, v) => typeof v === "bigint" ? String(v) : v));
-window.bundled = "ok";
+${done}
 `;
 const html = (script) =>
   `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="${script}"></script>\n`;
@@ -175,12 +184,60 @@ async function serve(dir, fallback) {
   return [`http://127.0.0.1:${server.address().port}/`, () => server.close()];
 }
 
+/**
+ * Bundles for Node: each is built by esbuild with --platform=node from
+ * `specifier`, then run by Node with a fresh cache directory. The app prints
+ * "bundled: ok"; with `expectError`, the run must fail with that error
+ * (DIST: the bundle's directory).
+ */
+const nodeCases = [
+  { name: "esbuild for Node, larder/inline", specifier: "larder/inline" },
+  {
+    name: "esbuild for Node, larder (the .wasm left behind)",
+    specifier: "larder",
+    expectError: 'its WebAssembly file is not at DIST/larder_wasm_bg.wasm. A bundler for Node (esbuild --platform=node, for one) leaves it behind: import from "larder/inline" instead',
+  },
+];
+
+async function runNodeCase(c, name) {
+  const root = join(work, name);
+  await mkdir(join(root, "src"), { recursive: true });
+  await writeFile(join(root, "src", "app.js"), app(c.specifier, "{ dir: process.argv[2] }", `console.log("bundled: ok");`));
+  const dist = join(root, "dist");
+  await esbuild.build({ entryPoints: [join(root, "src", "app.js")], bundle: true, platform: "node", format: "esm", outfile: join(dist, "app.mjs"), logLevel: "warning" });
+  const dir = await mkdtemp(join(tmpdir(), "larder-bundled-"));
+  try {
+    const [code, stdout, stderr] = await new Promise((done) =>
+      execFile(process.execPath, [join(dist, "app.mjs"), dir], (e, out, err) => done([e ? e.code ?? 1 : 0, out, err])),
+    );
+    if (c.expectError) {
+      const want = `larder: ${c.expectError.replace("DIST", dist)}`;
+      if (code === 0 || !stderr.includes(want)) throw new Error(`wanted the error ${JSON.stringify(want)}, got exit ${code}: ${stdout}${stderr}`);
+    } else if (code !== 0 || !stdout.includes("bundled: ok")) {
+      throw new Error(`the bundle did not finish (exit ${code}): ${stdout}${stderr}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+let passed = 0;
+let failed = 0;
+for (const [i, c] of nodeCases.entries()) {
+  try {
+    await runNodeCase(c, `node-${i}`);
+    console.log(`ok - ${c.name}`);
+    passed++;
+  } catch (e) {
+    console.log(`FAILED - ${c.name}\n${String(e.stack ?? e).replace(/^/gm, "    ")}`);
+    failed++;
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
 });
-let passed = 0;
-let failed = 0;
 try {
   for (const c of cases) {
     let close = () => {};

@@ -2,6 +2,7 @@
 // project where the packed tarball is installed (cargo xtask test does it).
 
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { after, test } from "node:test";
 
 import * as larder from "larder";
@@ -39,6 +40,14 @@ test("Node: larder/inline is larder's instance once larder is loaded", async () 
   // larder/inline where the file is missing).
   const inline = await import("larder/inline");
   if (inline.Cache !== larder.Cache) throw new Error("larder/inline is another instance in Node");
+});
+
+// Node 20.19+ and 22.12+ load ES modules through require (README: CommonJS).
+const requireEsm = process.features.require_module ? {} : { skip: "this Node cannot require ES modules" };
+test("Node: CommonJS require() gets the same module", requireEsm, () => {
+  const required = createRequire(import.meta.url)("larder");
+  if (required.Cache !== larder.Cache || required.keyHash !== larder.keyHash) throw new Error("require gave other exports");
+  if (typeof required.Cache.prototype.memoize !== "function") throw new Error("require gave a Cache without memoize");
 });
 
 test("Node: larder/load resolves to larder's exports", async () => {

@@ -1,6 +1,6 @@
 //! Time as the core sees it: microseconds since the Unix epoch.
 //!
-//! Natively [`SystemClock`]; in wasm the bindings supply `Date.now()`; tests use
+//! Natively `SystemClock`; in wasm the bindings supply `Date.now()`; tests use
 //! [`ManualClock`] so that no test ever sleeps to wait for a TTL.
 
 use alloc::sync::Arc;

@@ -5,7 +5,8 @@
 //! trait, the [`Cache`] that ties them together, and an in-process [`MemoryStore`].
 //!
 //! `#![no_std]` + `alloc`; the default `std` feature adds a real mutex (so a
-//! `Cache` is `Send + Sync`), [`SystemClock`] and `std::error::Error`.
+//! `Cache` is `Send + Sync`), `SystemClock` (natively; in wasm the bindings
+//! supply `Date.now()`) and `std::error::Error`.
 #![no_std]
 #![forbid(unsafe_code)]
 

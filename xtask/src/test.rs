@@ -27,7 +27,7 @@ struct Stage {
     run: fn(&Ctx) -> StageResult,
 }
 
-const STAGES: [Stage; 14] = [
+const STAGES: [Stage; 15] = [
     Stage {
         name: "fmt",
         run: fmt,
@@ -63,6 +63,10 @@ const STAGES: [Stage; 14] = [
     Stage {
         name: "wasm32 build",
         run: wasm32,
+    },
+    Stage {
+        name: "docs",
+        run: docs,
     },
     Stage {
         name: "wasm (Node, Deno, Chromium)",
@@ -206,6 +210,33 @@ fn clippy(ctx: &Ctx) -> StageResult {
         "--",
         "-D",
         "warnings",
+    ])))
+}
+
+/// The API docs as `cargo doc` writes them, every rustdoc warning an error (a
+/// broken intra-doc link above all): the workspace natively, then the crates
+/// that run in wasm for wasm32, where the wasm-only ones have their items.
+fn docs(ctx: &Ctx) -> StageResult {
+    let doc = || {
+        let mut c = ctx.cargo();
+        c.env("RUSTDOCFLAGS", "-D warnings")
+            .args(["doc", "--no-deps"]);
+        c
+    };
+    cmd::run(doc().arg("--workspace"))?;
+    ran(cmd::run(doc().args([
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "larder-core",
+        "-p",
+        "larder-indexeddb",
+        "-p",
+        "larder-opfs",
+        "-p",
+        "larder-nodefs",
+        "-p",
+        "larder-wasm",
     ])))
 }
 

@@ -138,13 +138,19 @@ pub(crate) async fn open_store(
     feature = "opfs"
 )))]
 fn not_in_build(backend: &str, feature: &str) -> JsValue {
-    let why = if cfg!(target_arch = "wasm32") {
-        format!("built without the {feature:?} cargo feature")
+    // Said for the npm package's users first, who choose a runtime, not features.
+    let instead = if backend == "fs" {
+        "it is in the Node and Deno builds; in a browser, use \"indexeddb\", \"opfs\" or \"memory\""
     } else {
-        "it needs the wasm32 build".to_string()
+        "it is in the browser build; in Node and Deno, use \"fs\" or \"memory\""
+    };
+    let built = if cfg!(target_arch = "wasm32") {
+        format!("cargo feature {feature:?}")
+    } else {
+        "wasm32 builds only".to_string()
     };
     js::kind_error(
         ErrorKind::Unsupported,
-        &format!("the {backend:?} backend is not in this build of larder ({why})"),
+        &format!("the {backend:?} backend is not in this build of larder: {instead} ({built})"),
     )
 }

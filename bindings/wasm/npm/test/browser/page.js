@@ -87,7 +87,7 @@ const env = {
     return options.name ? dumpDatabase(`larder-${options.name}`) : null;
   },
   openCases: [
-    [{ backend: "fs", dir: "/tmp" }, Error, 'the "fs" backend is not in this build of larder (built without the "nodefs" cargo feature)', "unsupported"],
+    [{ backend: "fs", dir: "/tmp" }, Error, 'the "fs" backend is not in this build of larder: it is in the Node and Deno builds; in a browser, use "indexeddb", "opfs" or "memory" (cargo feature "nodefs")', "unsupported"],
     [{ backend: "indexeddb", name: 5 }, TypeError, "Cache.open options: name must be a non-empty string, not a number"],
   ],
 };

@@ -64,8 +64,8 @@ export function serverEnv(runtime) {
     fresh: async (backend) => (backend === "fs" ? { backend, dir: await tempDir() } : { backend }),
     snapshot: async (options) => (options.dir ? snapshot(options.dir) : null),
     openCases: [
-      [{ backend: "opfs" }, Error, 'the "opfs" backend is not in this build of larder (built without the "opfs" cargo feature)', "unsupported"],
-      [{ backend: "indexeddb" }, Error, 'the "indexeddb" backend is not in this build of larder (built without the "indexeddb" cargo feature)', "unsupported"],
+      [{ backend: "opfs" }, Error, 'the "opfs" backend is not in this build of larder: it is in the browser build; in Node and Deno, use "fs" or "memory" (cargo feature "opfs")', "unsupported"],
+      [{ backend: "indexeddb" }, Error, 'the "indexeddb" backend is not in this build of larder: it is in the browser build; in Node and Deno, use "fs" or "memory" (cargo feature "indexeddb")', "unsupported"],
       [{ backend: "fs" }, TypeError, 'Cache.open options: backend "fs" needs a dir option (or the LARDER_DIR environment variable); or pass backend: "memory"'],
       [{}, TypeError, 'Cache.open options: the default backend in Node and Deno is "fs", which needs a dir option (or the LARDER_DIR environment variable); or pass backend: "memory"'],
       [{ backend: "fs", dir: "" }, TypeError, "Cache.open options: dir must be a non-empty string, not an empty string"],

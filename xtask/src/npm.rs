@@ -300,11 +300,8 @@ fn node_glue(glue: &str) -> Result<String, String> {
             "the Node glue does not read its .wasm as xtask/src/npm.rs expects, once:\n{NODE_GLUE_READ}"
         ));
     }
-    let reads = glue.replace(
-        NODE_GLUE_READ,
-        "const wasmUrl = new URL('larder_wasm_bg.wasm', import.meta.url);\n\
-         const wasmBytes = readWasm(wasmUrl);\n",
-    );
+    let through_helper = NODE_GLUE_READ.replace("readFileSync(", "readWasm(");
+    let reads = glue.replace(NODE_GLUE_READ, &through_helper);
     Ok(format!(
         "import {{ readWasm }} from \"./node-wasm.js\";\n{reads}"
     ))

@@ -214,8 +214,8 @@ fn clippy(ctx: &Ctx) -> StageResult {
 }
 
 /// The API docs as `cargo doc` writes them, every rustdoc warning an error (a
-/// broken intra-doc link above all): the workspace natively, then the crates
-/// that run in wasm for wasm32, where the wasm-only ones have their items.
+/// broken intra-doc link above all): the workspace natively, then the core and
+/// the [`WASM_CRATES`] for wasm32, where the wasm-only ones have their items.
 fn docs(ctx: &Ctx) -> StageResult {
     let doc = || {
         let mut c = ctx.cargo();
@@ -224,20 +224,12 @@ fn docs(ctx: &Ctx) -> StageResult {
         c
     };
     cmd::run(doc().arg("--workspace"))?;
-    ran(cmd::run(doc().args([
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "larder-core",
-        "-p",
-        "larder-indexeddb",
-        "-p",
-        "larder-opfs",
-        "-p",
-        "larder-nodefs",
-        "-p",
-        "larder-wasm",
-    ])))
+    let mut wasm = doc();
+    wasm.args(["--target", "wasm32-unknown-unknown", "-p", "larder-core"]);
+    for name in wasm_crates(ctx) {
+        wasm.args(["-p", name]);
+    }
+    ran(cmd::run(&mut wasm))
 }
 
 /// Unit, integration and doc tests of every workspace member (the
@@ -279,6 +271,23 @@ fn demo(ctx: &Ctx) -> StageResult {
     Ok(Done::Ran)
 }
 
+/// The crates that only run in wasm, with their directories.
+const WASM_CRATES: [(&str, &str); 4] = [
+    ("larder-wasm", "bindings/wasm"),
+    ("larder-nodefs", "backends/nodefs"),
+    ("larder-indexeddb", "backends/indexeddb"),
+    ("larder-opfs", "backends/opfs"),
+];
+
+/// The names of the [`WASM_CRATES`] this checkout has.
+fn wasm_crates(ctx: &Ctx) -> Vec<&'static str> {
+    WASM_CRATES
+        .into_iter()
+        .filter(|(_, dir)| ctx.path(dir).is_dir())
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// The wasm32 crates: clippy for the wasm target, then their test suites
 /// where each runs: the JS bindings in Node and Deno (their IndexedDB tests
 /// in headless Chromium); larder-nodefs (the store
@@ -286,16 +295,7 @@ fn demo(ctx: &Ctx) -> StageResult {
 /// cross-runtime check with native larder-fs; larder-indexeddb in headless
 /// Chromium.
 fn wasm_stores(ctx: &Ctx) -> StageResult {
-    let crates: Vec<&str> = [
-        ("larder-wasm", "bindings/wasm"),
-        ("larder-nodefs", "backends/nodefs"),
-        ("larder-indexeddb", "backends/indexeddb"),
-        ("larder-opfs", "backends/opfs"),
-    ]
-    .into_iter()
-    .filter(|(_, dir)| ctx.path(dir).is_dir())
-    .map(|(name, _)| name)
-    .collect();
+    let crates = wasm_crates(ctx);
     if crates.is_empty() {
         return Ok(Done::Skipped("no wasm32 store crates".into()));
     }

@@ -223,15 +223,21 @@ async function runNodeCase(c, name) {
 
 let passed = 0;
 let failed = 0;
-for (const [i, c] of nodeCases.entries()) {
+
+/** Run one case, print how it went and count it. */
+async function check(name, run) {
   try {
-    await runNodeCase(c, `node-${i}`);
-    console.log(`ok - ${c.name}`);
+    await run();
+    console.log(`ok - ${name}`);
     passed++;
   } catch (e) {
-    console.log(`FAILED - ${c.name}\n${String(e.stack ?? e).replace(/^/gm, "    ")}`);
+    console.log(`FAILED - ${name}\n${String(e.stack ?? e).replace(/^/gm, "    ")}`);
     failed++;
   }
+}
+
+for (const [i, c] of nodeCases.entries()) {
+  await check(c.name, () => runNodeCase(c, `node-${i}`));
 }
 
 const browser = await chromium.launch({
@@ -241,7 +247,7 @@ const browser = await chromium.launch({
 try {
   for (const c of cases) {
     let close = () => {};
-    try {
+    await check(c.name, async () => {
       const built = await c.build();
       let url = built.url;
       if (built.dir) [url, close] = await serve(built.dir, built.fallback);
@@ -261,14 +267,8 @@ try {
         throw new Error(`the page did not finish: ${JSON.stringify(errors)}`);
       }
       await page.context().close();
-      console.log(`ok - ${c.name}`);
-      passed++;
-    } catch (e) {
-      console.log(`FAILED - ${c.name}\n${String(e.stack ?? e).replace(/^/gm, "    ")}`);
-      failed++;
-    } finally {
-      await close();
-    }
+    });
+    await close();
   }
   console.log(`bundlers: ${passed} passed, ${failed} failed (${await browser.version()})`);
 } finally {

@@ -13,7 +13,8 @@
 // Also larder's own work measured two ways, with the "memory" backend: in a
 // loop of its own, and one call after each bare IndexedDB operation, which is
 // how it runs in the IndexedDB rows (the browser's IndexedDB work in between
-// leaves larder's code and data cold in the CPU's caches).
+// leaves larder's code and data cold in the CPU's caches), with a plain JS
+// control of the same kind.
 
 import { encodeValue } from "larder";
 
@@ -90,45 +91,40 @@ export async function phaseCases({ larder, bare, mem, value }) {
       }
     }
   });
-  // larder's own work: a loop of its own, and interleaved with bare IndexedDB.
-  const own = { hot: {}, cold: {} };
-  for (const op of ["set", "get"]) {
+  // Per call, hot (N in a row) and cold (each right after a bare IndexedDB
+  // operation `before(r, i)`, as in the rows above): the mean of a round's N
+  // calls, so that the 5 µs timer steps average out, and the median round
+  // (the first is warm-up).
+  const hotAndCold = async (f, before) => {
     const hot = [];
     const cold = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      for (let i = 0; i < N; i++) {
-        const t0 = now();
-        if (op === "set") await mem.set("own", { r, i }, value);
-        else await mem.get("own", { r, i });
-        hot.push(now() - t0);
-      }
-    }
-    for (let r = 0; r < ROUNDS; r++) {
-      for (let i = 0; i < N; i++) {
-        await calls.bare[op](r, i);
-        const t0 = now();
-        if (op === "set") await mem.set("own", { r: r + ROUNDS, i }, value);
-        else await mem.get("own", { r, i });
-        cold.push(now() - t0);
-      }
-    }
-    own.hot[op] = median(hot.slice(N)) * 1000;
-    own.cold[op] = median(cold.slice(N)) * 1000;
-  }
-  // What entering wasm at all costs: the smallest call into larder's wasm
-  // (encoding null), right after a bare IndexedDB operation and in a loop.
-  const entry = { hot: [], cold: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < N; i++) {
-      await calls.bare.set(r + 2 * ROUNDS, i);
+    for (let r = 1; r <= ROUNDS; r++) {
       let t0 = now();
-      encodeValue(null);
-      entry.cold.push(now() - t0);
-      t0 = now();
-      encodeValue(null);
-      entry.hot.push(now() - t0);
+      for (let i = 0; i < N; i++) await f(r, i);
+      hot.push((now() - t0) / N);
+      let sum = 0;
+      for (let i = 0; i < N; i++) {
+        await before(r, i);
+        t0 = now();
+        await f(-r, i);
+        sum += now() - t0;
+      }
+      cold.push(sum / N);
     }
-  }
-  own.entry = { hot: median(entry.hot.slice(N)) * 1000, cold: median(entry.cold.slice(N)) * 1000 };
+    return { hot: median(hot.slice(1)) * 1000, cold: median(cold.slice(1)) * 1000 };
+  };
+  // larder's own work, with the "memory" backend (sets write new keys, gets
+  // read what the sets wrote); what entering wasm at all costs: the smallest
+  // call into larder's wasm (encoding null); and, as a control, plain JS of
+  // about that size (JSON.stringify of a params object), which tells whether
+  // a slowdown after IndexedDB work is larder's or any code's.
+  const own = {};
+  const cases = {
+    set: [(r, i) => mem.set("own", { r, i }, value), calls.bare.set],
+    get: [(r, i) => mem.get("own", { r, i }), calls.bare.get],
+    entry: [async () => encodeValue(null), calls.bare.set],
+    js: [async (r, i) => JSON.stringify({ r, i }), calls.bare.set],
+  };
+  for (const [name, [f, before]] of Object.entries(cases)) own[name] = await hotAndCold(f, before);
   return { sides, own };
 }

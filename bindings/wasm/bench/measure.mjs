@@ -26,19 +26,33 @@ export async function timeOps(fn, { ops, rounds = 7, warmup = 1 }) {
  * round, so that a busy moment of the machine (a GC, another process, a
  * storage compaction started by the case before) falls on every side alike.
  * Returns the median time per operation of each (µs), keyed like `fns`.
+ * With `calls` (an object), also times every call after the warm-up on its
+ * own and leaves the times there, an array (µs) per function.
  */
-export async function timeSideBySide(fns, { ops, rounds = 7, warmup = 1 }) {
+export async function timeSideBySide(fns, { ops, rounds = 7, warmup = 1, calls }) {
   const names = Object.keys(fns);
   const perOp = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of calls ? names : []) calls[n] = [];
   for (let r = 0; r < warmup + rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + r) % names.length];
+      const each = r >= warmup ? calls?.[name] : undefined;
       const t0 = performance.now();
-      for (let i = 0; i < ops; i++) await fns[name](i, r);
+      for (let i = 0; i < ops; i++) {
+        const c0 = performance.now();
+        await fns[name](i, r);
+        each?.push((performance.now() - c0) * 1000);
+      }
       if (r >= warmup) perOp[name].push(((performance.now() - t0) * 1000) / ops);
     }
   }
   return Object.fromEntries(names.map((n) => [n, median(perOp[n])]));
+}
+
+/** The `q` quantile of `xs` (0 ≤ q ≤ 1), the nearest rank below. */
+export function quantile(xs, q) {
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(q * (v.length - 1))];
 }
 
 /** A Uint8Array of `n` bytes that does not compress. */

@@ -7,7 +7,7 @@ import * as idb from "idb-keyval";
 import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
-import { codecCases, noise, timeOps, timeSideBySide } from "./measure.mjs";
+import { codecCases, noise, quantile, timeOps, timeSideBySide } from "./measure.mjs";
 import { phaseCases } from "./phases.mjs";
 import { storageCases } from "./storage.mjs";
 
@@ -20,10 +20,22 @@ const BATCH = 1000;
 // them in a Chromium whose V8 compiles wasm with its optimizing tier only.
 const SINGLE_ONLY = new URLSearchParams(location.search).has("single");
 
-/** A row from side-by-side timings of larder, idb-keyval and the floor. */
+/** The quantiles of single calls that run.mjs reports. */
+const QUANTILES = [0.5, 0.9, 0.99];
+
+/**
+ * A row from side-by-side timings of larder, idb-keyval and the floor; with
+ * `opts.calls`, also `spread`: each side's QUANTILES of its single calls (µs).
+ */
 async function row(label, larder, anchor, bare, opts, note) {
-  const t = await timeSideBySide({ larder, anchor, bare }, opts);
-  return { case: label, larder: t.larder, anchors: { "idb-keyval": t.anchor, [BARE]: t.bare }, note };
+  const calls = opts.calls ? {} : undefined;
+  const t = await timeSideBySide({ larder, anchor, bare }, { ...opts, calls });
+  const r = { case: label, larder: t.larder, anchors: { "idb-keyval": t.anchor, [BARE]: t.bare }, note };
+  if (calls) {
+    const q = (xs) => QUANTILES.map((p) => quantile(xs, p));
+    r.spread = { quantiles: QUANTILES, larder: q(calls.larder), "idb-keyval": q(calls.anchor), [BARE]: q(calls.bare) };
+  }
+  return r;
 }
 
 const BARE = "bare IndexedDB, larder's layout";
@@ -57,7 +69,7 @@ async function bench() {
   const c = await Cache.open({ backend: "indexeddb", name: `bench-${Date.now()}`, memoryBytes: 0 });
   const store = idb.createStore(`keyval-bench-${Date.now()}`, "keyval");
   const bare = await openBare(`bare-bench-${Date.now()}`);
-  const single = { ops: N, rounds: ROUNDS };
+  const single = { ops: N, rounds: ROUNDS, calls: true };
   rows.push(...(await singleRows(c, store, bare, value, single)));
   if (SINGLE_ONLY) {
     await c.close();

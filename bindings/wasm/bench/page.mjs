@@ -25,15 +25,16 @@ const QUANTILES = [0.5, 0.9, 0.99];
 
 /**
  * A row from side-by-side timings of larder, idb-keyval and the floor; with
- * `opts.calls`, also `spread`: each side's QUANTILES of its single calls (µs).
+ * `opts.spread`, also `spread`: each side's QUANTILES of its single calls
+ * (µs), and how many calls a side made.
  */
-async function row(label, larder, anchor, bare, opts, note) {
-  const calls = opts.calls ? {} : undefined;
+async function row(label, larder, anchor, bare, { spread, ...opts }, note) {
+  const calls = spread ? {} : undefined;
   const t = await timeSideBySide({ larder, anchor, bare }, { ...opts, calls });
   const r = { case: label, larder: t.larder, anchors: { "idb-keyval": t.anchor, [BARE]: t.bare }, note };
   if (calls) {
     const q = (xs) => QUANTILES.map((p) => quantile(xs, p));
-    r.spread = { quantiles: QUANTILES, larder: q(calls.larder), "idb-keyval": q(calls.anchor), [BARE]: q(calls.bare) };
+    r.spread = { quantiles: QUANTILES, calls: calls.larder.length, larder: q(calls.larder), "idb-keyval": q(calls.anchor), [BARE]: q(calls.bare) };
   }
   return r;
 }
@@ -69,7 +70,7 @@ async function bench() {
   const c = await Cache.open({ backend: "indexeddb", name: `bench-${Date.now()}`, memoryBytes: 0 });
   const store = idb.createStore(`keyval-bench-${Date.now()}`, "keyval");
   const bare = await openBare(`bare-bench-${Date.now()}`);
-  const single = { ops: N, rounds: ROUNDS, calls: true };
+  const single = { ops: N, rounds: ROUNDS, spread: true };
   rows.push(...(await singleRows(c, store, bare, value, single)));
   if (SINGLE_ONLY) {
     await c.close();

@@ -124,9 +124,11 @@ function storageTable(rows) {
 /** The floor anchor of the IndexedDB rows (bench/bare.mjs, named in page.mjs). */
 const BARE = "bare IndexedDB, larder's layout";
 
+/** The row of `rows` whose case starts with `prefix` (undefined for no rows). */
+const find = (rows, prefix) => rows?.find((r) => r.case.startsWith(prefix));
+
 /** The issue-3 timing targets, judged on this run's rows. */
 function targets(node, browser, own) {
-  const find = (rows, prefix) => rows?.find((r) => r.case.startsWith(prefix));
   const lines = ["| target | figure | met? |", "|---|---|---|"];
   const fsGet = find(node, "fs get 1 KiB");
   if (fsGet) {
@@ -177,17 +179,14 @@ function spreadTable(rows) {
   ];
   for (const r of spread) {
     const at = (s) => r.spread[s].map((us) => us.toFixed(0)).join(" / ");
-    const ratios = r.spread.larder.map((us, k) => `${(us / r.spread["idb-keyval"][k]).toFixed(2)}×`).join(" / ");
+    const ratios = r.spread.larder.map((_, k) => `${spreadRatio(r, k)}×`).join(" / ");
     lines.push(`| ${r.case} | ${sides.map((s) => `${at(s)} µs`).join(" | ")} | ${ratios} |`);
   }
   return lines.join("\n");
 }
 
-/** larder / idb-keyval for single call quantile `k` of the row starting with `prefix`. */
-function spreadRatio(rows, prefix, k) {
-  const r = rows.find((x) => x.case.startsWith(prefix));
-  return (r.spread.larder[k] / r.spread["idb-keyval"][k]).toFixed(2);
-}
+/** larder / idb-keyval at quantile `k` of row `r`'s single calls. */
+const spreadRatio = (r, k) => (r.spread.larder[k] / r.spread["idb-keyval"][k]).toFixed(2);
 
 /** The V8 flag that turns off its baseline wasm compiler (Liftoff). */
 const NO_LIFTOFF = "--no-liftoff";
@@ -266,7 +265,7 @@ md.push(
   "",
   "### Chromium: single calls one by one (this run)",
   "",
-  "The rows above judge a round's mean call (the median over rounds), so a few slow calls weigh on them. Here the same rows' calls, each timed on its own (5 µs steps), as quantiles over every call after the warm-up round (420 a side):",
+  `The rows above judge a round's mean call (the median over rounds), so a few slow calls weigh on them. Here the same rows' calls, each timed on its own (5 µs steps), as quantiles over every call after the warm-up round (${browser.rows.find((r) => r.spread).spread.calls} a side):`,
   "",
   spreadTable(browser.rows),
 );
@@ -297,7 +296,7 @@ md.push(
   "",
   targets(node, browser.rows, browser.own),
   "",
-  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: each record carries its metadata as the key of an index, which listing, stats and eviction walk without reading payloads, and IndexedDB keeps that index up to date on every put. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Right after an IndexedDB operation the same work takes ${coldFactor(p.own.set)} (set) and ${coldFactor(p.own.get)} (get) times as long (the phase section above), which is most of what separates larder from the bare anchor on single calls. Part of that is V8 running larder's wasm as baseline code: with every wasm function optimized from its first call, larder's set and get take ${tierRatios(tiers.optimized)} idb-keyval's time (medians of the V8 table above), against ${tierRatios(tiers.shipped)} as shipped. Call by call (the section above), larder's median set and get take ${spreadRatio(browser.rows, "IndexedDB set", 0)}× and ${spreadRatio(browser.rows, "IndexedDB get", 0)}× idb-keyval's median, and its 90th percentiles ${spreadRatio(browser.rows, "IndexedDB set", 1)}× and ${spreadRatio(browser.rows, "IndexedDB get", 1)}×.`,
+  `The "${BARE}" anchor (bench/bare.mjs) makes exactly the IndexedDB requests larder makes, with none of larder's own work; where it is slower than idb-keyval, that is the layout's cost: each record carries its metadata as the key of an index, which listing, stats and eviction walk without reading payloads, and IndexedDB keeps that index up to date on every put. "larder's own work" is the same call on the same page with the "memory" backend (a map in wasm) under it, in a loop of its own: key derivation, frame encode and checksum, value codec, TTL and LRU bookkeeping and the JS glue, with no storage. Right after an IndexedDB operation the same work takes ${coldFactor(p.own.set)} (set) and ${coldFactor(p.own.get)} (get) times as long (the phase section above), which is most of what separates larder from the bare anchor on single calls. Part of that is V8 running larder's wasm as baseline code: with every wasm function optimized from its first call, larder's set and get take ${tierRatios(tiers.optimized)} idb-keyval's time (medians of the V8 table above), against ${tierRatios(tiers.shipped)} as shipped. Call by call (the section above), larder's median set and get take ${spreadRatio(find(browser.rows, "IndexedDB set"), 0)}× and ${spreadRatio(find(browser.rows, "IndexedDB get"), 0)}× idb-keyval's median, and its 90th percentiles ${spreadRatio(find(browser.rows, "IndexedDB set"), 1)}× and ${spreadRatio(find(browser.rows, "IndexedDB get"), 1)}×.`,
 );
 await writeFile(out, md.join("\n") + "\n");
 console.log(md.join("\n"));

@@ -205,6 +205,22 @@ export function listMeta(tx) {
   });
 }
 
+// How Rust takes the frames getEntries handed over, in two calls a frame
+// rather than one per property it would read: the length of frame `i`
+// (NO_RECORD, DAMAGED), then its bytes copied to `ptr` in wasm `memory`.
+const NO_RECORD = -1;
+const DAMAGED = -2;
+
+export function frameLength(frames, i) {
+  const f = frames[i];
+  return f === undefined ? NO_RECORD : f === null ? DAMAGED : f.length;
+}
+
+export function copyFrame(frames, i, memory, ptr) {
+  const f = frames[i];
+  new Uint8Array(memory.buffer, ptr, f.length).set(f);
+}
+
 // The frame of a record read from `entries` as a Uint8Array; undefined for no
 // record, null for a record without bytes where its frame should be.
 function frameOf(rec) {

@@ -78,6 +78,10 @@ extern "C" {
         words: &[u32],
         id: u32,
     ) -> Result<IdbRequest, JsValue>;
+    #[wasm_bindgen(js_name = frameLength)]
+    fn frame_length(frames: &JsValue, i: u32) -> i32;
+    #[wasm_bindgen(js_name = copyFrame)]
+    fn copy_frame(frames: &JsValue, i: u32, memory: &JsValue, ptr: u32);
     #[wasm_bindgen(catch, js_name = putEntries)]
     fn put_entries(
         db: &IdbDatabase,
@@ -188,6 +192,23 @@ impl Names {
                 Waiting::release(id);
                 Err(e)
             }
+        }
+    }
+
+    /// Frame `i` of `frames` (a [`Names::get`] wait's [`Fired::value`]):
+    /// `Ok(None)` for no record, `Err(())` for a record without a frame.
+    pub(crate) fn frame(&self, frames: &JsValue, i: u32) -> Result<Option<Vec<u8>>, ()> {
+        match frame_length(frames, i) {
+            // fast.js NO_RECORD
+            -1 => Ok(None),
+            len if len >= 0 => {
+                let mut bytes = vec![0; len as usize];
+                // Nothing allocates during the call, so `bytes` stays put.
+                copy_frame(frames, i, &self.memory, bytes.as_mut_ptr() as usize as u32);
+                Ok(Some(bytes))
+            }
+            // fast.js DAMAGED
+            _ => Err(()),
         }
     }
 

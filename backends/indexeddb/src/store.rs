@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use async_trait::async_trait;
-use js_sys::{Array, Uint8Array};
+use js_sys::Array;
 use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store, store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -369,17 +369,15 @@ impl Store for IndexedDbStore {
                 None => self.thrown(OP, ctx.as_deref(), &JsValue::from_str("the read failed")),
             });
         }
-        let frames: Array = read.value().unchecked_into();
+        let frames = read.value();
         let mut out = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {
-            let f = frames.get(i as u32);
-            if f.is_undefined() {
-                out.push(None);
-            } else if let Some(f) = f.dyn_ref::<Uint8Array>() {
-                out.push(Some(f.to_vec()));
-            } else {
-                self.remove_damaged(*k).await?;
-                out.push(None);
+            match self.names.frame(&frames, i as u32) {
+                Ok(frame) => out.push(frame),
+                Err(()) => {
+                    self.remove_damaged(*k).await?;
+                    out.push(None);
+                }
             }
         }
         Ok(out)

@@ -52,7 +52,6 @@ const BARE = "bare IndexedDB, larder's layout";
  * run some thousands of times, then optimizes it; idb-keyval's few lines of
  * JS get there far sooner. The warmed-up rows (`warm: true`) are the ones
  * the issue-3 target judges; run.mjs reports the fresh ones beside them.
- * `?single` (run.mjs's look at V8's compilers) runs the fresh rows alone.
  */
 async function singleRows(c, store, bare, value, single) {
   // `tag` keeps the keys each set row writes apart from the other's.
@@ -73,8 +72,7 @@ async function singleRows(c, store, bare, value, single) {
       { ...single, warmup },
     ),
   ].map((r) => ({ ...r, warm }));
-  const fresh = await pair("fresh page", "r", 1, false);
-  return SINGLE_ONLY ? fresh : [...fresh, ...(await pair("warmed up", "w", WARM_ROUNDS, true))];
+  return [...(await pair("fresh page", "r", 1, false)), ...(await pair("warmed up", "w", WARM_ROUNDS, true))];
 }
 
 async function bench() {

@@ -240,6 +240,11 @@ pub(crate) fn number_text(x: f64) -> String {
     }
 }
 
+/// Why a name (namespace, tag, property name, cache name) was refused: it
+/// has a lone surrogate, which has no UTF-8 form (see walk.rs `name`).
+pub(crate) const LONE_SURROGATE: &str =
+    "has a lone surrogate, which has no UTF-8 form (names are UTF-8)";
+
 pub(crate) fn type_error(msg: &str) -> JsValue {
     TypeError::new(msg).into()
 }

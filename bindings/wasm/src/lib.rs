@@ -470,12 +470,14 @@ fn object(props: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
 
 /// A string argument; `what` names it in the `TypeError`.
 fn string_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    v.as_string().ok_or_else(|| {
-        type_error(&format!(
+    match walk::name(v) {
+        Some(Ok(s)) => Ok(s),
+        Some(Err(())) => Err(type_error(&format!("{what} {}", js::LONE_SURROGATE))),
+        None => Err(type_error(&format!(
             "{what} must be a string, not {}",
             params::describe(v)
-        ))
-    })
+        ))),
+    }
 }
 
 fn is_thenable(v: &JsValue) -> bool {

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::js::{Kind, classify, core_error, number_text, range_error, type_error};
-use crate::{params, value};
+use crate::{js, params, value, walk};
 
 pub(crate) const OPEN_OPTIONS: &[&str] = &[
     "backend",
@@ -77,14 +77,18 @@ impl Options {
 
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, JsValue> {
         self.get(name)?
-            .map(|v| {
-                v.as_string().ok_or_else(|| {
-                    type_error(&format!(
-                        "{}: {name} must be a string, not {}",
-                        self.what,
-                        params::describe(&v)
-                    ))
-                })
+            .map(|v| match walk::name(&v) {
+                Some(Ok(s)) => Ok(s),
+                Some(Err(())) => Err(type_error(&format!(
+                    "{}: {name} {}",
+                    self.what,
+                    js::LONE_SURROGATE
+                ))),
+                None => Err(type_error(&format!(
+                    "{}: {name} must be a string, not {}",
+                    self.what,
+                    params::describe(&v)
+                ))),
             })
             .transpose()
     }
@@ -94,8 +98,13 @@ impl Options {
         let Some(v) = self.get(name)? else {
             return Ok(None);
         };
-        match v.as_string() {
-            Some(s) if !s.is_empty() => Ok(Some(s)),
+        match walk::name(&v) {
+            Some(Ok(s)) if !s.is_empty() => Ok(Some(s)),
+            Some(Err(())) => Err(type_error(&format!(
+                "{}: {name} {}",
+                self.what,
+                js::LONE_SURROGATE
+            ))),
             s => Err(type_error(&format!(
                 "{}: {name} must be a non-empty string, not {}",
                 self.what,
@@ -210,12 +219,21 @@ pub(crate) fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions,
             )));
         }
         for (i, t) in Array::from(&tags).iter().enumerate() {
-            let t = t.as_string().ok_or_else(|| {
-                type_error(&format!(
-                    "{what}: tags[{i}] must be a string, not {}",
-                    params::describe(&t)
-                ))
-            })?;
+            let t = match walk::name(&t) {
+                Some(Ok(t)) => t,
+                Some(Err(())) => {
+                    return Err(type_error(&format!(
+                        "{what}: tags[{i}] {}",
+                        js::LONE_SURROGATE
+                    )));
+                }
+                None => {
+                    return Err(type_error(&format!(
+                        "{what}: tags[{i}] must be a string, not {}",
+                        params::describe(&t)
+                    )));
+                }
+            };
             out.tags.push(t);
         }
     }

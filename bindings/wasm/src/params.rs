@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::js::{self, Kind, Path, article, classify};
-use crate::walk::{Container, EnterError, Item, Step, Walk};
+use crate::walk::{self, Container, EnterError, Item, Step, Walk};
 
 /// The key for `namespace` and `params` (any key value). The namespace is a
 /// string (version 0) or a `[name, version]` pair, as Rust's `("name", 2)`:
@@ -31,6 +31,12 @@ pub fn key_at(
     let (name, version) = match walk.root(namespace) {
         // The usual namespace, a string, read in the same call as its kind.
         Item::Str { utf16: false } => (utf8(walk.text()), 0),
+        Item::Str { utf16: true } => {
+            return Err(js::type_error(&format!(
+                "the namespace {}",
+                js::LONE_SURROGATE
+            )));
+        }
         _ => namespace_of(namespace)?,
     };
     let canon = to_canon_with(walk, params, root.into())?;
@@ -58,21 +64,20 @@ fn utf8(mut b: &[u8]) -> String {
     }
 }
 
-/// The name and version of a namespace argument.
+/// The name and version of a namespace argument that is not a string.
 fn namespace_of(v: &JsValue) -> Result<(String, u32), JsValue> {
-    if let Some(name) = v.as_string() {
-        return Ok((name, 0));
-    }
     let pair = v
         .dyn_ref::<Array>()
         .filter(|a| a.length() == 2)
-        .and_then(|a| Some((a.get(0).as_string()?, a.get(1))));
+        .and_then(|a| Some((walk::name(&a.get(0))?, a.get(1))));
     let Some((name, version)) = pair else {
         return Err(js::type_error(&format!(
             "the namespace must be a string or a [name, version] pair, not {}",
             describe(v)
         )));
     };
+    let name =
+        name.map_err(|()| js::type_error(&format!("the namespace's name {}", js::LONE_SURROGATE)))?;
     match version.as_f64() {
         Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
             Ok((name, x as u32))
@@ -220,9 +225,14 @@ impl Walker {
             Item::Plain => self.nested(Container::Plain, depth, |w, n, d| {
                 let mut out = Vec::with_capacity(n);
                 for i in 0..n {
-                    w.walk.key(i);
-                    let name = w.text();
+                    let key = w.walk.key(i);
                     w.walk.steps.push(Step::Prop(i));
+                    if let Item::Str { utf16: true } = key {
+                        return Err(w
+                            .path()
+                            .type_error(&format!("the property name {}", js::LONE_SURROGATE)));
+                    }
+                    let name = w.text();
                     let item = w.walk.child(i);
                     out.push((Canon::Str(name), w.canon(item, d)?));
                     w.walk.steps.pop();

@@ -28,6 +28,8 @@ extern "C" {
     fn walk_str(p: u32) -> f64;
     #[wasm_bindgen(js_name = walkKind)]
     fn walk_kind(v: &JsValue) -> f64;
+    #[wasm_bindgen(js_name = walkName)]
+    fn walk_name(v: &JsValue) -> i32;
     #[wasm_bindgen(js_name = walkRoot)]
     fn walk_root(v: &JsValue, p: u32, cap: u32) -> f64;
     #[wasm_bindgen(js_name = walkChild)]
@@ -177,6 +179,18 @@ fn ready() {
 fn split(r: f64) -> (u64, u64) {
     let r = r as u64;
     (r & 31, r >> 5)
+}
+
+/// `v` as a name (a namespace, a tag, a cache name): `None` if it is not a
+/// string, `Some(Err(()))` if it has a lone surrogate. Such a string has no
+/// UTF-8 form; `as_string` would turn it into U+FFFD, making two different
+/// names one, so it is refused instead.
+pub(crate) fn name(v: &JsValue) -> Option<Result<String, ()>> {
+    match walk_name(v) {
+        1 => v.as_string().map(Ok),
+        0 => Some(Err(())),
+        _ => None,
+    }
 }
 
 /// The kind of `v`, in one call, for type checks: a number's or a Date's

@@ -113,6 +113,13 @@ async fn open_validates_its_options() {
     assert_eq!(open_error("({ttl: '0s'})").await.0, "RangeError");
     assert_eq!(open_error("({ttl: 'soon'})").await.0, "RangeError");
     assert_eq!(open_error("({ttl: {}})").await.0, "TypeError");
+    // A cache name is a name: with a lone surrogate it would be another's too.
+    let (n, m) = open_error("({backend: 'memory', name: 'c\\ud800'})").await;
+    assert_eq!(n, "TypeError");
+    assert!(
+        m.ends_with("name has a lone surrogate, which has no UTF-8 form (names are UTF-8)"),
+        "{m}"
+    );
     // In Node the default backend is "fs", which needs a directory.
     for o in ["undefined", "({})", "({name: 'x'})"] {
         let (n, m) = open_error(o).await;
@@ -173,6 +180,21 @@ async fn bad_calls_reject_and_write_nothing() {
             .await
             .0,
         "TypeError"
+    );
+    // Tags are names: a lone surrogate would become U+FFFD and make two one.
+    let lone = "has a lone surrogate, which has no UTF-8 form (names are UTF-8)";
+    assert_eq!(
+        err(c.set("ns".into(), p(), js("1"), js("{tags: ['ok', 'a\\udc00']}"))).await,
+        ("TypeError".into(), format!("set options: tags[1] {lone}"))
+    );
+    assert_eq!(
+        err(c.invalidate_tag(js("'\\ud800'"))).await,
+        ("TypeError".into(), format!("invalidateTag: the tag {lone}"))
+    );
+    assert_eq!(err(c.entries(js("{tag: '\\ud800'}"))).await.0, "TypeError");
+    assert_eq!(
+        err(c.set(js("'\\ud800'"), p(), js("1"), JsValue::UNDEFINED)).await,
+        ("TypeError".into(), format!("the namespace {lone}"))
     );
     assert_eq!(
         err(c.set("ns".into(), p(), js("{f: () => 1}"), JsValue::UNDEFINED)).await,

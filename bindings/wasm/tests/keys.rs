@@ -206,6 +206,40 @@ fn the_namespace_must_be_a_string() {
     assert_eq!(name(&err), "TypeError");
 }
 
+/// A lone surrogate has no UTF-8 form, in a name as in a string value: as
+/// U+FFFD, "\ud800" and "\udc00" would be one name and share one key, so
+/// that one's value was the other's.
+#[wasm_bindgen_test]
+fn names_with_a_lone_surrogate_are_refused() {
+    for (ns, params, want) in [
+        (
+            "'\\ud800'",
+            "1",
+            "the namespace has a lone surrogate, which has no UTF-8 form (names are UTF-8)",
+        ),
+        (
+            "['\\udc00', 1]",
+            "1",
+            "the namespace's name has a lone surrogate, which has no UTF-8 form (names are UTF-8)",
+        ),
+        (
+            "'ns'",
+            "({a: {'x\\ud800': 1}})",
+            "the property name has a lone surrogate, which has no UTF-8 form (names are UTF-8)",
+        ),
+    ] {
+        let err = larder_wasm::key_hash(js(ns), js(params)).expect_err(params);
+        assert_eq!(name(&err), "TypeError", "{ns} {params}");
+        let m = message(&err);
+        assert!(m.ends_with(want), "{ns} {params}: {m}");
+    }
+    let err = larder_wasm::key_hash(js("'ns'"), js("({a: {'x\\ud800': 1}})"));
+    let m = message(&err.expect_err("a lone surrogate in a property name"));
+    assert!(m.starts_with("params.a"), "{m}");
+    // A well-formed pair of surrogates is one character, and fine.
+    assert_eq!(hash("({'\\ud83d\\ude00': 1})"), hash("({'\u{1f600}': 1})"));
+}
+
 #[wasm_bindgen_test]
 fn a_namespace_may_carry_a_version() {
     let key = |ns: &str| {

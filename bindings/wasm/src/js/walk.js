@@ -213,6 +213,12 @@ function put(v, p, cap) {
   return k;
 }
 
+// 1 for a string with a UTF-8 form, 0 for one with a lone surrogate, -1 for
+// anything else (walk.rs `name`).
+export function walkName(v) {
+  return typeof v !== "string" ? -1 : wellFormed(v) ? 1 : 0;
+}
+
 // The kind of `v` alone, for type checks and messages.
 export function walkKind(v) {
   try {

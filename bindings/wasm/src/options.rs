@@ -79,11 +79,7 @@ impl Options {
         self.get(name)?
             .map(|v| match walk::name(&v) {
                 Some(Ok(s)) => Ok(s),
-                Some(Err(())) => Err(type_error(&format!(
-                    "{}: {name} {}",
-                    self.what,
-                    js::LONE_SURROGATE
-                ))),
+                Some(Err(())) => Err(self.lone_surrogate(name)),
                 None => Err(type_error(&format!(
                     "{}: {name} must be a string, not {}",
                     self.what,
@@ -93,6 +89,11 @@ impl Options {
             .transpose()
     }
 
+    /// The error for a string option with a lone surrogate (see walk.rs `name`).
+    fn lone_surrogate(&self, name: &str) -> JsValue {
+        type_error(&format!("{}: {name} {}", self.what, js::LONE_SURROGATE))
+    }
+
     /// A string option that must not be empty.
     pub(crate) fn non_empty_string(&self, name: &str) -> Result<Option<String>, JsValue> {
         let Some(v) = self.get(name)? else {
@@ -100,11 +101,7 @@ impl Options {
         };
         match walk::name(&v) {
             Some(Ok(s)) if !s.is_empty() => Ok(Some(s)),
-            Some(Err(())) => Err(type_error(&format!(
-                "{}: {name} {}",
-                self.what,
-                js::LONE_SURROGATE
-            ))),
+            Some(Err(())) => Err(self.lone_surrogate(name)),
             s => Err(type_error(&format!(
                 "{}: {name} must be a non-empty string, not {}",
                 self.what,

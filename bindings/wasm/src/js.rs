@@ -245,6 +245,11 @@ pub(crate) fn number_text(x: f64) -> String {
 pub(crate) const LONE_SURROGATE: &str =
     "has a lone surrogate, which has no UTF-8 form (names are UTF-8)";
 
+/// The TypeError for `what` (a name) with a lone surrogate.
+pub(crate) fn lone_surrogate(what: impl std::fmt::Display) -> JsValue {
+    type_error(&format!("{what} {LONE_SURROGATE}"))
+}
+
 pub(crate) fn type_error(msg: &str) -> JsValue {
     TypeError::new(msg).into()
 }

@@ -35,7 +35,7 @@ pub use clock::JsClock;
 
 use crate::backends::{default_backend, open_store};
 use crate::js::{Kind, classify, core_error, type_error};
-use crate::options::{Options, put_options};
+use crate::options::{Options, put_options, string_value};
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
@@ -316,7 +316,7 @@ impl Cache {
     #[wasm_bindgen(js_name = invalidateTag)]
     pub fn invalidate_tag(&self, tag: JsValue) -> Promise {
         self.call(
-            || string_arg(&tag, "invalidateTag: the tag"),
+            || string_value(&tag, format_args!("invalidateTag: the tag")),
             |c, tag| async move { count(c.invalidate_tag(&tag).await.js()?) },
         )
     }
@@ -326,7 +326,7 @@ impl Cache {
     #[wasm_bindgen(js_name = invalidateNamespace)]
     pub fn invalidate_namespace(&self, name: JsValue) -> Promise {
         self.call(
-            || string_arg(&name, "invalidateNamespace: the namespace"),
+            || string_value(&name, format_args!("invalidateNamespace: the namespace")),
             |c, ns| async move { count(c.invalidate_namespace(&ns).await.js()?) },
         )
     }
@@ -466,18 +466,6 @@ fn object(props: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
         Reflect::set(&obj, &(*k).into(), v)?;
     }
     Ok(obj.into())
-}
-
-/// A string argument; `what` names it in the `TypeError`.
-fn string_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    match walk::name(v) {
-        Some(Ok(s)) => Ok(s),
-        Some(Err(())) => Err(type_error(&format!("{what} {}", js::LONE_SURROGATE))),
-        None => Err(type_error(&format!(
-            "{what} must be a string, not {}",
-            params::describe(v)
-        ))),
-    }
 }
 
 fn is_thenable(v: &JsValue) -> bool {

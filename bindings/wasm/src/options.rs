@@ -12,6 +12,20 @@ use wasm_bindgen::prelude::*;
 use crate::js::{Kind, classify, core_error, number_text, range_error, type_error};
 use crate::{js, params, value, walk};
 
+/// A string argument or option (a name); `what` names it in the TypeError,
+/// which a lone surrogate gets too (see walk.rs `name`). `what` is only
+/// formatted for an error.
+pub(crate) fn string_value(v: &JsValue, what: std::fmt::Arguments<'_>) -> Result<String, JsValue> {
+    match walk::name(v) {
+        Some(Ok(s)) => Ok(s),
+        Some(Err(())) => Err(js::lone_surrogate(what)),
+        None => Err(type_error(&format!(
+            "{what} must be a string, not {}",
+            params::describe(v)
+        ))),
+    }
+}
+
 pub(crate) const OPEN_OPTIONS: &[&str] = &[
     "backend",
     "name",
@@ -77,21 +91,8 @@ impl Options {
 
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, JsValue> {
         self.get(name)?
-            .map(|v| match walk::name(&v) {
-                Some(Ok(s)) => Ok(s),
-                Some(Err(())) => Err(self.lone_surrogate(name)),
-                None => Err(type_error(&format!(
-                    "{}: {name} must be a string, not {}",
-                    self.what,
-                    params::describe(&v)
-                ))),
-            })
+            .map(|v| string_value(&v, format_args!("{}: {name}", self.what)))
             .transpose()
-    }
-
-    /// The error for a string option with a lone surrogate (see walk.rs `name`).
-    fn lone_surrogate(&self, name: &str) -> JsValue {
-        type_error(&format!("{}: {name} {}", self.what, js::LONE_SURROGATE))
     }
 
     /// A string option that must not be empty.
@@ -101,7 +102,7 @@ impl Options {
         };
         match walk::name(&v) {
             Some(Ok(s)) if !s.is_empty() => Ok(Some(s)),
-            Some(Err(())) => Err(self.lone_surrogate(name)),
+            Some(Err(())) => Err(js::lone_surrogate(format_args!("{}: {name}", self.what))),
             s => Err(type_error(&format!(
                 "{}: {name} must be a non-empty string, not {}",
                 self.what,
@@ -216,22 +217,8 @@ pub(crate) fn put_options(v: &JsValue, what: &'static str) -> Result<PutOptions,
             )));
         }
         for (i, t) in Array::from(&tags).iter().enumerate() {
-            let t = match walk::name(&t) {
-                Some(Ok(t)) => t,
-                Some(Err(())) => {
-                    return Err(type_error(&format!(
-                        "{what}: tags[{i}] {}",
-                        js::LONE_SURROGATE
-                    )));
-                }
-                None => {
-                    return Err(type_error(&format!(
-                        "{what}: tags[{i}] must be a string, not {}",
-                        params::describe(&t)
-                    )));
-                }
-            };
-            out.tags.push(t);
+            out.tags
+                .push(string_value(&t, format_args!("{what}: tags[{i}]"))?);
         }
     }
     if let Some(deps) = opts.get("dependsOn")? {

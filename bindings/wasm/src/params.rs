@@ -32,10 +32,7 @@ pub fn key_at(
         // The usual namespace, a string, read in the same call as its kind.
         Item::Str { utf16: false } => (utf8(walk.text()), 0),
         Item::Str { utf16: true } => {
-            return Err(js::type_error(&format!(
-                "the namespace {}",
-                js::LONE_SURROGATE
-            )));
+            return Err(js::lone_surrogate("the namespace"));
         }
         _ => namespace_of(namespace)?,
     };
@@ -76,8 +73,7 @@ fn namespace_of(v: &JsValue) -> Result<(String, u32), JsValue> {
             describe(v)
         )));
     };
-    let name =
-        name.map_err(|()| js::type_error(&format!("the namespace's name {}", js::LONE_SURROGATE)))?;
+    let name = name.map_err(|()| js::lone_surrogate("the namespace's name"))?;
     match version.as_f64() {
         Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
             Ok((name, x as u32))

@@ -127,6 +127,9 @@ const BARE = "bare IndexedDB, larder's layout";
 /** The row of `rows` whose case starts with `prefix` (undefined for no rows). */
 const find = (rows, prefix) => rows?.find((r) => r.case.startsWith(prefix));
 
+/** The single IndexedDB row of `op` ("set" or "get"), warmed up or fresh (page.mjs singleRows). */
+const singleRow = (rows, op, warm) => find(rows.filter((r) => r.warm === warm), `IndexedDB ${op} 1 KiB`);
+
 /** The issue-3 timing targets, judged on this run's rows. */
 function targets(node, browser, own, launches) {
   const lines = ["| target | figure | met? |", "|---|---|---|"];
@@ -138,11 +141,10 @@ function targets(node, browser, own, launches) {
   // Judged warmed up (page.mjs singleRows), as the median over every
   // Chromium launched with V8 as shipped (one page's ratio moves by several
   // percent from launch to launch), with the fresh page's figure beside.
-  const single = (rows, n, warm) => find(rows.filter((r) => r.warm === warm), `IndexedDB ${n} 1 KiB`);
-  const over = (n, warm) => median(launches.map((rows) => vsKeyval(single(rows, n, warm))));
+  const over = (n, warm) => median(launches.map((rows) => vsKeyval(singleRow(rows, n, warm))));
   const ratios = ["get", "set"].map((n) => [n, over(n, true)]);
   const bareRatio = (r) => r.anchors[BARE] === undefined ? "" : ` (${BARE} / idb-keyval = ${(r.anchors[BARE] / r.anchors["idb-keyval"]).toFixed(2)}× on the first page)`;
-  const figure = ([n, x]) => `${n}: larder / idb-keyval = ${x.toFixed(2)}× warmed up${bareRatio(single(browser, n, true))}, ${over(n, false).toFixed(2)}× on a fresh page; larder's own work ${fmt(own[n])}`;
+  const figure = ([n, x]) => `${n}: larder / idb-keyval = ${x.toFixed(2)}× warmed up${bareRatio(singleRow(browser, n, true))}, ${over(n, false).toFixed(2)}× on a fresh page; larder's own work ${fmt(own[n])}`;
   lines.push(`| IndexedDB get and set at most idb-keyval's time (warmed up) | ${ratios.map(figure).join("; ")} | ${ratios.every(([, x]) => x <= 1) ? "yes" : ratios.some(([, x]) => x <= 1) ? `${ratios.filter(([, x]) => x <= 1).map(([n]) => n).join(", ")} only` : "no"} |`);
   const batch = find(browser, "IndexedDB set 1000");
   const floor = (r) => r.anchors[BARE] === undefined ? "" : `; ${BARE}: ${fmt(r.anchors[BARE])}`;
@@ -203,11 +205,10 @@ const medianOf = (runs, k, f) => median(runs.map((rows) => f(rows[k])));
 const keyval = (r) => r.anchors["idb-keyval"];
 const vsKeyval = (r) => r.larder / keyval(r);
 
-/** "X× and Y×": larder / idb-keyval for set and get on one side of `tiers`. */
+/** "X× and Y×": larder / idb-keyval for set and get on a fresh page, on one side of `tiers`. */
 function tierRatios(runs) {
-  const at = (prefix) => runs[0].findIndex((r) => r.case.startsWith(prefix));
-  const ratio = (prefix) => medianOf(runs, at(prefix), vsKeyval).toFixed(2);
-  return `${ratio("IndexedDB set")}× and ${ratio("IndexedDB get")}×`;
+  const ratio = (op) => median(runs.map((rows) => vsKeyval(singleRow(rows, op, false)))).toFixed(2);
+  return `${ratio("set")}× and ${ratio("get")}×`;
 }
 
 /**
@@ -274,8 +275,8 @@ md.push(
   spreadTable(browser.rows),
 );
 const p = browser.phases;
-/** The warmed-up single row of `op` ("set" or "get"). */
-const warmRow = (op) => find(browser.rows.filter((r) => r.warm), `IndexedDB ${op} 1 KiB`);
+/** The first page's warmed-up single row of `op`. */
+const warmRow = (op) => singleRow(browser.rows, op, true);
 /** How many times as long a call of bench/phases.mjs took cold as hot. */
 const coldFactor = ({ cold, hot }) => (cold / hot).toFixed(1);
 md.push(

@@ -31,3 +31,59 @@ cfg_if::cfg_if! {
         }
     }
 }
+
+/// One at a time for async work that must not overlap (the write-back of
+/// recency): [`Gate::enter`] waits until no one holds a [`Pass`].
+#[derive(Default)]
+pub(crate) struct Gate(Lock<GateState>);
+
+#[derive(Default)]
+struct GateState {
+    busy: bool,
+    waiting: alloc::vec::Vec<core::task::Waker>,
+}
+
+impl Gate {
+    pub(crate) fn enter(&self) -> Enter<'_> {
+        Enter(self)
+    }
+}
+
+/// The future of [`Gate::enter`].
+pub(crate) struct Enter<'a>(&'a Gate);
+
+impl<'a> core::future::Future for Enter<'a> {
+    type Output = Pass<'a>;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Pass<'a>> {
+        let mut st = self.0.0.lock();
+        if !st.busy {
+            st.busy = true;
+            return core::task::Poll::Ready(Pass(self.0));
+        }
+        if !st.waiting.iter().any(|w| w.will_wake(cx.waker())) {
+            st.waiting.push(cx.waker().clone());
+        }
+        core::task::Poll::Pending
+    }
+}
+
+/// Holding the gate; dropping it (done, or cancelled) lets the next one in.
+pub(crate) struct Pass<'a>(&'a Gate);
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        let waiting = {
+            let mut st = self.0.0.lock();
+            st.busy = false;
+            core::mem::take(&mut st.waiting)
+        };
+        // Every waiter polls again; one gets in, the rest wait anew.
+        for w in waiting {
+            w.wake();
+        }
+    }
+}

@@ -3,8 +3,10 @@
 
 mod common;
 
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::task::{Context, Poll, Waker};
 
 use common::{Counting, Recorder, noise};
 use larder_core::cache::{Cache, Config, Filter, PutOptions};
@@ -391,6 +393,67 @@ fn recency_is_written_back_in_batches_not_per_read() {
     get(&c, &key(10));
     block_on(c.flush()).unwrap();
     assert_eq!(touched(&c), 256 + 45 + 1);
+}
+
+#[test]
+fn background_write_back_leaves_the_due_flush_to_the_caller() {
+    // Reads from the store (no memory tier), then from the memory tier.
+    for memory_bytes in [0, Config::default().memory_bytes] {
+        let clock = ManualClock::new(0);
+        let cfg = Config {
+            memory_bytes,
+            background_write_back: true,
+            ..Config::default()
+        };
+        let c = Cache::with_clock(Counting::default(), clock.clone(), cfg).unwrap();
+        let calls = |c: &TestCache<Counting>| Counting::n(&c.store().touch_calls);
+        put(&c, &key(1), b"v", &PutOptions::new());
+        clock.advance_ms(61_000);
+        // Pending, and past the interval since the cache started: due.
+        assert!(get(&c, &key(1)).is_some());
+        assert!(c.write_back_due(), "the read left its write-back due");
+        assert_eq!(calls(&c), 0, "the read did not write it back itself");
+        block_on(c.flush_quietly());
+        assert_eq!(calls(&c), 1);
+        assert_eq!(Counting::n(&c.store().touched), 1);
+        assert!(!c.write_back_due(), "nothing pending after the flush");
+        // A batch read leaves it to the caller too.
+        clock.advance_ms(61_000);
+        let many = block_on(c.get_many(&[key(1)])).unwrap();
+        assert!(many[0].is_some());
+        assert!(c.write_back_due());
+        assert_eq!(calls(&c), 1);
+    }
+}
+
+#[test]
+fn a_flush_waits_for_the_one_in_flight() {
+    let clock = ManualClock::new(0);
+    // The read below leaves its access pending, for the flushes to write.
+    let cfg = Config {
+        touch_interval_ms: 600_000,
+        ..Config::default()
+    };
+    let c = Cache::with_clock(Counting::default(), clock.clone(), cfg).unwrap();
+    put(&c, &key(1), b"v", &PutOptions::new());
+    clock.advance_ms(61_000);
+    get(&c, &key(1));
+    c.store().stall_touches.store(true, SeqCst);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut first = pin!(c.flush());
+    assert!(first.as_mut().poll(&mut cx).is_pending(), "its write waits");
+    // Nothing is left to write, yet the second waits: after it, the first
+    // one's times are in the store.
+    let mut second = pin!(c.flush());
+    assert!(second.as_mut().poll(&mut cx).is_pending());
+    c.store().stall_touches.store(false, SeqCst);
+    assert!(
+        second.as_mut().poll(&mut cx).is_pending(),
+        "still the first's turn"
+    );
+    assert!(matches!(first.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    assert_eq!(Counting::n(&c.store().touched), 1);
 }
 
 #[test]

@@ -159,7 +159,14 @@ impl Cache {
         Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
     {
         match prepare().and_then(|args| Ok((self.inner.core()?, args))) {
-            Ok((core, args)) => promise(Box::pin(run(core, args))),
+            Ok((core, args)) => {
+                let run = run(core.clone(), args);
+                promise(Box::pin(async move {
+                    let out = run.await;
+                    write_back(core);
+                    out
+                }))
+            }
             Err(e) => Promise::reject(&e),
         }
     }
@@ -195,6 +202,9 @@ impl Cache {
             max_bytes: opts.size("maxBytes", false)?,
             max_entries: opts.size("maxEntries", false)?,
             default_ttl_ms: opts.ttl("ttl")?,
+            // A read returns without waiting on recency's write-back, which
+            // `write_back` starts once the read is done.
+            background_write_back: true,
             ..Config::default()
         };
         if let Some(m) = opts.size("memoryBytes", true)? {
@@ -449,6 +459,15 @@ fn promise(mut task: JsTask) -> Promise {
         Poll::Ready(Ok(v)) => Promise::resolve(&v),
         Poll::Ready(Err(e)) => Promise::reject(&e),
         Poll::Pending => future_to_promise(task),
+    }
+}
+
+/// Start writing back pending recency when it is due (the core leaves it to
+/// us: see `background_write_back`), on wasm-bindgen-futures' executor, so
+/// that the call that made it due does not wait on a write.
+fn write_back(core: Rc<CoreCache>) {
+    if core.write_back_due() {
+        wasm_bindgen_futures::spawn_local(async move { core.flush_quietly().await });
     }
 }
 

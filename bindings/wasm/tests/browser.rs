@@ -193,3 +193,67 @@ async fn a_batch_of_1000_persists_in_indexeddb() {
 async fn opfs_backend_on_the_main_thread() {
     common::opfs_round_trip("page").await;
 }
+
+/// Resolves after `ms` milliseconds with `value`.
+fn after(ms: u32, value: &str) -> Promise {
+    js(&format!(
+        "new Promise((ok) => setTimeout(() => ok({value:?}), {ms}))"
+    ))
+    .unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn a_get_does_not_wait_on_the_recency_write_back() {
+    let cache = unique("write-back");
+    let options = format!("({{backend: 'indexeddb', name: {cache:?}, memoryBytes: 0}})");
+    let c = open(&options).await;
+    ok(c.set("ns".into(), js("{n: 1}"), "v".into(), JsValue::UNDEFINED)).await;
+    ok(c.close()).await;
+    // A second cache reads the entry without having listed it: the read is
+    // queued for write-back, and a second after the cache opened it is due.
+    let c = open(&options).await;
+    // Another connection holds a readwrite transaction on `access`, which
+    // the write-back needs, until told to stop.
+    ok(js(&format!(
+        r#"new Promise((ok, fail) => {{
+          const r = indexedDB.open("larder-{cache}");
+          r.onerror = () => fail(r.error);
+          r.onsuccess = () => {{
+            const db = r.result;
+            const tx = db.transaction("access", "readwrite");
+            const access = tx.objectStore("access");
+            const hold = {{ stop: false }};
+            hold.done = new Promise((d) => (tx.oncomplete = () => (db.close(), d())));
+            const spin = () => {{ if (!hold.stop) access.get("x").onsuccess = spin; }};
+            spin();
+            globalThis.writeBackHold = hold;
+            ok();
+          }};
+        }})"#
+    ))
+    .unchecked_into())
+    .await;
+    ok(after(1100, "")).await;
+    let got = ok(js_sys::Promise::race(&js_sys::Array::of2(
+        &c.get("ns".into(), js("{n: 1}")),
+        &after(3000, "the get waited on the write-back"),
+    )))
+    .await;
+    assert_eq!(got.as_string().as_deref(), Some("v"));
+    // Released, the write-back lands: the entry's access time is recorded.
+    ok(js("(writeBackHold.stop = true, writeBackHold.done)").unchecked_into()).await;
+    ok(c.close()).await;
+    let recorded = ok(js(&format!(
+        r#"new Promise((ok, fail) => {{
+          const r = indexedDB.open("larder-{cache}");
+          r.onerror = () => fail(r.error);
+          r.onsuccess = () => {{
+            const q = r.result.transaction("access").objectStore("access").count();
+            q.onsuccess = () => (r.result.close(), ok(q.result));
+          }};
+        }})"#
+    ))
+    .unchecked_into())
+    .await;
+    assert_eq!(recorded.as_f64(), Some(1.0), "the write-back was made");
+}

@@ -47,7 +47,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
         }
         if flush {
-            self.flush_quietly().await;
+            self.write_back().await;
         }
         if missing.is_empty() {
             return Ok(out);

@@ -27,7 +27,7 @@ use crate::key::{Key, KeyHash};
 use crate::lru::KeyMap;
 use crate::policy::{Index, MemTier};
 use crate::store::{Capabilities, EntryMeta, Store};
-use crate::sync::Lock;
+use crate::sync::{Gate, Lock};
 
 /// Entries expired before `now` that a single write also removes.
 const EXPIRED_PER_WRITE: usize = 64;
@@ -89,6 +89,10 @@ pub struct Cache<S, C> {
     /// Keys whose stale entry some caller holds the [`Refresh`] of.
     refreshing: Arc<Lock<KeyMap<()>>>,
     observer: Option<Box<dyn Observer>>,
+    /// Held by the flush writing recency back, so that a flush waits for one
+    /// in flight (a read's, in the background) and what it returns after, a
+    /// listing say, sees those times.
+    flushing: Gate,
 }
 
 enum Lookup {
@@ -137,6 +141,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             flights: Flights::default(),
             refreshing: Arc::default(),
             observer: None,
+            flushing: Gate::default(),
         })
     }
 
@@ -230,7 +235,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
                     tier: Tier::Memory,
                 });
                 if flush {
-                    self.flush_quietly().await;
+                    self.write_back().await;
                 }
                 return Ok(Lookup::Hit(e));
             }
@@ -330,7 +335,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             tier: Tier::Store,
         });
         if flush {
-            self.flush_quietly().await;
+            self.write_back().await;
         }
         Lookup::Hit(entry)
     }
@@ -416,6 +421,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
 
     /// Write pending recency to the store now (normally batched).
     pub async fn flush(&self) -> Result<()> {
+        let _pass = self.flushing.enter().await;
         let batch: Vec<(KeyHash, u64)> = {
             let mut st = self.state.lock();
             st.last_flush_ms = self.clock.now_ms();
@@ -430,7 +436,25 @@ impl<S: Store, C: Clock> Cache<S, C> {
         }
     }
 
-    async fn flush_quietly(&self) {
+    /// Whether pending recency is due to be written back: with
+    /// [`Config::background_write_back`], the caller's cue to run
+    /// [`flush`](Cache::flush) after a read.
+    pub fn write_back_due(&self) -> bool {
+        self.flush_due(&self.state.lock(), self.clock.now_ms())
+    }
+
+    /// A read's due write-back: done now, or left to the caller (see
+    /// [`Config::background_write_back`]).
+    async fn write_back(&self) {
+        if !self.config.background_write_back {
+            self.flush_quietly().await;
+        }
+    }
+
+    /// [`flush`](Cache::flush) with no one to hand an error to (a write-back
+    /// in the background): a failure is counted in `stats().errors` and
+    /// reported to the observer instead.
+    pub async fn flush_quietly(&self) {
         if let Err(e) = self.flush().await {
             self.absorb(&e);
         }

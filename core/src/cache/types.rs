@@ -36,6 +36,13 @@ pub struct Config {
     pub touch_batch: usize,
     /// ...or once this long has passed since the last write-back.
     pub touch_interval_ms: u64,
+    /// Reads leave a due write-back of recency to the caller instead of
+    /// awaiting it before they return: the caller checks
+    /// [`write_back_due`](super::Cache::write_back_due) after a read and runs
+    /// [`flush`](super::Cache::flush) in the background (the wasm bindings
+    /// spawn it), so that no read waits on a write. Off by default: the core
+    /// has no executor to run it on.
+    pub background_write_back: bool,
     /// On a shared store, re-list the store before evicting if the index is
     /// older than this (listing costs about 9 µs an entry on a filesystem).
     pub resync_interval_ms: u64,
@@ -52,6 +59,7 @@ impl Default for Config {
             recency_granularity_ms: 60_000,
             touch_batch: 256,
             touch_interval_ms: 1_000,
+            background_write_back: false,
             resync_interval_ms: 30_000,
         }
     }

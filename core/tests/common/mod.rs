@@ -2,8 +2,11 @@
 //! and an observer that records events.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use larder_core::cache::{Event, Observer, Tier};
@@ -22,6 +25,8 @@ pub struct Counting {
     pub touched: AtomicUsize,
     pub get_many_calls: AtomicUsize,
     pub put_many_calls: AtomicUsize,
+    /// While set, `touch_many` waits (for tests that poll by hand).
+    pub stall_touches: AtomicBool,
 }
 
 impl Counting {
@@ -62,9 +67,26 @@ impl Store for Counting {
         self.inner.put_many(items).await
     }
     async fn touch_many(&self, t: &[(KeyHash, u64)]) -> Result<()> {
+        Stalled(&self.stall_touches).await;
         self.touch_calls.fetch_add(1, SeqCst);
         self.touched.fetch_add(t.len(), SeqCst);
         self.inner.touch_many(t).await
+    }
+}
+
+/// Pending while its flag is set.
+struct Stalled<'a>(&'a AtomicBool);
+
+impl Future for Stalled<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(SeqCst) {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     }
 }
 

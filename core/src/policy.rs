@@ -43,6 +43,12 @@ pub(crate) struct Index {
     with_deps: usize,
     pub loaded: bool,
     pub last_sync_ms: u64,
+    /// Listings in progress (see [`Index::begin_listing`]).
+    listings: usize,
+    /// While one is: keys removed since, with the sequence number of the
+    /// removal, so that [`Index::replace`] does not bring back an entry the
+    /// listing read before it was removed.
+    removed: KeyMap<u64>,
 }
 
 impl Index {
@@ -52,10 +58,6 @@ impl Index {
 
     pub fn bytes(&self) -> u64 {
         self.bytes
-    }
-
-    pub fn seq(&self) -> u64 {
-        self.seq
     }
 
     pub fn contains(&self, key: &KeyHash) -> bool {
@@ -92,7 +94,27 @@ impl Index {
         }
     }
 
+    /// A listing of the store starts: returns the sequence number to hand
+    /// [`Index::replace`] with it, or [`Index::end_listing`] if it fails.
+    pub fn begin_listing(&mut self) -> u64 {
+        self.listings += 1;
+        self.seq
+    }
+
+    /// A listing ended without [`Index::replace`].
+    pub fn end_listing(&mut self) {
+        self.listings = self.listings.saturating_sub(1);
+        if self.listings == 0 {
+            self.removed = KeyMap::default();
+        }
+    }
+
     pub fn remove(&mut self, key: &KeyHash) -> Option<Indexed> {
+        if self.listings > 0 {
+            // Whether or not this index holds the key: the listing may.
+            self.seq += 1;
+            self.removed.insert(*key, self.seq);
+        }
         let e = self.lru.remove(key)?;
         self.bytes -= e.size;
         self.with_deps -= usize::from(e.has_deps);
@@ -109,16 +131,20 @@ impl Index {
 
     /// Replace the index with a fresh listing (whose recency is current: the
     /// cache flushes its touches first), keeping entries this process inserted
-    /// after the listing started (`since_seq`), which the listing may miss.
+    /// after the listing started (`since_seq`, from [`Index::begin_listing`]),
+    /// which the listing may miss, and leaving out the entries it removed
+    /// since, which the listing may still hold.
     pub fn replace(&mut self, mut listed: Vec<EntryMeta>, since_seq: u64, now_ms: u64) {
         let mut old = core::mem::take(&mut self.lru);
-        let seq = self.seq;
+        let removed = core::mem::take(&mut self.removed);
+        let (seq, listings) = (self.seq, self.listings);
         *self = Index {
             seq,
             loaded: true,
             last_sync_ms: now_ms,
             ..Index::default()
         };
+        listed.retain(|m| removed.get(&m.key).is_none_or(|&at| at <= since_seq));
         // Most recent first, each pushed to the back: the newest ends up in front.
         listed.sort_unstable_by_key(|m| core::cmp::Reverse(m.last_access_ms));
         for m in &listed {
@@ -140,6 +166,9 @@ impl Index {
             self.remove(&k);
             self.add(k, e, true);
         }
+        // Other listings still in progress need the removals too.
+        (self.listings, self.removed) = (listings, removed);
+        self.end_listing();
     }
 
     /// The least recently used entry.

@@ -457,6 +457,32 @@ fn a_flush_waits_for_the_one_in_flight() {
 }
 
 #[test]
+fn an_entry_removed_during_a_listing_stays_removed() {
+    let store = Arc::new(Counting::default());
+    let clock = ManualClock::new(0);
+    let writer = Cache::with_clock(store.clone(), clock.clone(), Config::default()).unwrap();
+    put(&writer, &key(1), b"one", &PutOptions::new());
+    put(&writer, &key(2), b"two", &PutOptions::new());
+    // Key 1's frame is damaged, so that a read removes it.
+    let damaged = block_on(store.list()).unwrap();
+    let m = damaged.iter().find(|m| m.key == key(1).hash()).unwrap();
+    block_on(store.put(m, b"not a frame")).unwrap();
+    let c = Cache::with_clock(store.clone(), clock, Config::default()).unwrap();
+    // The first listing of `c`'s index reads the store, then waits; meanwhile
+    // a read of key 1 removes the entry the listing read.
+    store.stall_lists.store(true, SeqCst);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut prune = pin!(c.prune());
+    assert!(prune.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(get(&c, &key(1)), None);
+    store.stall_lists.store(false, SeqCst);
+    assert!(matches!(prune.as_mut().poll(&mut cx), Poll::Ready(Ok(0))));
+    let s = block_on(c.stats()).unwrap();
+    let left = block_on(store.list()).unwrap();
+    assert_eq!((s.entries, s.store_bytes), (1, left[0].size), "no phantom");
+}
+
+#[test]
 fn the_index_loads_lazily_once() {
     let c = Cache::with_clock(
         Counting::default(),

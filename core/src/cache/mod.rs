@@ -469,20 +469,40 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// Load the index on first use; with `refresh`, re-list a shared store.
     async fn sync_index(&self, refresh: bool) -> Result<()> {
         let since = {
-            let st = self.state.lock();
+            let mut st = self.state.lock();
             if st.index.loaded && !(refresh && self.caps.shared) {
                 return Ok(());
             }
-            st.index.seq()
+            st.index.begin_listing()
         };
+        let listing = Listing(Some(&self.state));
         self.flush_quietly().await;
         let listed = self.store.list().await?;
         let now = self.clock.now_ms();
         let mut st = self.state.lock();
+        listing.done();
         let State { index, mem, .. } = &mut *st;
         index.replace(listed, since, now);
         mem.retain(|k, _| index.contains(k));
         Ok(())
+    }
+}
+
+/// A listing of the index in progress: ended by `replace` once it is
+/// `done`, or here if it fails or its future is dropped.
+struct Listing<'a>(Option<&'a Lock<State>>);
+
+impl Listing<'_> {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        if let Some(state) = self.0 {
+            state.lock().index.end_listing();
+        }
     }
 }
 

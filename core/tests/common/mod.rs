@@ -27,6 +27,8 @@ pub struct Counting {
     pub put_many_calls: AtomicUsize,
     /// While set, `touch_many` waits (for tests that poll by hand).
     pub stall_touches: AtomicBool,
+    /// While set, `list` waits after reading the store.
+    pub stall_lists: AtomicBool,
 }
 
 impl Counting {
@@ -56,7 +58,9 @@ impl Store for Counting {
     }
     async fn list(&self) -> Result<Vec<EntryMeta>> {
         self.lists.fetch_add(1, SeqCst);
-        self.inner.list().await
+        let listed = self.inner.list().await;
+        Stalled(&self.stall_lists).await;
+        listed
     }
     async fn get_many(&self, keys: &[KeyHash]) -> Result<Vec<Option<Vec<u8>>>> {
         self.get_many_calls.fetch_add(1, SeqCst);

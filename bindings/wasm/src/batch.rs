@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::js::type_error;
 use crate::options::put_options;
+use crate::walk::Root;
 use crate::{Cache, OrJs, decode_entry, encode_value, params, value};
 
 /// Each item of an array argument, or a `TypeError` naming `what`.
@@ -34,7 +35,15 @@ impl Cache {
                 list.iter()
                     .enumerate()
                     .map(|(i, p)| {
-                        params::key_at(&namespace, &p, format!("getMany: paramsList[{i}]"))
+                        params::key_at(
+                            &namespace,
+                            &p,
+                            Root::Item {
+                                list: "getMany: paramsList",
+                                index: i,
+                                tail: "",
+                            },
+                        )
                     })
                     .collect::<Result<Vec<Key>, JsValue>>()
             },
@@ -67,8 +76,8 @@ impl Cache {
                 let list = items(&entries, "setMany: the entries")?;
                 let mut batch = Vec::with_capacity(list.length() as usize);
                 for (i, pair) in list.iter().enumerate() {
-                    let pair = items(&pair, &format!("setMany: entries[{i}]"))
-                        .ok()
+                    let pair = Array::is_array(&pair)
+                        .then(|| pair.clone().unchecked_into::<Array>())
                         .filter(|p| p.length() == 2)
                         .ok_or_else(|| {
                             type_error(&format!(
@@ -79,14 +88,22 @@ impl Cache {
                     let key = params::key_at(
                         &namespace,
                         &pair.get(0),
-                        format!("setMany: entries[{i}][0]"),
+                        Root::Item {
+                            list: "setMany: entries",
+                            index: i,
+                            tail: "[0]",
+                        },
                     )?;
                     batch.push((
                         key,
                         encode_value(
                             &pair.get(1),
                             opts.codec,
-                            format!("setMany: entries[{i}][1]"),
+                            Root::Item {
+                                list: "setMany: entries",
+                                index: i,
+                                tail: "[1]",
+                            },
                         )?,
                     ));
                 }

@@ -19,7 +19,6 @@ mod task;
 pub mod value;
 mod walk;
 
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -37,6 +36,7 @@ use crate::backends::{default_backend, open_store};
 use crate::js::{Kind, classify, core_error, type_error};
 use crate::options::{Options, put_options, string_value};
 use crate::task::promise;
+use crate::walk::Root;
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
 
@@ -481,14 +481,10 @@ fn is_thenable(v: &JsValue) -> bool {
 /// The payload of `value` for the codec the options chose: codec 2 (any
 /// structured value), or codec 0 (`raw: true`: the bytes of a Uint8Array as
 /// they are, which Rust's `get_bytes` reads).
-fn encode_value(
-    value: &JsValue,
-    codec: u8,
-    root: impl Into<Cow<'static, str>>,
-) -> Result<Vec<u8>, JsValue> {
+fn encode_value(value: &JsValue, codec: u8, root: impl Into<Root>) -> Result<Vec<u8>, JsValue> {
     let root = root.into();
     if codec != codec::BYTES {
-        return value::encode(value, root);
+        return value::encode_at(value, root);
     }
     match classify(value) {
         Kind::View(js::Elem::Uint8) => Ok(value.unchecked_ref::<Uint8Array>().to_vec()),

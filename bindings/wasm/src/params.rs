@@ -7,12 +7,11 @@
 use js_sys::{Array, BigInt, Map, Object, Uint8Array};
 use larder_core::key::MAX_DEPTH;
 use larder_core::{Canon, IntText, Key};
-use std::borrow::Cow;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::js::{self, Kind, Path, article, classify};
-use crate::walk::{self, Container, EnterError, Item, Step, Walk};
+use crate::walk::{self, Container, EnterError, Item, Root, Step, Walk};
 
 /// The key for `namespace` and `params` (any key value). The namespace is a
 /// string (version 0) or a `[name, version]` pair, as Rust's `("name", 2)`:
@@ -22,10 +21,10 @@ pub fn key(namespace: &JsValue, params: &JsValue) -> Result<Key, JsValue> {
 }
 
 /// [`key`], with `root` naming the params in error messages.
-pub fn key_at(
+pub(crate) fn key_at(
     namespace: &JsValue,
     params: &JsValue,
-    root: impl Into<Cow<'static, str>>,
+    root: impl Into<Root>,
 ) -> Result<Key, JsValue> {
     let mut walk = Walk::new();
     let (name, version) = match walk.root(namespace) {
@@ -121,11 +120,11 @@ pub fn to_canon(params: &JsValue) -> Result<Canon, JsValue> {
     to_canon_at(params, "params")
 }
 
-fn to_canon_at(params: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Canon, JsValue> {
+fn to_canon_at(params: &JsValue, root: impl Into<Root>) -> Result<Canon, JsValue> {
     to_canon_with(Walk::new(), params, root.into())
 }
 
-fn to_canon_with(walk: Walk, params: &JsValue, root: Cow<'static, str>) -> Result<Canon, JsValue> {
+fn to_canon_with(walk: Walk, params: &JsValue, root: Root) -> Result<Canon, JsValue> {
     let mut w = Walker { walk, root };
     let item = w.walk.root(params);
     // The params sit inside the key's own map: level 1.
@@ -134,7 +133,7 @@ fn to_canon_with(walk: Walk, params: &JsValue, root: Cow<'static, str>) -> Resul
 
 struct Walker {
     walk: Walk,
-    root: Cow<'static, str>,
+    root: Root,
 }
 
 const NOT_IN_KEY: &str = "cannot be part of a key";

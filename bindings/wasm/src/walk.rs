@@ -8,7 +8,9 @@
 //! container are read by index from a stack of open containers on the JS side
 //! and never handed over one by one.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::fmt;
 
 use wasm_bindgen::prelude::*;
 
@@ -390,8 +392,8 @@ impl Walk {
     /// Where the part reached by [`steps`](Walk::steps) sits, for a message:
     /// call it before leaving any container (the names of keys are read from
     /// them).
-    pub(crate) fn path(&self, root: &str) -> Path {
-        let mut path = Path::new(root.to_owned());
+    pub(crate) fn path(&self, root: &Root) -> Path {
+        let mut path = Path::new(root.to_string());
         for (depth, step) in self.steps.iter().enumerate() {
             let d = depth as u32;
             path.push(match *step {
@@ -407,6 +409,39 @@ impl Walk {
             });
         }
         path
+    }
+}
+
+/// What a walked value is called in error messages: a name (`"value"`), or
+/// an item of a list (`setMany: entries[3][1]`), written out only when a
+/// message needs it, not once per item of every batch.
+pub(crate) enum Root {
+    Name(Cow<'static, str>),
+    Item {
+        list: &'static str,
+        index: usize,
+        tail: &'static str,
+    },
+}
+
+impl From<&'static str> for Root {
+    fn from(name: &'static str) -> Self {
+        Root::Name(Cow::Borrowed(name))
+    }
+}
+
+impl From<String> for Root {
+    fn from(name: String) -> Self {
+        Root::Name(Cow::Owned(name))
+    }
+}
+
+impl fmt::Display for Root {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Root::Name(name) => f.write_str(name),
+            Root::Item { list, index, tail } => write!(f, "{list}[{index}]{tail}"),
+        }
     }
 }
 

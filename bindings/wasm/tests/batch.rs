@@ -103,6 +103,9 @@ async fn set_many_checks_every_pair_before_writing() {
             "getMany: the params list must be an array, not an object"
         )
     );
+    let (n, m) = err(c.get_many("ns".into(), js("[{a: 1}, {b: [() => 1]}]"))).await;
+    assert_eq!(n, "TypeError", "{m}");
+    assert!(m.contains("getMany: paramsList[1].b[0]"), "{m}");
     assert_eq!(entries(&c).await, 0.0, "nothing was written");
 }
 

@@ -1,21 +1,24 @@
 //! Encoding a JavaScript value as codec 2, read through a [`Walk`].
 
-use std::borrow::Cow;
-
 use js_sys::BigInt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::{EXACT, MAX_DEPTH, VERSION, tag};
 use crate::js::{Path, article, constructor_name};
-use crate::walk::{Container, EnterError, Item, Run, Step, Walk};
+use crate::walk::{Container, EnterError, Item, Root, Run, Step, Walk};
 
 /// Encode `v`; `root` names it in error messages (`"value"`, `"meta"`).
-pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>, JsValue> {
+pub fn encode(v: &JsValue, root: &'static str) -> Result<Vec<u8>, JsValue> {
+    encode_at(v, root.into())
+}
+
+/// [`encode`], with `root` an item of a list too.
+pub(crate) fn encode_at(v: &JsValue, root: Root) -> Result<Vec<u8>, JsValue> {
     let mut e = Encoder {
         out: vec![VERSION],
         walk: Walk::new(),
-        root: root.into(),
+        root,
     };
     let item = e.walk.root(v);
     e.value(item, 0)?;
@@ -25,7 +28,7 @@ pub fn encode(v: &JsValue, root: impl Into<Cow<'static, str>>) -> Result<Vec<u8>
 struct Encoder {
     out: Vec<u8>,
     walk: Walk,
-    root: Cow<'static, str>,
+    root: Root,
 }
 
 pub(crate) fn put_varint(out: &mut Vec<u8>, mut n: u64) {

@@ -10,6 +10,7 @@ mod intern;
 
 pub use decode::decode;
 pub use encode::encode;
+pub(crate) use encode::encode_at;
 
 /// The first byte of every encoded value.
 pub const VERSION: u8 = 1;

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 /// The future behind a returned Promise, boxed: one instance of this code
@@ -26,8 +26,10 @@ pub(crate) type JsTask = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>
 
 #[wasm_bindgen(module = "/src/js/task.js")]
 extern "C" {
-    /// `[promise, resolve, reject]` of a new Promise.
-    fn deferred() -> js_sys::Array;
+    /// A new Promise for task `id`.
+    fn deferred(id: usize) -> Promise;
+    /// Settle task `id`'s Promise with `value`: resolved if `ok`, else rejected.
+    fn settle(id: usize, ok: bool, value: JsValue);
 }
 
 #[wasm_bindgen]
@@ -42,8 +44,8 @@ struct Task {
     waker: Waker,
     /// `None` while it is being polled, and once it has finished.
     future: RefCell<Option<JsTask>>,
-    /// The Promise's resolve and reject functions (none for `spawn`).
-    settle: RefCell<Option<(Function, Function)>>,
+    /// It has a Promise to settle (`spawn`'s tasks have none).
+    settles: Cell<bool>,
     /// Already in the queue: a second wake adds nothing.
     queued: Cell<bool>,
 }
@@ -102,12 +104,9 @@ pub(crate) fn promise(future: JsTask) -> Promise {
                 }
             }
             Poll::Pending => {
-                let parts = deferred();
-                let resolve: Function = parts.get(1).unchecked_into();
-                let reject: Function = parts.get(2).unchecked_into();
-                *task.settle.borrow_mut() = Some((resolve, reject));
+                task.settles.set(true);
                 *task.future.borrow_mut() = Some(future);
-                parts.get(0).unchecked_into()
+                deferred(task.id)
             }
         }
     })
@@ -133,7 +132,7 @@ impl Executor {
             id,
             waker: Waker::from(Arc::new(Handle(id))),
             future: RefCell::new(future),
-            settle: RefCell::new(None),
+            settles: Cell::new(false),
             queued: Cell::new(false),
         });
         self.tasks.borrow_mut()[id] = Some(Rc::clone(&task));
@@ -184,14 +183,14 @@ impl Executor {
             Poll::Pending => *task.future.borrow_mut() = Some(future),
             Poll::Ready(out) => {
                 drop(future);
-                self.remove(task);
-                if let Some((resolve, reject)) = task.settle.borrow_mut().take() {
-                    // Settling a Promise never throws.
-                    let _ = match out {
-                        Ok(v) => resolve.call1(&JsValue::UNDEFINED, &v),
-                        Err(e) => reject.call1(&JsValue::UNDEFINED, &e),
-                    };
+                // Settled before its id is free for another task.
+                if task.settles.get() {
+                    match out {
+                        Ok(v) => settle(task.id, true, v),
+                        Err(e) => settle(task.id, false, e),
+                    }
                 }
+                self.remove(task);
             }
         }
     }

@@ -440,7 +440,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// [`Config::background_write_back`], the caller's cue to run
     /// [`flush`](Cache::flush) after a read.
     pub fn write_back_due(&self) -> bool {
-        self.flush_due(&self.state.lock(), self.clock.now_ms())
+        let st = self.state.lock();
+        // Nothing pending (after every write): no need to read the clock,
+        // which in a browser is a call out of wasm.
+        !st.touches.is_empty() && self.flush_due(&st, self.clock.now_ms())
     }
 
     /// A read's due write-back: done now, or left to the caller (see

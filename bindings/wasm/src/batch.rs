@@ -11,16 +11,19 @@ use crate::options::put_options;
 use crate::walk::Root;
 use crate::{Cache, OrJs, decode_entry, encode_value, params, value};
 
+/// `v` as an array, if it is one (of any realm).
+fn array(v: &JsValue) -> Option<Array> {
+    Array::is_array(v).then(|| v.clone().unchecked_into())
+}
+
 /// Each item of an array argument, or a `TypeError` naming `what`.
 fn items(list: &JsValue, what: &str) -> Result<Array, JsValue> {
-    if Array::is_array(list) {
-        Ok(list.clone().into())
-    } else {
-        Err(type_error(&format!(
+    array(list).ok_or_else(|| {
+        type_error(&format!(
             "{what} must be an array, not {}",
             params::describe(list)
-        )))
-    }
+        ))
+    })
 }
 
 #[wasm_bindgen]
@@ -76,15 +79,12 @@ impl Cache {
                 let list = items(&entries, "setMany: the entries")?;
                 let mut batch = Vec::with_capacity(list.length() as usize);
                 for (i, pair) in list.iter().enumerate() {
-                    let pair = Array::is_array(&pair)
-                        .then(|| pair.clone().unchecked_into::<Array>())
-                        .filter(|p| p.length() == 2)
-                        .ok_or_else(|| {
-                            type_error(&format!(
-                                "setMany: entries[{i}] must be a [params, value] pair, not {}",
-                                params::describe(&pair)
-                            ))
-                        })?;
+                    let pair = array(&pair).filter(|p| p.length() == 2).ok_or_else(|| {
+                        type_error(&format!(
+                            "setMany: entries[{i}] must be a [params, value] pair, not {}",
+                            params::describe(&pair)
+                        ))
+                    })?;
                     let key = params::key_at(
                         &namespace,
                         &pair.get(0),

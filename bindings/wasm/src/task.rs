@@ -45,7 +45,7 @@ struct Task {
     /// `None` while it is being polled, and once it has finished.
     future: RefCell<Option<JsTask>>,
     /// It has a Promise to settle (`spawn`'s tasks have none).
-    settles: Cell<bool>,
+    settles: bool,
     /// Already in the queue: a second wake adds nothing.
     queued: Cell<bool>,
 }
@@ -92,7 +92,7 @@ thread_local! {
 /// (the memory tier, a closed cache, bad input) returns a settled Promise.
 pub(crate) fn promise(future: JsTask) -> Promise {
     EXECUTOR.with(|ex| {
-        let task = ex.add(None);
+        let task = ex.add(None, true);
         let mut future = future;
         let first = ex.guarded(|| future.as_mut().poll(&mut Context::from_waker(&task.waker)));
         match first {
@@ -104,7 +104,6 @@ pub(crate) fn promise(future: JsTask) -> Promise {
                 }
             }
             Poll::Pending => {
-                task.settles.set(true);
                 *task.future.borrow_mut() = Some(future);
                 deferred(task.id)
             }
@@ -116,13 +115,13 @@ pub(crate) fn promise(future: JsTask) -> Promise {
 /// background job, started after the call that spawns it has settled.
 pub(crate) fn spawn(future: JsTask) {
     EXECUTOR.with(|ex| {
-        let task = ex.add(Some(future));
+        let task = ex.add(Some(future), false);
         ex.enqueue(task);
     });
 }
 
 impl Executor {
-    fn add(&self, future: Option<JsTask>) -> Rc<Task> {
+    fn add(&self, future: Option<JsTask>, settles: bool) -> Rc<Task> {
         let id = self.free.borrow_mut().pop().unwrap_or_else(|| {
             let mut tasks = self.tasks.borrow_mut();
             tasks.push(None);
@@ -132,7 +131,7 @@ impl Executor {
             id,
             waker: Waker::from(Arc::new(Handle(id))),
             future: RefCell::new(future),
-            settles: Cell::new(false),
+            settles,
             queued: Cell::new(false),
         });
         self.tasks.borrow_mut()[id] = Some(Rc::clone(&task));
@@ -184,7 +183,7 @@ impl Executor {
             Poll::Ready(out) => {
                 drop(future);
                 // Settled before its id is free for another task.
-                if task.settles.get() {
+                if task.settles {
                     match out {
                         Ok(v) => settle(task.id, true, v),
                         Err(e) => settle(task.id, false, e),

@@ -441,8 +441,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// [`flush`](Cache::flush) after a read.
     pub fn write_back_due(&self) -> bool {
         let st = self.state.lock();
-        // Nothing pending (after every write): no need to read the clock,
-        // which in a browser is a call out of wasm.
+        // No read has queued recency since the last write-back: nothing is
+        // due, and no need to read the clock (in a browser, a call out of wasm).
         !st.touches.is_empty() && self.flush_due(&st, self.clock.now_ms())
     }
 

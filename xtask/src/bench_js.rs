@@ -18,6 +18,10 @@ const REPORT: &str = "docs/BENCHMARKS.md";
 const BENCH_DIR: &str = "bindings/wasm/bench";
 
 pub fn run(ctx: &Ctx) -> Result<(), String> {
+    // Deno, Chromium, the wasm target and nightly (for the package's wasm)
+    // come from setup, which `cargo xtask test` runs too: a fresh clone that
+    // runs the benchmarks first has none of them.
+    setup::run(ctx)?;
     let pkg = npm::build(ctx)?;
     npm::print_sizes(&pkg);
     let dir = ctx.path(BENCH_DIR);

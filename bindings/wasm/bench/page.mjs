@@ -17,7 +17,8 @@ const N = 20;
 const ROUNDS = 21;
 const BATCH = 1000;
 // Rounds a side before the warmed-up single rows measure: 2000 calls, past
-// where V8 has optimized the wasm of a larder call (see singleRows).
+// where V8 has optimized the wasm functions of a larder call that loop (see
+// singleRows).
 const WARM_ROUNDS = 100;
 // `?single`: the single-operation rows alone, for run.mjs's second look at
 // them in a Chromium whose V8 compiles wasm with its optimizing tier only.
@@ -49,8 +50,10 @@ const BARE = "bare IndexedDB, larder's layout";
  * rounds measured), and warmed up, after WARM_ROUNDS more rounds a side, in
  * the steady state that the Rust benchmarks measure too (criterion warms up
  * before it samples). V8 runs a wasm function as baseline code until it has
- * run some thousands of times, then optimizes it; idb-keyval's few lines of
- * JS get there far sooner. The warmed-up rows (`warm: true`) are the ones
+ * run about 1.8 MB of that code, then optimizes it: within the warm-up for
+ * the functions of a larder call that loop, not for the many it passes
+ * through once (run.mjs's V8 section); idb-keyval's few lines of JS get
+ * optimized far sooner. The warmed-up rows (`warm: true`) are the ones
  * the issue-3 target judges; run.mjs reports the fresh ones beside them.
  */
 async function singleRows(c, store, bare, value, single) {

@@ -24,10 +24,8 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     setup::run(ctx)?;
     let pkg = npm::build(ctx)?;
     npm::print_sizes(&pkg);
+    // setup installed this directory's npm packages (idb-keyval, cacache, …).
     let dir = ctx.path(BENCH_DIR);
-    if !dir.join("node_modules").is_dir() {
-        cmd::run(Command::new("npm").arg("ci").current_dir(&dir))?;
-    }
     cmd::run(
         Command::new("npm")
             .args(["install", "--no-save"])

@@ -8,7 +8,7 @@ import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
 import { codecCases, noise, quantile, timeOps, timeSideBySide } from "./measure.mjs";
-import { phaseCases } from "./phases.mjs";
+import { batchPhases, phaseCases } from "./phases.mjs";
 import { storageCases } from "./storage.mjs";
 
 // Single operations: N per round, more rounds than the batches, so that the
@@ -117,6 +117,15 @@ async function bench() {
   const own = await ownWork(value, pairs);
   const mem = await Cache.open({ backend: "memory", memoryBytes: 0 });
   const phases = await phaseCases({ larder: c, bare, mem, value });
+  phases.batch = await batchPhases(
+    {
+      larder: (batch) => c.setMany("phases", batch),
+      "idb-keyval": (batch) => idb.setMany(batch, store),
+      [BARE]: (batch) => bare.setMany(batch),
+    },
+    (side, r) => Array.from({ length: BATCH }, (_, i) =>
+      side === "larder" ? [{ phases: r, i }, value] : [`phases-${r}-${i}`, value]),
+  );
   await mem.close();
   await c.clear();
   await c.close();

@@ -10,6 +10,11 @@
 //      before, get()) | that → get() | get() → its success event | success →
 //      the call's promise settled
 //
+// A batch of 1000 puts (batchPhases), larder, idb-keyval and the bare anchor
+// taking turns: call → transaction() | that → the last put() (the requests)
+// | the last put() → the transaction's complete event (what IndexedDB still
+// does once every request is made) | complete → the call's promise settled.
+//
 // Also larder's own work measured two ways, with the "memory" backend: in a
 // loop of its own, and one call after each bare IndexedDB operation, which is
 // how it runs in the IndexedDB rows (the browser's IndexedDB work in between
@@ -22,6 +27,7 @@ import { median } from "./measure.mjs";
 
 const ROUNDS = 30;
 const N = 20;
+const BATCH_ROUNDS = 8;
 
 /** Wrap `obj[name]` for the duration of `fn`. */
 async function wrapped(patches, fn) {
@@ -127,4 +133,45 @@ export async function phaseCases({ larder, bare, mem, value }) {
   };
   for (const [name, [f, before]] of Object.entries(cases)) own[name] = await hotAndCold(f, before);
   return { sides, own };
+}
+
+/**
+ * The phases of a batch of `pairs(side, r)` written by each of `sides`
+ * (name → function taking the pairs), in turns: `sides`, per side the
+ * medians (µs) of [call → transaction(), → last put(), → complete, →
+ * settled, whole call] over the `rounds` after the first.
+ */
+export async function batchPhases(sides, pairs) {
+  let t = {};
+  const now = () => performance.now();
+  const patches = [
+    [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
+      const mine = t;
+      mine.tx ??= now();
+      const tx = orig.apply(this, a);
+      tx.addEventListener("complete", () => { mine.done ??= now(); });
+      return tx;
+    }],
+    [IDBObjectStore.prototype, "put", (orig) => function (...a) {
+      t.put = now();
+      return orig.apply(this, a);
+    }],
+  ];
+  const names = Object.keys(sides);
+  const rows = Object.fromEntries(names.map((n) => [n, []]));
+  await wrapped(patches, async () => {
+    for (let r = 0; r < BATCH_ROUNDS; r++) {
+      for (let k = 0; k < names.length; k++) {
+        const side = names[(k + r) % names.length];
+        const batch = pairs(side, r);
+        t = {};
+        const t0 = now();
+        await sides[side](batch);
+        const t1 = now();
+        if (r > 0) rows[side].push([t.tx - t0, t.put - t.tx, t.done - t.put, t1 - t.done, t1 - t0]);
+      }
+    }
+  });
+  const medians = (n) => [0, 1, 2, 3, 4].map((k) => median(rows[n].map((x) => x[k])) * 1000);
+  return { rounds: BATCH_ROUNDS - 1, sides: Object.fromEntries(names.map((n) => [n, medians(n)])) };
 }

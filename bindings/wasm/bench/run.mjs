@@ -171,6 +171,15 @@ function phaseTable(p) {
   return lines.join("\n");
 }
 
+/** The phases of a batch of 1000 puts per side (bench/phases.mjs batchPhases). */
+function batchPhaseTable(batch) {
+  const sides = Object.keys(batch.sides);
+  const names = ["call → `transaction()`", "`transaction()` → last `put()`", "last `put()` → `complete` event", "event → promise settled", "whole call"];
+  const lines = [`| batch of 1000: phase | ${sides.join(" | ")} |`, `|---|${sides.map(() => "---:").join("|")}|`];
+  names.forEach((n, k) => lines.push(`| ${n} | ${sides.map((s) => fmt(batch.sides[s][k])).join(" | ")} |`));
+  return lines.join("\n");
+}
+
 /**
  * The single rows call by call: per side the quantiles of its single calls
  * (page.mjs `spread`), and larder / idb-keyval at each.
@@ -288,6 +297,10 @@ md.push(
   phaseTable(p),
   "",
   `larder's own work, with the "memory" backend under it: set ${fmt(p.own.set.hot)} and get ${fmt(p.own.get.hot)} in a loop of their own, but set ${fmt(p.own.set.cold)} and get ${fmt(p.own.get.cold)} when each call follows a bare IndexedDB operation, as in the rows above (per call, with its \`await\`: the mean of a round of 20, in the median round). That work sits before the first IndexedDB call (key derivation, value codec, frame encode and checksum: the first row) and after the event (frame check, bookkeeping, settling the promise: the fourth row). Entering wasm at all is part of it: the smallest call into larder's wasm, \`encodeValue(null)\`, takes ${fmt(p.own.entry.cold)} right after a bare IndexedDB operation and ${fmt(p.own.entry.hot)} in a row. A control that is not larder's: plain JS of about that size, \`JSON.stringify({ r, i })\`, takes ${fmt(p.own.js.cold)} right after a bare IndexedDB operation and ${fmt(p.own.js.hot)} in a row, ${coldFactor(p.own.js)} times as long (larder's \`encodeValue(null)\`: ${coldFactor(p.own.entry)} times; its get: ${coldFactor(p.own.get)} times). Code run right after the browser's IndexedDB work is slower than in a loop, larder's or not, so a call's own work timed in a loop understates what it costs in the rows above, against an anchor that does next to none. Here the sides take turns call by call, so a get never follows a read of its own side and always opens a transaction; in the rows above, 20 in a row, most gets join the read-only transaction of the read before (larder and the bare anchor alike) and make no \`transaction()\` call. How the middle of a call divides between its phases moves from run to run with when the browser's answer arrives; compare whole calls.`,
+  "",
+  `A batch of 1000 puts of 1 KiB (\`setMany\`) the same way, larder, idb-keyval and the bare anchor taking turns (${p.batch.rounds} rounds after a warm-up; medians). The second row is the loop of \`put()\` requests, the third what IndexedDB still does once the last request is made. larder makes its entries (keys, value codec, frames) before its first request, and after the \`complete\` event records them in its index. Its requests are the bare anchor's, each record built in JS from wasm memory. The bare anchor's requests take ${(p.batch.sides[BARE][1] / p.batch.sides["idb-keyval"][1]).toFixed(2)} times as long as idb-keyval's, which write no metadata and no index; once the requests are made, IndexedDB's own work takes ${fmt(p.batch.sides[BARE][2])} for the bare anchor and ${fmt(p.batch.sides["idb-keyval"][2])} for idb-keyval.`,
+  "",
+  batchPhaseTable(p.batch),
 );
 md.push(
   "",

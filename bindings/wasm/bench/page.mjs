@@ -89,13 +89,10 @@ async function bench() {
   const bare = await openBare(`bare-bench-${Date.now()}`);
   const single = { ops: N, rounds: ROUNDS, spread: true };
   rows.push(...(await singleRows(c, store, bare, value, single)));
-  if (SINGLE_ONLY) {
-    await c.close();
-    bare.close();
-    return { rows };
-  }
   const pairs = (r) => Array.from({ length: BATCH }, (_, i) => [{ batch: r, i }, value]);
   const idbPairs = (r) => Array.from({ length: BATCH }, (_, i) => [`batch-${r}-${i}`, value]);
+  // The batch target's row runs in the single-row launches too (run.mjs
+  // judges it over every launch, as the single rows).
   rows.push(await row(
     `IndexedDB set ${BATCH} × 1 KiB in one batch`,
     (_, r) => c.setMany("bench", pairs(r)),
@@ -104,6 +101,11 @@ async function bench() {
     { ops: 1 },
     "per batch",
   ));
+  if (SINGLE_ONLY) {
+    await c.close();
+    bare.close();
+    return { rows };
+  }
   const keys = Array.from({ length: BATCH }, (_, i) => ({ batch: 0, i }));
   const idbKeys = Array.from({ length: BATCH }, (_, i) => `batch-0-${i}`);
   rows.push(await row(

@@ -20,8 +20,10 @@ const BATCH = 1000;
 // where V8 has optimized the wasm functions of a larder call that loop (see
 // singleRows).
 const WARM_ROUNDS = 100;
-// `?single`: the single-operation rows alone, for run.mjs's second look at
-// them in a Chromium whose V8 compiles wasm with its optimizing tier only.
+// `?single`: the single-operation rows and the 1000-put batch alone, for
+// run.mjs's further launches: the targets are judged over every launch, and
+// the V8 table runs the single rows in a Chromium whose V8 compiles wasm with
+// its optimizing tier only.
 const SINGLE_ONLY = new URLSearchParams(location.search).has("single");
 
 /** The quantiles of single calls that run.mjs reports. */

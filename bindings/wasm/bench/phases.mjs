@@ -43,19 +43,29 @@ async function wrapped(patches, fn) {
   }
 }
 
+const now = () => performance.now();
+
+/**
+ * The patch of IDBDatabase.transaction that records, into the timings of
+ * the call `current()` returns, its first transaction() (`tx`) and when that
+ * transaction completes (`done`). Each listener records into the call it
+ * belongs to (`mine`): an event of an earlier call's transaction may fire
+ * during a later call.
+ */
+function transactionPatch(current) {
+  return [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
+    const mine = current();
+    mine.tx ??= now();
+    const tx = orig.apply(this, a);
+    tx.addEventListener("complete", () => { mine.done ??= now(); });
+    return tx;
+  }];
+}
+
 export async function phaseCases({ larder, bare, mem, value }) {
   let t = {};
-  const now = () => performance.now();
   const patches = [
-    // Each listener records into the call it belongs to (`mine`): an event
-    // of an earlier call's transaction may fire during a later call.
-    [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
-      const mine = t;
-      mine.tx ??= now();
-      const tx = orig.apply(this, a);
-      tx.addEventListener("complete", () => { mine.done ??= now(); });
-      return tx;
-    }],
+    transactionPatch(() => t),
     [IDBTransaction.prototype, "commit", (orig) => function () {
       t.mid ??= now();
       return orig.call(this);
@@ -143,15 +153,8 @@ export async function phaseCases({ larder, bare, mem, value }) {
  */
 export async function batchPhases(sides, pairs) {
   let t = {};
-  const now = () => performance.now();
   const patches = [
-    [IDBDatabase.prototype, "transaction", (orig) => function (...a) {
-      const mine = t;
-      mine.tx ??= now();
-      const tx = orig.apply(this, a);
-      tx.addEventListener("complete", () => { mine.done ??= now(); });
-      return tx;
-    }],
+    transactionPatch(() => t),
     [IDBObjectStore.prototype, "put", (orig) => function (...a) {
       t.put = now();
       return orig.apply(this, a);

@@ -20,6 +20,7 @@ mod demo;
 mod examples;
 mod npm;
 mod npm_test;
+mod proxy;
 mod reliability;
 mod setup;
 mod test;

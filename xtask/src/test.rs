@@ -2,12 +2,12 @@
 //! and a time for each. The last line is `xtask: N passed, M failed`, a form CI
 //! parsers read; the exit status is non-zero when anything failed.
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Ctx};
 use crate::reliability::{miri, reliability};
-use crate::{examples, npm_test, setup, www_test};
+use crate::{examples, npm_test, proxy, setup, www_test};
 
 /// Fuzz time per target when `LARDER_FUZZ_SECONDS` is unset: the issue's
 /// "bounded minute each" for the frame and key decoders.
@@ -335,12 +335,31 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
             .env("PATH", &shim_path);
         c
     };
+    // Chromium reaches the runner's server through a proxy of ours: see
+    // proxy.rs for the hang it prevents.
+    let proxy = proxy::start().map_err(|e| format!("starting the test proxy: {e}"))?;
+    let chromium_test = |krate: &str, dir: &str| -> Result<Command, String> {
+        let own = ctx.path(dir).join("webdriver.json");
+        let text = std::fs::read_to_string(&own).map_err(|e| format!("{}: {e}", own.display()))?;
+        let text = proxy::with_chromium_args(&text, &proxy::chromium_args(proxy))
+            .ok_or_else(|| format!("{}: no \"args\": [ to add the proxy to", own.display()))?;
+        let out = ctx
+            .target_dir()
+            .join("xtask")
+            .join(format!("webdriver-{krate}.json"));
+        std::fs::create_dir_all(out.parent().unwrap_or(&out)).map_err(|e| e.to_string())?;
+        std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+        let mut c = wasm_test(krate);
+        c.env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", out);
+        Ok(c)
+    };
     if crates.contains(&"larder-wasm") {
         // The JS API, the JS key mapping against tests/vectors/keys.json, the
         // JS value codec and the "fs" backend, in Node; tests/browser.rs (the
         // "indexeddb" and "opfs" backends) and tests/worker.rs ("opfs" in a
         // dedicated worker) in headless Chromium.
-        cmd::run(wasm_test("larder-wasm").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
+        cmd::run(&mut chromium_test("larder-wasm", "bindings/wasm")?)?;
         // The Node tests again in Deno, whose globals differ (Float16Array,
         // for one, which Node 20 lacks).
         let mut deno = deno_test("larder-wasm");
@@ -370,7 +389,10 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         )?;
     }
     if crates.contains(&"larder-indexeddb") {
-        cmd::run(wasm_test("larder-indexeddb").env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
+        cmd::run(&mut chromium_test(
+            "larder-indexeddb",
+            "backends/indexeddb",
+        )?)?;
     }
     if crates.contains(&"larder-opfs") {
         // tests/worker.rs in a dedicated worker (sync access handles),
@@ -378,9 +400,7 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         // conformance suite, whose 10,000 one-file-per-entry writes take a
         // minute or two in Chromium: past the runner's 20 s default.
         cmd::run(
-            wasm_test("larder-opfs")
-                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
+            chromium_test("larder-opfs", "backends/opfs")?.env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
         )?;
     }
     Ok(Done::Ran)

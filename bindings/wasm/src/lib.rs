@@ -15,12 +15,12 @@ mod clock;
 mod js;
 mod options;
 pub mod params;
+mod task;
 pub mod value;
 mod walk;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use larder_core::cache::Filter;
@@ -28,13 +28,14 @@ use larder_core::frame::codec;
 use larder_core::{Computed, Config, Entry, Error, ErrorKind, KeyHash, KeyMap, Served, Store};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
 pub use clock::JsClock;
 
 use crate::backends::{default_backend, open_store};
 use crate::js::{Kind, classify, core_error, type_error};
 use crate::options::{Options, put_options, string_value};
+use crate::task::promise;
 use crate::walk::Root;
 
 type CoreCache = larder_core::Cache<Box<dyn Store>, JsClock>;
@@ -444,30 +445,15 @@ impl Cache {
     }
 }
 
-/// The future behind every returned Promise, boxed: one instance of
-/// `future_to_promise` instead of one per method keeps the .wasm ~KB smaller.
-type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
-
-/// The Promise of `task`. It is polled once at once: most calls on the memory
-/// tier (and any that find the cache closed) finish without waiting on
-/// anything, and a settled Promise costs a fraction of spawning a task and
-/// its closures. A task that has to wait goes on as before; its next poll,
-/// on wasm-bindgen-futures' executor, registers that executor's waker.
-fn promise(mut task: JsTask) -> Promise {
-    let mut cx = Context::from_waker(Waker::noop());
-    match task.as_mut().poll(&mut cx) {
-        Poll::Ready(Ok(v)) => Promise::resolve(&v),
-        Poll::Ready(Err(e)) => Promise::reject(&e),
-        Poll::Pending => future_to_promise(task),
-    }
-}
-
 /// Start writing back pending recency when it is due (the core leaves it to
-/// us: see `background_write_back`), on wasm-bindgen-futures' executor, so
+/// us: see `background_write_back`), from a microtask (task::spawn), so
 /// that the call that made it due does not wait on a write.
 fn write_back(core: Rc<CoreCache>) {
     if core.write_back_due() {
-        wasm_bindgen_futures::spawn_local(async move { core.flush_quietly().await });
+        task::spawn(Box::pin(async move {
+            core.flush_quietly().await;
+            Ok(JsValue::UNDEFINED)
+        }));
     }
 }
 
@@ -587,11 +573,8 @@ async fn serve_stale(
     if let Some(refresh) = refresh {
         let (inner, c, key, opts) = (inner.clone(), c.clone(), key.clone(), opts.clone());
         let compute = compute.clone();
-        // Run as a JsTask through future_to_promise, which queues it like
-        // spawn_local does, with the instance every method already uses
-        // (spawn_local would add one of its own). It always resolves, so the
-        // dropped Promise never rejects unhandled.
-        let task: JsTask = Box::pin(async move {
+        // It always resolves, so the dropped Promise never rejects unhandled.
+        task::spawn(Box::pin(async move {
             let h = key.hash();
             inner.enter(h);
             let run = computation(inner.clone(), h, compute, opts.codec);
@@ -601,8 +584,7 @@ async fn serve_stale(
             inner.leave(h);
             drop(refresh);
             Ok(JsValue::UNDEFINED)
-        });
-        drop(future_to_promise(task));
+        }));
     }
     Some(Ok(value))
 }

@@ -10,7 +10,7 @@ mod common;
 use std::rc::Rc;
 
 use common::{js, message, wait};
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use larder_wasm::Cache;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -63,4 +63,43 @@ async fn a_compute_function_may_call_the_cache() {
     let f: &JsValue = never.as_ref();
     let v = ok(c.get_or_compute("ns".into(), js("3"), f.clone(), JsValue::UNDEFINED)).await;
     assert_eq!(v.as_string().as_deref(), Some("two"));
+}
+
+/// The microtask turn, counted: `n` is 1 in the turn after the call, 2 in
+/// the next, and so on (for 100 turns).
+fn turns() -> JsValue {
+    js("(() => { const t = { n: 0 }; \
+        const step = () => { if (++t.n < 100) queueMicrotask(step); }; \
+        queueMicrotask(step); return t; })()")
+}
+
+/// The turn in which `p` settles, as `turns` counts it.
+async fn settled_in(p: Promise, turns: &JsValue) -> f64 {
+    let when: Function = js("(p, t) => p.then(() => t.n, () => t.n)").unchecked_into();
+    let at: Promise = when
+        .call2(&JsValue::UNDEFINED, &p, turns)
+        .unwrap()
+        .unchecked_into();
+    ok(at).await.as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_woken_call_goes_on_in_the_callback_that_woke_it() {
+    let c = Cache::open(js("({backend: 'memory'})")).await.unwrap();
+    let t = turns();
+    // The compute function's Promise is settled, so its callback runs in
+    // turn 1; the call goes on there, finishes (a memory store waits on
+    // nothing else) and settles its Promise, whose callback runs in turn 2.
+    // Polled from a queue instead, a woken call would finish a turn later.
+    let p = c.get_or_compute(
+        "ns".into(),
+        js("1"),
+        js("() => Promise.resolve('v')"),
+        JsValue::UNDEFINED,
+    );
+    assert_eq!(settled_in(p, &t).await, 2.0);
+    assert_eq!(
+        ok(c.get("ns".into(), js("1"))).await.as_string().as_deref(),
+        Some("v")
+    );
 }

@@ -8,15 +8,13 @@
 // working on the browser backends.
 import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
-import { createServer } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
-import { dirname, extname, join, normalize } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-import { chromium } from "playwright-core";
 
 import { median } from "./measure.mjs";
 import { nodeBench } from "./node.mjs";
+import { browserEntry, runPage } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [out, ...rest] = process.argv.slice(2);
@@ -25,18 +23,11 @@ const deno = rest[0] === "--deno" ? rest[1] : null;
 const only = process.env.BENCH_ONLY;
 if (only && only !== "browser") throw new Error(`BENCH_ONLY must be "browser", not ${only}`);
 
-const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json" };
-
 /** The module each bare import of the page resolves to, from the packages' own exports. */
 async function importMap() {
-  const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.json"), "utf8"));
-  const browser = pkg.exports["."].browser;
-  const entry = typeof browser === "string" ? browser : browser.default;
   return {
-    imports: {
-      larder: `/node_modules/larder/${normalize(entry)}`,
-      "idb-keyval": "/node_modules/idb-keyval/dist/index.js",
-    },
+    larder: `/node_modules/larder/${await browserEntry(join(here, "node_modules/larder"))}`,
+    "idb-keyval": "/node_modules/idb-keyval/dist/index.js",
   };
 }
 
@@ -45,45 +36,8 @@ async function importMap() {
  * "?single" the single-operation rows alone; `flags` go to Chromium.
  */
 async function browserBench({ flags = [], query = "" } = {}) {
-  const map = JSON.stringify(await importMap());
-  const page = `<!doctype html><meta charset="utf-8"><title>larder bench</title>
-<link rel="icon" href="data:,">
-<script type="importmap">${map}</script><script type="module" src="/page.mjs"></script>`;
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-    // Cross-origin isolated, so that performance.now() counts in 5 µs steps
-    // rather than 100 µs (bench/phases.mjs times single calls).
-    const isolated = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html", ...isolated }).end(page);
-      return;
-    }
-    try {
-      const body = await readFile(join(here, path));
-      res.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream", ...isolated }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", ...flags],
-  });
-  try {
-    const p = await browser.newPage();
-    const errors = [];
-    p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    await p.goto(`http://127.0.0.1:${server.address().port}/${query}`);
-    await p.waitForFunction(() => window.benchResults, null, { timeout: 600_000, polling: 500 });
-    const r = await p.evaluate(() => window.benchResults);
-    if (r.error || errors.length) throw new Error(`the browser benchmark failed: ${r.error ?? errors.join("\n")}`);
-    return { rows: r.rows, storage: r.storage, own: r.own, phases: r.phases, version: browser.version() };
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  const r = await runPage({ root: here, imports: await importMap(), script: "page.mjs", flags, query });
+  return { rows: r.rows, storage: r.storage, own: r.own, phases: r.phases, version: r.version };
 }
 
 function denoBench() {

@@ -338,7 +338,12 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     // Chromium reaches the runner's server through a proxy of ours: see
     // proxy.rs for the hang it prevents.
     let proxy = proxy::start().map_err(|e| format!("starting the test proxy: {e}"))?;
-    let chromium_test = |krate: &str, dir: &str| -> Result<Command, String> {
+    let chromium_test = |krate: &str| -> Result<Command, String> {
+        let dir = WASM_CRATES
+            .iter()
+            .find(|(name, _)| *name == krate)
+            .map(|(_, dir)| *dir)
+            .ok_or_else(|| format!("{krate} is not one of WASM_CRATES"))?;
         let own = ctx.path(dir).join("webdriver.json");
         let text = std::fs::read_to_string(&own).map_err(|e| format!("{}: {e}", own.display()))?;
         let text = proxy::with_chromium_args(&text, &proxy::chromium_args(proxy))
@@ -359,7 +364,7 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         // JS value codec and the "fs" backend, in Node; tests/browser.rs (the
         // "indexeddb" and "opfs" backends) and tests/worker.rs ("opfs" in a
         // dedicated worker) in headless Chromium.
-        cmd::run(&mut chromium_test("larder-wasm", "bindings/wasm")?)?;
+        cmd::run(&mut chromium_test("larder-wasm")?)?;
         // The Node tests again in Deno, whose globals differ (Float16Array,
         // for one, which Node 20 lacks).
         let mut deno = deno_test("larder-wasm");
@@ -389,19 +394,14 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         )?;
     }
     if crates.contains(&"larder-indexeddb") {
-        cmd::run(&mut chromium_test(
-            "larder-indexeddb",
-            "backends/indexeddb",
-        )?)?;
+        cmd::run(&mut chromium_test("larder-indexeddb")?)?;
     }
     if crates.contains(&"larder-opfs") {
         // tests/worker.rs in a dedicated worker (sync access handles),
         // tests/main_thread.rs on a page (the async API). Each binary runs the
         // conformance suite, whose 10,000 one-file-per-entry writes take a
         // minute or two in Chromium: past the runner's 20 s default.
-        cmd::run(
-            chromium_test("larder-opfs", "backends/opfs")?.env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
-        )?;
+        cmd::run(chromium_test("larder-opfs")?.env("WASM_BINDGEN_TEST_TIMEOUT", "900"))?;
     }
     Ok(Done::Ran)
 }

@@ -7,15 +7,14 @@ import { Cache as CacheA } from "larderA";
 import { Cache as CacheB } from "larderB";
 import * as idb from "idb-keyval";
 
-import { noise, timeSideBySide } from "./measure.mjs";
-
-const N = 20;
-const ROUNDS = 21;
-const WARM_ROUNDS = 100;
-
-function check(v) {
-  if (!(v instanceof Uint8Array) || v.length !== 1024) throw new Error(`a get missed: ${v}`);
-}
+import {
+  SINGLE_OPS as N,
+  SINGLE_ROUNDS as ROUNDS,
+  WARM_ROUNDS,
+  checkHit as check,
+  noise,
+  timeSideBySide,
+} from "./measure.mjs";
 
 async function bench() {
   const value = noise(1024);

@@ -10,8 +10,7 @@
 // tell from run-to-run spread.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,7 +31,7 @@ function unpacked(arg, name) {
   const path = resolve(arg);
   if (statSync(path).isDirectory()) return path;
   const dir = join(work, name);
-  execFileSync("mkdir", ["-p", dir]);
+  mkdirSync(dir);
   execFileSync("tar", ["xzf", path, "-C", dir]);
   return join(dir, "package");
 }

@@ -3,6 +3,23 @@
 // time per operation over the rounds (µs), so one slow round (a GC, a
 // compaction) does not decide the figure.
 
+// The browser's single-operation rows (page.mjs, ab-page.mjs): this many
+// operations per round, more rounds than the batches, so that the median is
+// not one busy second of a loaded machine.
+export const SINGLE_OPS = 20;
+export const SINGLE_ROUNDS = 21;
+// Rounds a side before the warmed-up single rows measure: 2000 calls, past
+// where V8 has optimized the wasm functions of a larder call that loop (see
+// page.mjs, singleRows).
+export const WARM_ROUNDS = 100;
+
+/** Throw unless `v` is what every benchmark read expects: a 1 KiB hit. */
+export function checkHit(v) {
+  if (!(v instanceof Uint8Array) || v.length !== 1024) {
+    throw new Error(`benchmark read returned ${v}`);
+  }
+}
+
 /** The middle value of `xs` (the upper one of an even count). */
 export function median(xs) {
   const v = [...xs].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ import cacache from "cacache";
 import { LRUCache } from "lru-cache";
 import { Cache, decodeValue, encodeValue } from "larder";
 
-import { codecCases, noise, timeSideBySide } from "./measure.mjs";
+import { checkHit as check, codecCases, noise, timeSideBySide } from "./measure.mjs";
 
 const N = 500;
 
@@ -70,10 +70,4 @@ export async function nodeBench() {
     await rm(root, { recursive: true, force: true });
   }
   return rows;
-}
-
-function check(v) {
-  if (!(v instanceof Uint8Array) || v.length !== 1024) {
-    throw new Error(`benchmark read returned ${v}`);
-  }
 }

@@ -7,19 +7,21 @@ import * as idb from "idb-keyval";
 import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
-import { codecCases, noise, quantile, timeOps, timeSideBySide } from "./measure.mjs";
+import {
+  SINGLE_OPS as N,
+  SINGLE_ROUNDS as ROUNDS,
+  WARM_ROUNDS,
+  checkHit as check,
+  codecCases,
+  noise,
+  quantile,
+  timeOps,
+  timeSideBySide,
+} from "./measure.mjs";
 import { batchPhases, phaseCases } from "./phases.mjs";
 import { storageCases } from "./storage.mjs";
 
-// Single operations: N per round, more rounds than the batches, so that the
-// median is not one busy second of a loaded machine.
-const N = 20;
-const ROUNDS = 21;
 const BATCH = 1000;
-// Rounds a side before the warmed-up single rows measure: 2000 calls, past
-// where V8 has optimized the wasm functions of a larder call that loop (see
-// singleRows).
-const WARM_ROUNDS = 100;
 // `?single`: the single-operation rows alone, for run.mjs's further launches
 // (the V8 table runs them in a Chromium whose V8 compiles wasm with its
 // optimizing tier only); `?single&batch`: and the 1000-put batch, for the
@@ -174,12 +176,6 @@ function inWorker() {
     worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message}`));
     worker.postMessage({ larder });
   });
-}
-
-function check(v) {
-  if (!(v instanceof Uint8Array) || v.length !== 1024) {
-    throw new Error(`benchmark read returned ${v}`);
-  }
 }
 
 bench().then(

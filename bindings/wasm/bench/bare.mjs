@@ -5,9 +5,9 @@
 // walks without reading payloads, and the value) in one readwrite
 // transaction with relaxed durability, as larder does; a get reads `entries`
 // in a read-only transaction, joining the one of the read before while it
-// still takes requests and is under 64 reads and 16 ms old, as larder does
-// (larder-indexeddb's fast.js), so that a loop of awaited gets shares
-// transactions on both sides.
+// still takes requests (it has not completed) and is under 64 reads and
+// 16 ms old, as larder does (larder-indexeddb's fast.js), so that a loop of
+// awaited gets shares transactions on both sides.
 
 function done(tx) {
   return new Promise((ok, fail) => {
@@ -61,6 +61,9 @@ export async function openBare(name) {
     }
     const fresh = db.transaction("entries");
     const reqs = gets(fresh, keys);
+    fresh.oncomplete = () => {
+      if (reader.tx === fresh) reader.tx = null;
+    };
     reader = { tx: fresh, reads: keys.length, since: performance.now() };
     return reqs;
   };

@@ -586,3 +586,56 @@ async fn a_read_made_after_a_write_sees_it_even_within_a_read_chain() {
     assert_eq!(got_b.into_inner(), Some(Some(b.frame.to_vec())));
     assert_eq!(got_a.into_inner(), Some(None));
 }
+
+#[wasm_bindgen_test]
+async fn a_read_after_its_transaction_completed_does_not_try_it() {
+    let store = fresh("reuse-complete").await;
+    let e = entry(1, b"read, wait, read");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    // Watch the page's read-only transactions (`completed`: a task after the
+    // first one's `complete` event, when every listener of it has run) and
+    // count the calls on a transaction that throw: a read that tried a
+    // finished transaction would throw there, and be caught.
+    let install = js_sys::Function::new_no_args(
+        "const db = IDBDatabase.prototype, tx = IDBTransaction.prototype, os = IDBObjectStore.prototype;
+         const orig = [db.transaction, tx.objectStore, os.get];
+         const w = { opened: 0, throws: 0, restore() { [db.transaction, tx.objectStore, os.get] = orig; } };
+         let done;
+         w.completed = new Promise((ok) => { done = ok; });
+         const counting = (f) => function () {
+           try { return f.apply(this, arguments); } catch (e) { w.throws++; throw e; }
+         };
+         db.transaction = function (s, mode) {
+           const t = orig[0].apply(this, arguments);
+           if (mode === undefined || mode === 'readonly') {
+             w.opened++;
+             t.addEventListener('complete', () => setTimeout(done, 0));
+           }
+           return t;
+         };
+         tx.objectStore = counting(orig[1]);
+         os.get = counting(orig[2]);
+         return w;",
+    );
+    let w = install.call0(&JsValue::NULL).unwrap();
+    let field = |name: &str| js_sys::Reflect::get(&w, &name.into()).unwrap();
+    assert!(store.get(e.meta.key).await.unwrap().is_some());
+    let completed: js_sys::Promise = field("completed").unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(completed)
+        .await
+        .unwrap();
+    // A task later: within the 16 ms for which a read may join the one
+    // before, but for a stalled machine.
+    assert!(store.get(e.meta.key).await.unwrap().is_some());
+    let (opened, throws) = (field("opened"), field("throws"));
+    field("restore")
+        .unchecked_into::<js_sys::Function>()
+        .call0(&w)
+        .unwrap();
+    assert_eq!(opened.as_f64(), Some(2.0), "each read opens a transaction");
+    assert_eq!(
+        throws.as_f64(),
+        Some(0.0),
+        "no read tried the completed one"
+    );
+}

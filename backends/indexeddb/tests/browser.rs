@@ -506,27 +506,71 @@ async fn a_call_dropped_mid_flight_leaves_nothing_behind() {
     assert!(store.get(other.meta.key).await.unwrap().is_some());
 }
 
-/// Count the read-only transactions the page opens while `f` runs (by
-/// wrapping `IDBDatabase.prototype.transaction`).
+/// The page's read-only transactions, watched until `stop`: how many open,
+/// how many calls on a transaction or its object store throw (a read that
+/// tried a finished transaction would throw there, and be caught), and
+/// `first_completed`. Wraps `IDBDatabase.prototype.transaction`,
+/// `IDBTransaction.prototype.objectStore` and `IDBObjectStore.prototype.get`.
+struct ReadWatch(JsValue);
+
+impl ReadWatch {
+    fn start() -> Self {
+        let install = js_sys::Function::new_no_args(
+            "const db = IDBDatabase.prototype, tx = IDBTransaction.prototype, os = IDBObjectStore.prototype;
+             const orig = [db.transaction, tx.objectStore, os.get];
+             const w = { opened: 0, throws: 0, restore() { [db.transaction, tx.objectStore, os.get] = orig; } };
+             let done;
+             w.completed = new Promise((ok) => { done = ok; });
+             const counting = (f) => function () {
+               try { return f.apply(this, arguments); } catch (e) { w.throws++; throw e; }
+             };
+             db.transaction = function (s, mode) {
+               const t = orig[0].apply(this, arguments);
+               if (mode === undefined || mode === 'readonly') {
+                 w.opened++;
+                 t.addEventListener('complete', () => setTimeout(done, 0));
+               }
+               return t;
+             };
+             tx.objectStore = counting(orig[1]);
+             os.get = counting(orig[2]);
+             return w;",
+        );
+        ReadWatch(install.call0(&JsValue::NULL).unwrap())
+    }
+
+    fn field(&self, name: &str) -> JsValue {
+        js_sys::Reflect::get(&self.0, &name.into()).unwrap()
+    }
+
+    /// A task after the first watched transaction's `complete` event, when
+    /// every listener of it has run.
+    async fn first_completed(&self) {
+        let completed: js_sys::Promise = self.field("completed").unchecked_into();
+        wasm_bindgen_futures::JsFuture::from(completed)
+            .await
+            .unwrap();
+    }
+
+    /// Put the wrapped methods back: (transactions opened, calls that threw).
+    fn stop(self) -> (u32, u32) {
+        let (opened, throws) = (self.field("opened"), self.field("throws"));
+        self.field("restore")
+            .unchecked_into::<js_sys::Function>()
+            .call0(&self.0)
+            .unwrap();
+        (
+            opened.as_f64().unwrap() as u32,
+            throws.as_f64().unwrap() as u32,
+        )
+    }
+}
+
+/// Count the read-only transactions the page opens while `f` runs.
 async fn read_transactions_during<F: Future>(f: F) -> (F::Output, u32) {
-    let install = js_sys::Function::new_no_args(
-        "const p = IDBDatabase.prototype, orig = p.transaction;
-         const counter = { n: 0, restore() { p.transaction = orig; } };
-         p.transaction = function (s, mode, o) {
-           if (mode === undefined || mode === 'readonly') counter.n++;
-           return orig.apply(this, arguments);
-         };
-         return counter;",
-    );
-    let counter = install.call0(&JsValue::NULL).unwrap();
+    let watch = ReadWatch::start();
     let out = f.await;
-    let n = js_sys::Reflect::get(&counter, &"n".into()).unwrap();
-    let restore = js_sys::Reflect::get(&counter, &"restore".into()).unwrap();
-    restore
-        .unchecked_into::<js_sys::Function>()
-        .call0(&counter)
-        .unwrap();
-    (out, n.as_f64().unwrap() as u32)
+    (out, watch.stop().0)
 }
 
 #[wasm_bindgen_test]
@@ -592,50 +636,13 @@ async fn a_read_after_its_transaction_completed_does_not_try_it() {
     let store = fresh("reuse-complete").await;
     let e = entry(1, b"read, wait, read");
     store.put(&e.meta, &e.frame).await.unwrap();
-    // Watch the page's read-only transactions (`completed`: a task after the
-    // first one's `complete` event, when every listener of it has run) and
-    // count the calls on a transaction that throw: a read that tried a
-    // finished transaction would throw there, and be caught.
-    let install = js_sys::Function::new_no_args(
-        "const db = IDBDatabase.prototype, tx = IDBTransaction.prototype, os = IDBObjectStore.prototype;
-         const orig = [db.transaction, tx.objectStore, os.get];
-         const w = { opened: 0, throws: 0, restore() { [db.transaction, tx.objectStore, os.get] = orig; } };
-         let done;
-         w.completed = new Promise((ok) => { done = ok; });
-         const counting = (f) => function () {
-           try { return f.apply(this, arguments); } catch (e) { w.throws++; throw e; }
-         };
-         db.transaction = function (s, mode) {
-           const t = orig[0].apply(this, arguments);
-           if (mode === undefined || mode === 'readonly') {
-             w.opened++;
-             t.addEventListener('complete', () => setTimeout(done, 0));
-           }
-           return t;
-         };
-         tx.objectStore = counting(orig[1]);
-         os.get = counting(orig[2]);
-         return w;",
-    );
-    let w = install.call0(&JsValue::NULL).unwrap();
-    let field = |name: &str| js_sys::Reflect::get(&w, &name.into()).unwrap();
+    let watch = ReadWatch::start();
     assert!(store.get(e.meta.key).await.unwrap().is_some());
-    let completed: js_sys::Promise = field("completed").unchecked_into();
-    wasm_bindgen_futures::JsFuture::from(completed)
-        .await
-        .unwrap();
+    watch.first_completed().await;
     // A task later: within the 16 ms for which a read may join the one
     // before, but for a stalled machine.
     assert!(store.get(e.meta.key).await.unwrap().is_some());
-    let (opened, throws) = (field("opened"), field("throws"));
-    field("restore")
-        .unchecked_into::<js_sys::Function>()
-        .call0(&w)
-        .unwrap();
-    assert_eq!(opened.as_f64(), Some(2.0), "each read opens a transaction");
-    assert_eq!(
-        throws.as_f64(),
-        Some(0.0),
-        "no read tried the completed one"
-    );
+    let (opened, throws) = watch.stop();
+    assert_eq!(opened, 2, "each read opens a transaction");
+    assert_eq!(throws, 0, "no read tried the completed one");
 }

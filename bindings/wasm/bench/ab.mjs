@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { median } from "./measure.mjs";
-import { browserEntry, runPage } from "./serve.mjs";
+import { IDB_KEYVAL, browserEntry, runPage } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [argA, argB, launchArg = "6"] = process.argv.slice(2);
@@ -49,7 +49,7 @@ for (let l = 0; l < launches; l++) {
   const [first, second] = l % 2 ? ["B", "A"] : ["A", "B"];
   const { rows, version } = await runPage({
     root: here,
-    imports: { larderA: entries[first], larderB: entries[second], "idb-keyval": "/node_modules/idb-keyval/dist/index.js" },
+    imports: { larderA: entries[first], larderB: entries[second], "idb-keyval": IDB_KEYVAL },
     script: "ab-page.mjs",
   });
   const line = [];

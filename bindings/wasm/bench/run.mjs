@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import { median } from "./measure.mjs";
 import { nodeBench } from "./node.mjs";
-import { browserEntry, runPage } from "./serve.mjs";
+import { installedImports, runPage } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [out, ...rest] = process.argv.slice(2);
@@ -23,20 +23,12 @@ const deno = rest[0] === "--deno" ? rest[1] : null;
 const only = process.env.BENCH_ONLY;
 if (only && only !== "browser") throw new Error(`BENCH_ONLY must be "browser", not ${only}`);
 
-/** The module each bare import of the page resolves to, from the packages' own exports. */
-async function importMap() {
-  return {
-    larder: `/node_modules/larder/${await browserEntry(join(here, "node_modules/larder"))}`,
-    "idb-keyval": "/node_modules/idb-keyval/dist/index.js",
-  };
-}
-
 /**
  * The page in a fresh headless Chromium: every case, or with `query`
  * "?single" the single-operation rows alone; `flags` go to Chromium.
  */
 async function browserBench({ flags = [], query = "" } = {}) {
-  const r = await runPage({ root: here, imports: await importMap(), script: "page.mjs", flags, query });
+  const r = await runPage({ root: here, imports: await installedImports(here), script: "page.mjs", flags, query });
   return { rows: r.rows, storage: r.storage, own: r.own, phases: r.phases, version: r.version };
 }
 

@@ -56,6 +56,21 @@ export async function runPage({ root, imports, script, flags = [], query = "" })
   }
 }
 
+/** Where a page served from the bench directory finds idb-keyval. */
+export const IDB_KEYVAL = "/node_modules/idb-keyval/dist/index.js";
+
+/**
+ * The import map of a page served from `root` (the bench directory) for the
+ * packages installed there: larder (cargo xtask bench --js installs it from
+ * its tarball) and idb-keyval.
+ */
+export async function installedImports(root) {
+  return {
+    larder: `/node_modules/larder/${await browserEntry(join(root, "node_modules/larder"))}`,
+    "idb-keyval": IDB_KEYVAL,
+  };
+}
+
 /** The module a page imports for the larder package unpacked at `dir` (its `browser` export). */
 export async function browserEntry(dir) {
   const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));

@@ -11,11 +11,11 @@
 // checkpoint, then the medians over launches. Uses the larder package
 // installed in node_modules (cargo xtask bench --js installs it).
 
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { WARM_ROUNDS, median } from "./measure.mjs";
-import { browserEntry, runPage } from "./serve.mjs";
+import { installedImports, runPage } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [launchArg = "6", atArg = `${WARM_ROUNDS},400,1600,3200`] = process.argv.slice(2);
@@ -25,10 +25,7 @@ if (!(launches >= 1) || at.some((w, k) => !(w >= 1) || (k > 0 && w <= at[k - 1])
   throw new Error("usage: node steady.mjs [launches] [ascending warm-up rounds, comma-separated]");
 }
 
-const imports = {
-  larder: `/node_modules/larder/${await browserEntry(join(here, "node_modules/larder"))}`,
-  "idb-keyval": "/node_modules/idb-keyval/dist/index.js",
-};
+const imports = await installedImports(here);
 const ratios = Object.fromEntries(at.map((w) => [w, { kv: [], bare: [] }]));
 for (let l = 0; l < launches; l++) {
   const { checkpoints, version } = await runPage({ root: here, imports, script: "steady-page.mjs", query: `?at=${at}` });

@@ -25,17 +25,17 @@ function eventOk(e) {
 }
 
 // The events Rust waits for (idb.rs, Fired) all reach one callback made once,
-// `wake(id, ok)`, instead of a wasm closure made, and listeners set, per call.
+// `wake(id, ok, value, length)`, instead of a wasm closure made, and listeners set, per call.
 let wake = null;
 
 export function setWake(f) {
   wake = f;
 }
 
-// Call wake(id, ok) at the first of a request's `success` and `error` (tx:
+// Call wake(id, ok, undefined, 0) at the first of a request's `success` and `error` (tx:
 // false) or a transaction's `complete` and `abort` (tx: true).
 export function listen(target, tx, id) {
-  handle(target, tx, (e) => wake(id, eventOk(e), undefined));
+  handle(target, tx, (e) => wake(id, eventOk(e), undefined, 0));
 }
 
 export function unlisten(target, tx) {
@@ -79,21 +79,36 @@ export function forgetReads(reader) {
 // wake(id, true, frames): per key its record's frame (a Uint8Array),
 // undefined for no record, or null for a record without one (damaged); read
 // inside the event, where Chromium hands over a result more cheaply than in
-// a later microtask. On a failure, wake(id, false). Returns the last request.
+// a later microtask. On a failure, wake(id, false, undefined, 0). Returns the
+// last request.
 export function getEntries(db, reader, words, id) {
-  const reqs = readRequests(db, reader, words);
+  const reqs = readRequests(db, reader, words.length >> 2, (entries) => gets(entries, words));
   const last = reqs[reqs.length - 1];
-  last.onsuccess = () => wake(id, true, reqs.map((r) => frameOf(r.result)));
-  last.onerror = () => wake(id, false, undefined);
+  last.onsuccess = () => wake(id, true, reqs.map((r) => frameOf(r.result)), 0);
+  last.onerror = () => wake(id, false, undefined, 0);
   return last;
 }
 
-function readRequests(db, reader, words) {
-  const n = words.length >> 2;
+// getEntries for the one key whose words are a, b, c, d, the path of every
+// single get: the frame itself is handed over, wake(id, true, frame, length)
+// with its frameLength, so that Rust asks nothing before it copies the bytes.
+export function getEntry(db, reader, a, b, c, d, id) {
+  const req = readRequests(db, reader, 1, (entries) => entries.get(hexKey(a, b, c, d)));
+  req.onsuccess = () => {
+    const f = frameOf(req.result);
+    wake(id, true, f, lengthOf(f));
+  };
+  req.onerror = () => wake(id, false, undefined, 0);
+  return req;
+}
+
+// The requests `issue(entries)` makes for `n` keys, in the reused transaction
+// while it may take them, else in a new one.
+function readRequests(db, reader, n, issue) {
   const tx = reader.tx;
   if (tx !== null && reader.reads + n <= REUSE_READS && performance.now() - reader.since < REUSE_MS) {
     try {
-      const reqs = gets(tx, words);
+      const reqs = issue(tx.objectStore(ENTRIES));
       reader.reads += n;
       return reqs;
     } catch {
@@ -102,7 +117,7 @@ function readRequests(db, reader, words) {
   }
   reader.tx = null;
   const fresh = db.transaction(ENTRIES);
-  const reqs = gets(fresh, words);
+  const reqs = issue(fresh.objectStore(ENTRIES));
   fresh.oncomplete = () => {
     if (reader.tx === fresh) reader.tx = null;
   };
@@ -112,8 +127,7 @@ function readRequests(db, reader, words) {
   return reqs;
 }
 
-function gets(tx, words) {
-  const entries = tx.objectStore(ENTRIES);
+function gets(entries, words) {
   const reqs = [];
   for (let o = 0; o < words.length; o += 4) {
     reqs.push(entries.get(hexKey(words[o], words[o + 1], words[o + 2], words[o + 3])));
@@ -218,12 +232,19 @@ const NO_RECORD = -1;
 const DAMAGED = -2;
 
 export function frameLength(frames, i) {
-  const f = frames[i];
+  return lengthOf(frames[i]);
+}
+
+function lengthOf(f) {
   return f === undefined ? NO_RECORD : f === null ? DAMAGED : f.length;
 }
 
 export function copyFrame(frames, i, memory, ptr) {
-  const f = frames[i];
+  copyTo(frames[i], memory, ptr);
+}
+
+// Copy frame `f` (a Uint8Array) to `ptr` in wasm `memory`.
+export function copyTo(f, memory, ptr) {
   new Uint8Array(memory.buffer, ptr, f.length).set(f);
 }
 

@@ -78,10 +78,22 @@ extern "C" {
         words: &[u32],
         id: u32,
     ) -> Result<IdbRequest, JsValue>;
+    #[wasm_bindgen(catch, js_name = getEntry)]
+    fn get_entry(
+        db: &IdbDatabase,
+        reader: &JsValue,
+        a: u32,
+        b: u32,
+        c: u32,
+        d: u32,
+        id: u32,
+    ) -> Result<IdbRequest, JsValue>;
     #[wasm_bindgen(js_name = frameLength)]
     fn frame_length(frames: &JsValue, i: u32) -> i32;
     #[wasm_bindgen(js_name = copyFrame)]
     fn copy_frame(frames: &JsValue, i: u32, memory: &JsValue, ptr: u32);
+    #[wasm_bindgen(js_name = copyTo)]
+    fn copy_to(frame: &JsValue, memory: &JsValue, ptr: u32);
     #[wasm_bindgen(catch, js_name = putEntries)]
     fn put_entries(
         db: &IdbDatabase,
@@ -180,31 +192,42 @@ impl Names {
     /// [`Fired::value`] is an array of each key's frame (`getEntries`).
     pub(crate) fn get(&self, db: &IdbDatabase, keys: &[KeyHash]) -> Result<Fired, JsValue> {
         let words: Vec<u32> = keys.iter().flat_map(|k| words(*k)).collect();
-        let (id, outcome) = Waiting::reserve();
-        match get_entries(db, &self.reader, &words, id) {
-            Ok(last) => Ok(Fired {
-                target: last.into(),
-                tx: false,
-                id,
-                outcome,
-            }),
-            Err(e) => {
-                Waiting::release(id);
-                Err(e)
-            }
-        }
+        Fired::reserved(|id| get_entries(db, &self.reader, &words, id))
+    }
+
+    /// [`Names::get`] for one key, the path of every single get: on success
+    /// [`Names::frame_of`] takes the frame (`getEntry`).
+    pub(crate) fn get_one(&self, db: &IdbDatabase, key: KeyHash) -> Result<Fired, JsValue> {
+        let [a, b, c, d] = words(key);
+        Fired::reserved(|id| get_entry(db, &self.reader, a, b, c, d, id))
     }
 
     /// Frame `i` of `frames` (a [`Names::get`] wait's [`Fired::value`]):
     /// `Ok(None)` for no record, `Err(())` for a record without a frame.
     pub(crate) fn frame(&self, frames: &JsValue, i: u32) -> Result<Option<Vec<u8>>, ()> {
-        match frame_length(frames, i) {
+        self.copied(frame_length(frames, i), |ptr| {
+            copy_frame(frames, i, &self.memory, ptr)
+        })
+    }
+
+    /// The frame a [`Names::get_one`] wait ended with, as [`Names::frame`].
+    pub(crate) fn frame_of(&self, read: &Fired) -> Result<Option<Vec<u8>>, ()> {
+        let frame = read.value();
+        self.copied(read.outcome.len.get(), |ptr| {
+            copy_to(&frame, &self.memory, ptr)
+        })
+    }
+
+    /// A frame of `len` bytes (or fast.js NO_RECORD, DAMAGED) that `copy`
+    /// writes to the wasm memory address it is given.
+    fn copied(&self, len: i32, copy: impl FnOnce(u32)) -> Result<Option<Vec<u8>>, ()> {
+        match len {
             // fast.js NO_RECORD
             -1 => Ok(None),
             len if len >= 0 => {
                 let mut bytes = vec![0; len as usize];
                 // Nothing allocates during the call, so `bytes` stays put.
-                copy_frame(frames, i, &self.memory, bytes.as_mut_ptr() as usize as u32);
+                copy(bytes.as_mut_ptr() as usize as u32);
                 Ok(Some(bytes))
             }
             // fast.js DAMAGED
@@ -252,8 +275,10 @@ impl Names {
 struct Outcome {
     /// `Some(true)` on success or complete, `Some(false)` on error or abort.
     done: Cell<Option<bool>>,
-    /// What the listener handed over with the event (fast.js `getEntries`).
+    /// What the listener handed over with the event (fast.js `getEntries`,
+    /// `getEntry`), and the length of a frame handed over alone.
     value: RefCell<JsValue>,
+    len: Cell<i32>,
     waker: RefCell<Option<Waker>>,
 }
 
@@ -285,7 +310,7 @@ impl Waiting {
 
     fn add(&mut self, outcome: Rc<Outcome>) -> u32 {
         if self.callback.is_none() {
-            let f = Closure::<dyn FnMut(u32, bool, JsValue)>::new(fired).into_js_value();
+            let f = Closure::<dyn FnMut(u32, bool, JsValue, i32)>::new(fired).into_js_value();
             set_wake(&f);
             self.callback = Some(f);
         }
@@ -309,12 +334,13 @@ impl Waiting {
 }
 
 /// The callback of every listener: record the outcome, wake its waiter.
-fn fired(id: u32, ok: bool, value: JsValue) {
+fn fired(id: u32, ok: bool, value: JsValue, len: i32) {
     let Some(outcome) = WAITING.with(|w| w.borrow_mut().take(id)) else {
         return;
     };
     outcome.done.set(Some(ok));
     *outcome.value.borrow_mut() = value;
+    outcome.len.set(len);
     let waker = outcome.waker.borrow_mut().take();
     if let Some(w) = waker {
         w.wake();
@@ -340,6 +366,24 @@ impl Fired {
     /// Wait for `tx` to complete or abort.
     pub(crate) fn tx(tx: IdbTransaction) -> Self {
         Self::on(tx.into(), true)
+    }
+
+    /// The wait for the request `issue` makes, which reports to the id it
+    /// is given.
+    fn reserved(issue: impl FnOnce(u32) -> Result<IdbRequest, JsValue>) -> Result<Self, JsValue> {
+        let (id, outcome) = Waiting::reserve();
+        match issue(id) {
+            Ok(req) => Ok(Fired {
+                target: req.into(),
+                tx: false,
+                id,
+                outcome,
+            }),
+            Err(e) => {
+                Waiting::release(id);
+                Err(e)
+            }
+        }
     }
 
     fn on(target: JsValue, tx: bool) -> Self {

@@ -216,6 +216,36 @@ impl IndexedDbStore {
             .map_err(|e| self.abandon(tx, op, key, &e))
     }
 
+    /// The reads `issue` makes for `keys`, waited for: the wait, ended in
+    /// success, to take the frames from; a failure as the typed error.
+    async fn read(
+        &self,
+        keys: &[KeyHash],
+        issue: impl FnOnce(&Names, &IdbDatabase) -> std::result::Result<Fired, JsValue>,
+    ) -> Result<Fired> {
+        const OP: &str = "get";
+        // The requests name keys by text made in JS (idb::key); Rust's hex
+        // text is made only for an error's context.
+        let ctx = || match keys {
+            [k] => Some(k.to_hex()),
+            _ => None,
+        };
+        self.check_open(OP)?;
+        let mut read =
+            issue(&self.names, &self.sys).map_err(|e| self.thrown(OP, ctx().as_deref(), &e))?;
+        // Never committed explicitly: the next read may join the transaction
+        // (see fast.js), and it ends with its reads anyway.
+        if (&mut read).await {
+            return Ok(read);
+        }
+        let last = read.target_request();
+        let ctx = ctx();
+        Err(match last.transaction() {
+            Some(tx) => self.aborted(OP, ctx.as_deref(), &tx, Some(&last)),
+            None => self.thrown(OP, ctx.as_deref(), &JsValue::from_str("the read failed")),
+        })
+    }
+
     /// Remove a damaged entry found by `get` and count it.
     async fn remove_damaged(&self, k: KeyHash) -> Result<()> {
         const OP: &str = "get";
@@ -340,35 +370,25 @@ impl Store for IndexedDbStore {
     }
 
     async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
-        Ok(self.get_many(&[key]).await?.pop().flatten())
+        // get_many's steps for one key, without its arrays: the path of
+        // every single get.
+        let read = self
+            .read(&[key], |names, db| names.get_one(db, key))
+            .await?;
+        match self.names.frame_of(&read) {
+            Ok(frame) => Ok(frame),
+            Err(()) => {
+                self.remove_damaged(key).await?;
+                Ok(None)
+            }
+        }
     }
 
     async fn get_many(&self, keys: &[KeyHash]) -> Result<Vec<Option<Vec<u8>>>> {
-        const OP: &str = "get";
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        // The requests name keys by text made in JS (idb::key); Rust's hex
-        // text is made only for an error's context.
-        let ctx = || match keys {
-            [k] => Some(k.to_hex()),
-            _ => None,
-        };
-        self.check_open(OP)?;
-        let mut read = self
-            .names
-            .get(&self.sys, keys)
-            .map_err(|e| self.thrown(OP, ctx().as_deref(), &e))?;
-        // Never committed explicitly: the next read may join the transaction
-        // (see fast.js), and it ends with its reads anyway.
-        if !(&mut read).await {
-            let last = read.target_request();
-            let ctx = ctx();
-            return Err(match last.transaction() {
-                Some(tx) => self.aborted(OP, ctx.as_deref(), &tx, Some(&last)),
-                None => self.thrown(OP, ctx.as_deref(), &JsValue::from_str("the read failed")),
-            });
-        }
+        let read = self.read(keys, |names, db| names.get(db, keys)).await?;
         let frames = read.value();
         let mut out = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {

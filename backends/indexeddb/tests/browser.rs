@@ -384,6 +384,39 @@ async fn get_many_mixes_hits_misses_and_damage() {
 }
 
 #[wasm_bindgen_test]
+async fn a_single_get_reads_hits_misses_and_damage() {
+    // get's own path (fast.js getEntry), not get_many's.
+    let store = fresh("getone").await;
+    let (a, damaged, buffer) = (entry(1, b"one"), entry(2, b"two"), entry(3, b"three"));
+    for e in [&a, &damaged, &buffer] {
+        store.put(&e.meta, &e.frame).await.unwrap();
+    }
+    let db = raw(&store).await;
+    raw_set_frame(
+        &db,
+        &damaged.meta.key.to_hex(),
+        JsValue::from_str("not bytes"),
+    )
+    .await;
+    // A frame kept as an ArrayBuffer is still the frame's bytes.
+    let bytes = js_sys::Uint8Array::from(&buffer.frame[..]).buffer();
+    raw_set_frame(&db, &buffer.meta.key.to_hex(), bytes.into()).await;
+    let get = |e: &PutItem| store.get(e.meta.key);
+    assert_eq!(get(&a).await.unwrap().as_deref(), Some(&a.frame[..]));
+    assert_eq!(get(&entry(4, b"never written")).await.unwrap(), None);
+    assert_eq!(
+        get(&buffer).await.unwrap().as_deref(),
+        Some(&buffer.frame[..])
+    );
+    assert_eq!(store.take_corrupt(), 0);
+    assert_eq!(get(&damaged).await.unwrap(), None);
+    // The damaged entry is gone and counted; the rest stays.
+    assert_eq!(store.take_corrupt(), 1);
+    assert_eq!(raw_count(&db, ENTRIES).await, 2);
+    db.close();
+}
+
+#[wasm_bindgen_test]
 async fn touch_many_updates_records_in_place_and_skips_the_rest() {
     let name = unique("touch");
     let (old, newer, bad) = (entry(1, b"old"), entry(2, b"newer"), entry(3, b"bad"));

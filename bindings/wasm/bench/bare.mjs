@@ -71,7 +71,8 @@ export async function openBare(name) {
   return {
     set: (key, value) => write([[key, value]]),
     setMany: write,
-    get: async (key) => (await read([key]))[0],
+    // One request and one promise, as larder's single get (fast.js getEntry).
+    get: async (key) => (await result(requests([key])[0]))?.f,
     getMany: read,
     close: () => db.close(),
     name,

@@ -21,6 +21,8 @@ const VIEWS = [
 
 // 0 undefined, 1 null, 2 false, 3 true: codec 2's tags.
 const CONSTS = [undefined, null, false, true];
+// bytes()'s kind for a Uint8Array (VIEWS[1]).
+const UINT8 = 2;
 const INT_BIAS = 0x800000;
 const NO_KEY = {};
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -70,7 +72,10 @@ function text16(p, n) {
 // codec-2 kind + 1) of one. Kind 12, Float16Array, comes after the others:
 // decode.rs asked buildHasFloat16 before writing it on a tape.
 function bytes(kind, p, n) {
-  const b = u8.slice(p, p + n).buffer;
+  const copy = u8.slice(p, p + n);
+  // A Uint8Array is the copy itself, not a second view of its buffer.
+  if (kind === UINT8) return copy;
+  const b = copy.buffer;
   if (kind === 0) return b;
   return kind <= VIEWS.length ? new VIEWS[kind - 1](b) : new globalThis.Float16Array(b);
 }

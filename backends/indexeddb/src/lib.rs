@@ -30,6 +30,13 @@
 //! Version 1 kept frames and metadata in two object stores (two requests per
 //! put); opening such a database replaces it with the current layout, empty.
 //!
+//! The index has a price: Chromium clones every record put into a store with
+//! an index to compute its index keys. Putting the metadata in the primary key
+//! instead (an array key `[hash, size, ...]`, no index; a get by key range)
+//! was tried on a page of bare IndexedDB calls: 1000 puts took 66–70 ms
+//! against 72–76 ms with the index, but a single get 258–291 µs against
+//! 195–230 µs, so the index stays.
+//!
 //! ## Other tabs
 //!
 //! The store is shared with every tab of the origin. When another tab opens the

@@ -354,21 +354,24 @@ async fn open_queued_behind_a_blocked_delete_fails_instead_of_hanging() {
     delete.await.unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn get_many_mixes_hits_misses_and_damage() {
-    let store = fresh("getmany").await;
-    let (a, damaged, b) = (entry(1, b"one"), entry(2, b"two"), entry(3, b"three"));
-    let missing = entry(4, b"never written");
-    for e in [&a, &damaged, &b] {
+/// A store holding entries 1, 2 and 3, entry 2 damaged (its frame replaced
+/// by a string), and a raw connection to its database.
+async fn store_with_damage(test: &str) -> (IndexedDbStore, Database, [PutItem; 3]) {
+    let store = fresh(test).await;
+    let items = [entry(1, b"one"), entry(2, b"two"), entry(3, b"three")];
+    for e in &items {
         store.put(&e.meta, &e.frame).await.unwrap();
     }
     let db = raw(&store).await;
-    raw_set_frame(
-        &db,
-        &damaged.meta.key.to_hex(),
-        JsValue::from_str("not bytes"),
-    )
-    .await;
+    let damaged = items[1].meta.key.to_hex();
+    raw_set_frame(&db, &damaged, JsValue::from_str("not bytes")).await;
+    (store, db, items)
+}
+
+#[wasm_bindgen_test]
+async fn get_many_mixes_hits_misses_and_damage() {
+    let (store, db, [a, damaged, b]) = store_with_damage("getmany").await;
+    let missing = entry(4, b"never written");
     // One read transaction for all four: results in order, whatever each is.
     let keys = [a.meta.key, missing.meta.key, damaged.meta.key, b.meta.key];
     let got = store.get_many(&keys).await.unwrap();
@@ -386,18 +389,7 @@ async fn get_many_mixes_hits_misses_and_damage() {
 #[wasm_bindgen_test]
 async fn a_single_get_reads_hits_misses_and_damage() {
     // get's own path (fast.js getEntry), not get_many's.
-    let store = fresh("getone").await;
-    let (a, damaged, buffer) = (entry(1, b"one"), entry(2, b"two"), entry(3, b"three"));
-    for e in [&a, &damaged, &buffer] {
-        store.put(&e.meta, &e.frame).await.unwrap();
-    }
-    let db = raw(&store).await;
-    raw_set_frame(
-        &db,
-        &damaged.meta.key.to_hex(),
-        JsValue::from_str("not bytes"),
-    )
-    .await;
+    let (store, db, [a, damaged, buffer]) = store_with_damage("getone").await;
     // A frame kept as an ArrayBuffer is still the frame's bytes.
     let bytes = js_sys::Uint8Array::from(&buffer.frame[..]).buffer();
     raw_set_frame(&db, &buffer.meta.key.to_hex(), bytes.into()).await;

@@ -25,15 +25,16 @@ function eventOk(e) {
 }
 
 // The events Rust waits for (idb.rs, Fired) all reach one callback made once,
-// `wake(id, ok, value, length)`, instead of a wasm closure made, and listeners set, per call.
+// `wake(id, ok, value, length)`, instead of a wasm closure made, and
+// listeners set, per call.
 let wake = null;
 
 export function setWake(f) {
   wake = f;
 }
 
-// Call wake(id, ok, undefined, 0) at the first of a request's `success` and `error` (tx:
-// false) or a transaction's `complete` and `abort` (tx: true).
+// Call wake(id, ok, undefined, 0) at the first of a request's `success` and
+// `error` (tx: false) or a transaction's `complete` and `abort` (tx: true).
 export function listen(target, tx, id) {
   handle(target, tx, (e) => wake(id, eventOk(e), undefined, 0));
 }

@@ -21,8 +21,8 @@ const VIEWS = [
 
 // 0 undefined, 1 null, 2 false, 3 true: codec 2's tags.
 const CONSTS = [undefined, null, false, true];
-// bytes()'s kind for a Uint8Array (VIEWS[1]).
-const UINT8 = 2;
+// bytes()'s kind for a Uint8Array.
+const UINT8 = VIEWS.indexOf(Uint8Array) + 1;
 const INT_BIAS = 0x800000;
 const NO_KEY = {};
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));

@@ -33,9 +33,10 @@
 //! The index has a price: Chromium clones every record put into a store with
 //! an index to compute its index keys. Putting the metadata in the primary key
 //! instead (an array key `[hash, size, ...]`, no index; a get by key range)
-//! was tried on a page of bare IndexedDB calls: 1000 puts took 66–70 ms
-//! against 72–76 ms with the index, but a single get 258–291 µs against
-//! 195–230 µs, so the index stays.
+//! makes a batch faster but every get slower: `bindings/wasm/bench/probes.mjs`
+//! (bare IndexedDB calls, 3 fresh Chromiums on 2026-12-07) timed 1000 puts at
+//! 82–105 ms against 90–118 ms with the index, and a single get at 299–354 µs
+//! against 244–287 µs. Reads matter more to a cache, so the index stays.
 //!
 //! ## Other tabs
 //!

@@ -1,0 +1,126 @@
+// The page of probes.mjs: bare IndexedDB, no larder, measuring two things the
+// design of larder-indexeddb rests on (see probes.mjs). Reports
+// { calls: { joined, first }, layouts: { indexed, keyed } }.
+
+import { median, noise } from "./measure.mjs";
+
+const result = (req) => new Promise((ok, fail) => {
+  req.onsuccess = () => ok(req.result);
+  req.onerror = () => fail(req.error);
+});
+const done = (tx) => new Promise((ok, fail) => {
+  tx.oncomplete = ok;
+  tx.onabort = () => fail(tx.error);
+});
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const hex = (i) => (0x10000000 + i).toString(16).padStart(32, "0");
+
+async function open(name, upgrade) {
+  const req = indexedDB.open(`${name}-${Date.now()}`, 1);
+  req.onupgradeneeded = () => upgrade(req.result);
+  return result(req);
+}
+
+// How long the synchronous `get()` call takes as the first request of a new
+// read-only transaction and as a later one in a transaction joined from the
+// previous read's success event (as larder's reads join), in µs: the mean of
+// 4000 calls each (performance.now() counts in 5 µs steps here; the mean
+// over many calls is finer).
+async function calls(frame) {
+  const db = await open("probe-calls", (d) => d.createObjectStore("s"));
+  const tx = db.transaction("s", "readwrite");
+  for (let i = 0; i < 20; i++) tx.objectStore("s").put({ m: [frame.length, 0, -1, 0, "bench", [], 0], f: frame }, `k${i}`);
+  await done(tx);
+  const first = [], joined = [];
+  let reader = null, reads = 0;
+  for (let k = 0; k < 8000; k++) {
+    const fresh = reader === null || reads === 64;
+    if (fresh) {
+      reader = db.transaction("s");
+      reads = 0;
+    }
+    const t0 = performance.now();
+    let req;
+    try {
+      req = reader.objectStore("s").get(`k${k % 20}`);
+    } catch {
+      // The transaction ended between rounds: start the next one.
+      reader = null;
+      continue;
+    }
+    (fresh ? first : joined).push(performance.now() - t0);
+    reads++;
+    await result(req);
+    if (k % 20 === 19) {
+      // A round ends: let the transaction complete, as between larder's rounds.
+      await new Promise((ok) => setTimeout(ok, 0));
+      reader = null;
+    }
+  }
+  db.close();
+  return { first: mean(first) * 1000, joined: mean(joined) * 1000 };
+}
+
+// larder's layout (one store, an index on the metadata `m`) against the
+// metadata in an array primary key with no index (a get then reads a key
+// range): a batch of 1000 puts of a 1112-byte frame (ms) and single gets in
+// rounds of 20 joining one transaction (µs), medians, the two taking turns.
+async function layouts(frame) {
+  const db = await open("probe-layouts", (d) => {
+    d.createObjectStore("indexed").createIndex("meta", "m");
+    d.createObjectStore("keyed");
+  });
+  const meta = () => [frame.length, 1, -1, 1, "bench", [], 0];
+  const put = {
+    indexed: (s, k) => s.put({ m: meta(), f: frame.slice() }, hex(k)),
+    keyed: (s, k) => s.put(frame.slice(), [hex(k), ...meta()]),
+  };
+  const get = {
+    indexed: (s, k) => s.get(hex(k)),
+    keyed: (s, k) => s.get(IDBKeyRange.bound([hex(k)], [hex(k), []])),
+  };
+  const batch = { indexed: [], keyed: [] }, single = { indexed: [], keyed: [] };
+  for (let r = 0; r < 12; r++) {
+    for (const name of r % 2 ? ["indexed", "keyed"] : ["keyed", "indexed"]) {
+      const t0 = performance.now();
+      const tx = db.transaction(name, "readwrite", { durability: "relaxed" });
+      for (let i = 0; i < 1000; i++) put[name](tx.objectStore(name), r * 1000 + i);
+      tx.commit();
+      await done(tx);
+      if (r >= 2) batch[name].push(performance.now() - t0);
+    }
+  }
+  for (let r = 0; r < 40; r++) {
+    for (const name of r % 2 ? ["indexed", "keyed"] : ["keyed", "indexed"]) {
+      const t0 = performance.now();
+      let tx = null;
+      for (let i = 0; i < 20; i++) {
+        let req;
+        try {
+          if (tx) req = get[name](tx.objectStore(name), i);
+        } catch {
+          tx = null;
+        }
+        if (!req) {
+          tx = db.transaction(name);
+          req = get[name](tx.objectStore(name), i);
+        }
+        if (!(await result(req))) throw new Error(`${name}: entry ${i} missing`);
+      }
+      if (r >= 10) single[name].push(((performance.now() - t0) * 1000) / 20);
+    }
+  }
+  db.close();
+  const side = (n) => ({ batch: median(batch[n]), get: median(single[n]) });
+  return { indexed: side("indexed"), keyed: side("keyed") };
+}
+
+async function probes() {
+  const frame = noise(1112);
+  return { calls: await calls(frame), layouts: await layouts(frame) };
+}
+
+probes().then(
+  (r) => { window.benchResults = r; },
+  (e) => { window.benchResults = { error: String(e?.stack ?? e) }; },
+);

@@ -9,14 +9,16 @@
 // 16 ms old, as larder does (larder-indexeddb's fast.js), so that a loop of
 // awaited gets shares transactions on both sides.
 
-function done(tx) {
+/** A promise of `tx`'s `complete` event (rejected at `abort`). */
+export function done(tx) {
   return new Promise((ok, fail) => {
     tx.oncomplete = () => ok();
     tx.onabort = () => fail(tx.error);
   });
 }
 
-function result(req) {
+/** A promise of `req`'s result (rejected at `error`). */
+export function result(req) {
   return new Promise((ok, fail) => {
     req.onsuccess = () => ok(req.result);
     req.onerror = () => fail(req.error);

@@ -2,16 +2,9 @@
 // design of larder-indexeddb rests on (see probes.mjs). Reports
 // { calls: { joined, first }, layouts: { indexed, keyed } }.
 
+import { done, result } from "./bare.mjs";
 import { median, noise } from "./measure.mjs";
 
-const result = (req) => new Promise((ok, fail) => {
-  req.onsuccess = () => ok(req.result);
-  req.onerror = () => fail(req.error);
-});
-const done = (tx) => new Promise((ok, fail) => {
-  tx.oncomplete = ok;
-  tx.onabort = () => fail(tx.error);
-});
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const hex = (i) => (0x10000000 + i).toString(16).padStart(32, "0");
 

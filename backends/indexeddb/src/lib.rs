@@ -25,7 +25,9 @@
 //! read before while that still takes requests (a get made from the previous
 //! get's success event, as `await get()` in a loop does), for at most 64
 //! reads and 16 ms, and never across a write of this connection; so another
-//! tab's write waits, and stays unseen, no longer than that.
+//! tab's write waits, and stays unseen, no longer than that. Reads asked for
+//! in the task that opened the transaction join it whatever their number: a
+//! batch made of several calls (a getMany's parts) reads one state.
 //!
 //! Version 1 kept frames and metadata in two object stores (two requests per
 //! put); opening such a database replaces it with the current layout, empty.

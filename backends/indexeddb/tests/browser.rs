@@ -636,6 +636,37 @@ async fn reads_in_a_row_share_a_transaction_a_bounded_number_of_times() {
 }
 
 #[wasm_bindgen_test]
+async fn reads_asked_for_in_one_task_share_one_transaction() {
+    let store = fresh("one-task").await;
+    let items: Vec<PutItem> = (0..300).map(|i| entry(i, &payload(i, 16))).collect();
+    store.put_many(&items).await.unwrap();
+    // Three batches of 100 (more than REUSE_READS each) and a single get,
+    // all asked for in the first poll, as a getMany's parts are: one
+    // transaction, so they read one state of the database.
+    let keys: Vec<_> = items.iter().map(|it| it.meta.key).collect();
+    type Read<'a> =
+        std::pin::Pin<Box<dyn Future<Output = larder_core::Result<Vec<Option<Vec<u8>>>>> + 'a>>;
+    let mut reads: Vec<Read<'_>> = vec![Box::pin(async {
+        store.get(keys[7]).await.map(|f| vec![f])
+    })];
+    reads.extend(
+        keys.chunks(100)
+            .map(|part| Box::pin(store.get_many(part)) as Read<'_>),
+    );
+    let (found, opened) = read_transactions_during(larder_tests::join_all(reads)).await;
+    assert_eq!(
+        opened, 1,
+        "reads asked for in one task open one transaction"
+    );
+    let frames: Vec<_> = found.into_iter().flat_map(|r| r.unwrap()).collect();
+    assert_eq!(frames.len(), 301);
+    assert_eq!(frames[0].as_deref(), Some(&items[7].frame[..]));
+    for (f, it) in frames[1..].iter().zip(&items) {
+        assert_eq!(f.as_deref(), Some(&it.frame[..]));
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_read_made_after_a_write_sees_it_even_within_a_read_chain() {
     let store = fresh("reuse-write").await;
     let (a, b) = (entry(1, b"a"), entry(2, b"b"));

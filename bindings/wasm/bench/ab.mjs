@@ -1,5 +1,7 @@
 // Two builds of larder compared on one page, taking turns (ab-page.mjs):
-//   node ab.mjs <A> <B> [launches]
+//   node ab.mjs <A> <B> [launches] [batch]
+// ("batch": the rows of 1000 gets and 1000 puts in one call instead of the
+// single get and set rows)
 // A and B are larder package tarballs (`cargo xtask npm` makes
 // target/npm/larder-<version>.tgz; copy it aside between builds) or
 // directories holding an unpacked one. Each launch is a fresh Chromium; the
@@ -18,9 +20,11 @@ import { median } from "./measure.mjs";
 import { IDB_KEYVAL, browserEntry, runPage } from "./serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [argA, argB, launchArg = "6"] = process.argv.slice(2);
+const [argA, argB, launchArg = "6", rowsArg] = process.argv.slice(2);
 const launches = Number(launchArg);
-if (!argA || !argB || !(launches >= 1)) throw new Error("usage: node ab.mjs <A.tgz|dir> <B.tgz|dir> [launches]");
+if (!argA || !argB || !(launches >= 1) || ![undefined, "batch"].includes(rowsArg)) {
+  throw new Error("usage: node ab.mjs <A.tgz|dir> <B.tgz|dir> [launches] [batch]");
+}
 
 // Everything the page loads is served from one root: this directory, with
 // the builds unpacked into a temporary directory inside it.
@@ -51,6 +55,7 @@ for (let l = 0; l < launches; l++) {
     root: here,
     imports: { larderA: entries[first], larderB: entries[second], "idb-keyval": IDB_KEYVAL },
     script: "ab-page.mjs",
+    query: rowsArg ? `?${rowsArg}` : "",
   });
   const line = [];
   for (const [row, t] of Object.entries(rows)) {

@@ -33,12 +33,17 @@
 //! put); opening such a database replaces it with the current layout, empty.
 //!
 //! The index has a price: Chromium clones every record put into a store with
-//! an index to compute its index keys. Putting the metadata in the primary key
-//! instead (an array key `[hash, size, ...]`, no index; a get by key range)
-//! makes a batch faster but every get slower: `bindings/wasm/bench/probes.mjs`
-//! (bare IndexedDB calls, 3 fresh Chromiums on 2026-12-07) timed 1000 puts at
-//! 82–105 ms against 90–118 ms with the index, and a single get at 299–354 µs
-//! against 244–287 µs. Reads matter more to a cache, so the index stays.
+//! an index to compute its index keys. `bindings/wasm/bench/probes.mjs` (bare
+//! IndexedDB calls, 3 fresh Chromiums on 2026-12-07, a 1112-byte frame) timed
+//! 1000 puts at 75–107 ms with the index and 65–75 ms for the frame alone
+//! with no metadata (what idb-keyval stores), a single get at 206–237 µs for
+//! both. The other ways to keep metadata apart do worse:
+//! - the metadata in the primary key (an array key `[hash, size, ...]`, no
+//!   index; a get by key range): puts 79–94 ms, but every get 281–300 µs;
+//! - frames and metadata in two object stores (version 1): gets as fast,
+//!   puts 113–136 ms (two requests an entry).
+//!
+//! Reads matter more to a cache, so the index stays.
 //!
 //! ## Other tabs
 //!

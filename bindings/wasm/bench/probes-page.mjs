@@ -1,6 +1,6 @@
 // The page of probes.mjs: bare IndexedDB, no larder, measuring two things the
 // design of larder-indexeddb rests on (see probes.mjs). Reports
-// { calls: { joined, first }, layouts: { indexed, keyed } }.
+// { calls: { joined, first }, layouts: { indexed, keyed, split, plain } }.
 
 import { done, result } from "./bare.mjs";
 import { median, noise } from "./measure.mjs";
@@ -54,49 +54,61 @@ async function calls(frame) {
   return { first: mean(first) * 1000, joined: mean(joined) * 1000 };
 }
 
-// larder's layout (one store, an index on the metadata `m`) against the
+// larder's layout (one store, an index on the metadata `m`) against: the
 // metadata in an array primary key with no index (a get then reads a key
-// range): a batch of 1000 puts of a 1112-byte frame (ms) and single gets in
-// rounds of 20 joining one transaction (µs), medians, the two taking turns.
+// range); frames and metadata in two object stores with no index (version 1
+// of the layout: two puts an entry); and the frame alone, no metadata (the
+// floor: what idb-keyval stores). A batch of 1000 puts of a 1112-byte frame
+// (ms) and single gets in rounds of 20 joining one transaction (µs),
+// medians, the four taking turns.
+const LAYOUTS = {
+  indexed: { stores: ["indexed"], put: (t, k, m, f) => t.objectStore("indexed").put({ m, f }, k), get: (t, k) => t.objectStore("indexed").get(k) },
+  keyed: { stores: ["keyed"], put: (t, k, m, f) => t.objectStore("keyed").put(f, [k, ...m]), get: (t, k) => t.objectStore("keyed").get(IDBKeyRange.bound([k], [k, []])) },
+  split: {
+    stores: ["frames", "metas"],
+    put: (t, k, m, f) => { t.objectStore("frames").put(f, k); t.objectStore("metas").put(m, k); },
+    get: (t, k) => t.objectStore("frames").get(k),
+  },
+  plain: { stores: ["plain"], put: (t, k, m, f) => t.objectStore("plain").put(f, k), get: (t, k) => t.objectStore("plain").get(k) },
+};
+
 async function layouts(frame) {
   const db = await open("probe-layouts", (d) => {
     d.createObjectStore("indexed").createIndex("meta", "m");
-    d.createObjectStore("keyed");
+    for (const s of ["keyed", "frames", "metas", "plain"]) d.createObjectStore(s);
   });
   const meta = () => [frame.length, 1, -1, 1, "bench", [], 0];
-  const put = {
-    indexed: (s, k) => s.put({ m: meta(), f: frame.slice() }, hex(k)),
-    keyed: (s, k) => s.put(frame.slice(), [hex(k), ...meta()]),
-  };
-  const get = {
-    indexed: (s, k) => s.get(hex(k)),
-    keyed: (s, k) => s.get(IDBKeyRange.bound([hex(k)], [hex(k), []])),
-  };
-  const batch = { indexed: [], keyed: [] }, single = { indexed: [], keyed: [] };
+  const names = Object.keys(LAYOUTS);
+  const batch = {}, single = {};
+  for (const n of names) [batch[n], single[n]] = [[], []];
+  // The order rotates from round to round.
+  const order = (r) => names.map((_, j) => names[(j + r) % names.length]);
   for (let r = 0; r < 12; r++) {
-    for (const name of r % 2 ? ["indexed", "keyed"] : ["keyed", "indexed"]) {
+    for (const name of order(r)) {
+      const { stores, put } = LAYOUTS[name];
       const t0 = performance.now();
-      const tx = db.transaction(name, "readwrite", { durability: "relaxed" });
-      for (let i = 0; i < 1000; i++) put[name](tx.objectStore(name), r * 1000 + i);
+      const tx = db.transaction(stores, "readwrite", { durability: "relaxed" });
+      for (let i = 0; i < 1000; i++) put(tx, hex(r * 1000 + i), meta(), frame.slice());
       tx.commit();
       await done(tx);
       if (r >= 2) batch[name].push(performance.now() - t0);
     }
   }
   for (let r = 0; r < 40; r++) {
-    for (const name of r % 2 ? ["indexed", "keyed"] : ["keyed", "indexed"]) {
+    for (const name of order(r)) {
+      const { stores, get } = LAYOUTS[name];
       const t0 = performance.now();
       let tx = null;
       for (let i = 0; i < 20; i++) {
         let req;
         try {
-          if (tx) req = get[name](tx.objectStore(name), i);
+          if (tx) req = get(tx, hex(i));
         } catch {
           tx = null;
         }
         if (!req) {
-          tx = db.transaction(name);
-          req = get[name](tx.objectStore(name), i);
+          tx = db.transaction(stores[0]);
+          req = get(tx, hex(i));
         }
         if (!(await result(req))) throw new Error(`${name}: entry ${i} missing`);
       }
@@ -105,7 +117,7 @@ async function layouts(frame) {
   }
   db.close();
   const side = (n) => ({ batch: median(batch[n]), get: median(single[n]) });
-  return { indexed: side("indexed"), keyed: side("keyed") };
+  return Object.fromEntries(names.map((n) => [n, side(n)]));
 }
 
 async function probes() {

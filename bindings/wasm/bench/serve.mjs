@@ -13,9 +13,11 @@ const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "te
  * Serve files under `root` and a page importing `script` with `imports` as
  * its import map; open it (plus `query`) in a Chromium started with `flags`
  * and return its `window.benchResults` once set, with the browser's
- * version. Throws if the page sets `error` there or reports one.
+ * version. Throws if the page sets `error` there or reports one. With
+ * `profile`, also `profiles`: the CPU profile (sampled every 50 µs) of each
+ * `console.profile()` … `console.profileEnd()` the page ran.
  */
-export async function runPage({ root, imports, script, flags = [], query = "" }) {
+export async function runPage({ root, imports, script, flags = [], query = "", profile = false }) {
   const page = `<!doctype html><meta charset="utf-8"><title>larder bench</title>
 <link rel="icon" href="data:,">
 <script type="importmap">${JSON.stringify({ imports })}</script><script type="module" src="/${script}"></script>`;
@@ -45,11 +47,18 @@ export async function runPage({ root, imports, script, flags = [], query = "" })
     const errors = [];
     p.on("pageerror", (e) => errors.push(String(e)));
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    const profiles = [];
+    if (profile) {
+      const cdp = await p.context().newCDPSession(p);
+      cdp.on("Profiler.consoleProfileFinished", (e) => profiles.push(e.profile));
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+    }
     await p.goto(`http://127.0.0.1:${server.address().port}/${query}`);
     await p.waitForFunction(() => window.benchResults, null, { timeout: 600_000, polling: 500 });
     const r = await p.evaluate(() => window.benchResults);
     if (r.error || errors.length) throw new Error(`the browser benchmark failed: ${r.error ?? errors.join("\n")}`);
-    return { ...r, version: browser.version() };
+    return { ...r, version: browser.version(), ...(profile ? { profiles } : {}) };
   } finally {
     await browser.close();
     server.close();

@@ -111,6 +111,40 @@ const browserChecks = [
       await again.close();
     },
   },
+  {
+    name: "indexeddb: getMany over several parts: damaged records are misses, removed and counted, the rest in order",
+    run: async () => {
+      const name = unique("damaged-batch");
+      const c = await Cache.open({ backend: "indexeddb", name, memoryBytes: 0 });
+      const params = Array.from({ length: 250 }, (_, i) => ({ i }));
+      await c.setMany("d", params.map((p) => [p, { i: p.i, text: "x".repeat(300) }]));
+      // One damaged record in each of getMany's parts (of 100): a flipped
+      // byte, a frame that is not bytes, a truncated frame.
+      const damage = { 5: (f) => { f[f.length >> 1] ^= 0x40; return f; }, 150: () => "not bytes", 249: (f) => f.slice(0, 20) };
+      const db = await new Promise((resolve, reject) => {
+        const req = indexedDB.open(`larder-${name}`);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const keyOf = (i) => larder.keyHash("d", { i });
+      for (const [i, spoil] of Object.entries(damage)) {
+        const tx = db.transaction("entries", "readwrite");
+        const store = tx.objectStore("entries");
+        const read = store.get(keyOf(Number(i)));
+        read.onsuccess = () => store.put({ ...read.result, f: spoil(read.result.f) }, keyOf(Number(i)));
+        await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onabort = () => reject(tx.error); });
+      }
+      db.close();
+      const got = await c.getMany("d", [...params, { i: -1 }]);
+      equal(got, [...params.map((p) => (p.i in damage ? undefined : { i: p.i, text: "x".repeat(300) })), undefined], "values in order");
+      const s = await c.stats();
+      equal(s.corrupt, 3, "stats.corrupt");
+      equal((await c.entries()).length, 247, "the damaged entries removed");
+      const left = (await dumpDatabase(`larder-${name}`)).filter(([store]) => store === "entries").map(([, k]) => k);
+      ok(Object.keys(damage).every((i) => !left.includes(keyOf(Number(i)))), "no damaged record left");
+      await c.close();
+    },
+  },
   ...RELOAD_BACKENDS.map((backend) => ({
     name: `${backend}: write the entries the reloaded page must find`,
     run: async () => {

@@ -13,16 +13,15 @@ import {
   SINGLE_OPS as N,
   SINGLE_ROUNDS as ROUNDS,
   WARM_ROUNDS,
+  BATCH,
+  batchNames as names,
+  batchParams as params,
   checkHit as check,
   noise,
   timeSideBySide,
 } from "./measure.mjs";
 
-const BATCH = 1000;
-
 async function batchRows(a, b, store, value) {
-  const params = (r) => Array.from({ length: BATCH }, (_, i) => ({ batch: r, i }));
-  const names = (r) => Array.from({ length: BATCH }, (_, i) => `batch-${r}-${i}`);
   const pairs = (keys) => keys.map((k) => [k, value]);
   for (let r = 0; r < 8; r++) {
     await a.setMany("bench", pairs(params(r)));

@@ -13,6 +13,13 @@ export const SINGLE_ROUNDS = 21;
 // page.mjs, singleRows).
 export const WARM_ROUNDS = 100;
 
+// The browser's batch rows (page.mjs, ab-page.mjs, profile-batch-page.mjs):
+// entries per batch, the params larder keys batch `r`'s entries by, and
+// their keys for idb-keyval and the bare anchor.
+export const BATCH = 1000;
+export const batchParams = (r) => Array.from({ length: BATCH }, (_, i) => ({ batch: r, i }));
+export const batchNames = (r) => Array.from({ length: BATCH }, (_, i) => `batch-${r}-${i}`);
+
 /** Throw unless `v` is what every benchmark read expects: a 1 KiB hit. */
 export function checkHit(v) {
   if (!(v instanceof Uint8Array) || v.length !== 1024) {

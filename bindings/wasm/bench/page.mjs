@@ -8,9 +8,12 @@ import { Cache, decodeValue, encodeValue } from "larder";
 
 import { openBare } from "./bare.mjs";
 import {
+  BATCH,
   SINGLE_OPS as N,
   SINGLE_ROUNDS as ROUNDS,
   WARM_ROUNDS,
+  batchNames,
+  batchParams,
   checkHit as check,
   codecCases,
   noise,
@@ -21,7 +24,6 @@ import {
 import { batchPhases, phaseCases } from "./phases.mjs";
 import { storageCases } from "./storage.mjs";
 
-const BATCH = 1000;
 // `?single`: the single-operation rows alone, for run.mjs's further launches
 // (the V8 table runs them in a Chromium whose V8 compiles wasm with its
 // optimizing tier only); `?single&batch`: and the 1000-put batch, for the
@@ -95,8 +97,8 @@ async function bench() {
   const bare = await openBare(`bare-bench-${Date.now()}`);
   const single = { ops: N, rounds: ROUNDS, spread: true };
   rows.push(...(await singleRows(c, store, bare, value, single)));
-  const pairs = (r) => Array.from({ length: BATCH }, (_, i) => [{ batch: r, i }, value]);
-  const idbPairs = (r) => Array.from({ length: BATCH }, (_, i) => [`batch-${r}-${i}`, value]);
+  const pairs = (r) => batchParams(r).map((p) => [p, value]);
+  const idbPairs = (r) => batchNames(r).map((k) => [k, value]);
   if (BATCH_ROW) {
     rows.push(await row(
       `IndexedDB set ${BATCH} × 1 KiB in one batch`,
@@ -128,8 +130,7 @@ async function bench() {
   ));
   await tiered.clear();
   await tiered.close();
-  const keys = Array.from({ length: BATCH }, (_, i) => ({ batch: 0, i }));
-  const idbKeys = Array.from({ length: BATCH }, (_, i) => `batch-0-${i}`);
+  const [keys, idbKeys] = [batchParams(0), batchNames(0)];
   rows.push(await row(
     `IndexedDB get ${BATCH} × 1 KiB in one batch`,
     async () => (await c.getMany("bench", keys)).forEach(check),

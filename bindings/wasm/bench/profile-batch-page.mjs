@@ -7,9 +7,7 @@
 import init, { Cache } from "larder-named";
 import * as idb from "idb-keyval";
 
-import { checkHit as check, median, noise } from "./measure.mjs";
-
-const N = 1000;
+import { batchNames as names, batchParams as params, checkHit as check, median, noise } from "./measure.mjs";
 
 async function bench() {
   await init();
@@ -17,8 +15,6 @@ async function bench() {
   const t = Date.now();
   const c = await Cache.open({ backend: "indexeddb", name: `profile-${t}`, memoryBytes: 0 });
   const store = idb.createStore(`profile-keyval-${t}`, "keyval");
-  const params = (r) => Array.from({ length: N }, (_, i) => ({ batch: r, i }));
-  const names = (r) => Array.from({ length: N }, (_, i) => `batch-${r}-${i}`);
   const pairs = (keys) => keys.map((k) => [k, value]);
   for (let r = 0; r < 8; r++) {
     await c.setMany("bench", pairs(params(r)));

@@ -15,8 +15,9 @@ use crate::{Cache, OrJs, decode_entry, encode_value, params, value};
 /// A getMany reads its keys in parts of this many, all asked for at once:
 /// each part's values are checked and decoded as soon as its reads are done,
 /// while IndexedDB is still reading the next parts, instead of all of them
-/// after the last read. 1000 gets in Chromium took about a tenth less so;
-/// parts of 50 or 250 did no better (docs/BENCHMARKS.md).
+/// after the last read. 1000 gets in Chromium took 3–7% less so (bench/ab.mjs
+/// batch, against the A/A spread of 2%); parts of 50 or 250 did worse
+/// (docs/BENCHMARKS.md).
 const READ_PART: usize = 100;
 
 /// `v` as an array, if it is one (of any realm).

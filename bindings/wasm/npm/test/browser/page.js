@@ -30,13 +30,18 @@ function full(v) {
   return v;
 }
 
-/** Every record of every object store of an IndexedDB database, as data. */
-async function dumpDatabase(name) {
-  const db = await new Promise((resolve, reject) => {
+/** A connection to IndexedDB database `name`, at its current version. */
+function openDatabase(name) {
+  return new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
+}
+
+/** Every record of every object store of an IndexedDB database, as data. */
+async function dumpDatabase(name) {
+  const db = await openDatabase(name);
   try {
     const out = [];
     for (const store of [...db.objectStoreNames].sort()) {
@@ -121,11 +126,7 @@ const browserChecks = [
       // One damaged record in each of getMany's parts (of 100): a flipped
       // byte, a frame that is not bytes, a truncated frame.
       const damage = { 5: (f) => { f[f.length >> 1] ^= 0x40; return f; }, 150: () => "not bytes", 249: (f) => f.slice(0, 20) };
-      const db = await new Promise((resolve, reject) => {
-        const req = indexedDB.open(`larder-${name}`);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
+      const db = await openDatabase(`larder-${name}`);
       const keyOf = (i) => larder.keyHash("d", { i });
       for (const [i, spoil] of Object.entries(damage)) {
         const tx = db.transaction("entries", "readwrite");

@@ -1,0 +1,81 @@
+//! What the browser tests share: fresh stores, and a raw connection that
+//! reads and writes records behind the store's back.
+
+use std::cell::Cell;
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use larder_indexeddb::{ENTRIES, IndexedDbStore};
+use wasm_bindgen::JsValue;
+
+thread_local! {
+    static SEQ: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A cache name no other test (or earlier run) uses.
+pub fn unique(test: &str) -> String {
+    let n = SEQ.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    format!("{test}-{}-{n}", js_sys::Date::now() as u64)
+}
+
+pub async fn fresh(test: &str) -> IndexedDbStore {
+    IndexedDbStore::open(&unique(test)).await.unwrap()
+}
+
+/// The schema version larder-indexeddb creates.
+pub const VERSION: u32 = 2;
+
+/// A second, raw connection to the store's database (its version, no upgrade).
+pub async fn raw(store: &IndexedDbStore) -> Database {
+    Database::open(store.database_name())
+        .with_version(VERSION)
+        .await
+        .unwrap()
+}
+
+/// The value under `key` in object store `name`, bypassing the store.
+pub async fn raw_get(db: &Database, name: &str, key: &str) -> JsValue {
+    let tx = db.transaction(name).build().unwrap();
+    let s = tx.object_store(name).unwrap();
+    let v: Option<JsValue> = s.get(key.to_owned()).primitive().unwrap().await.unwrap();
+    v.unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Replace the frame `f` of the record under `key` with `frame`, keeping its
+/// metadata.
+pub async fn raw_set_frame(db: &Database, key: &str, frame: JsValue) {
+    let rec = raw_get(db, ENTRIES, key).await;
+    js_sys::Reflect::set(&rec, &"f".into(), &frame).unwrap();
+    raw_put(db, ENTRIES, key, rec).await;
+}
+
+/// Put `value` under `key` in object store `name`, bypassing the store.
+pub async fn raw_put(db: &Database, name: &str, key: &str, value: JsValue) {
+    let tx = db
+        .transaction(name)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    let s = tx.object_store(name).unwrap();
+    s.put(value)
+        .with_key(key.to_owned())
+        .without_key_type()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+pub async fn raw_count(db: &Database, name: &str) -> u32 {
+    let tx = db.transaction(name).build().unwrap();
+    let s = tx.object_store(name).unwrap();
+    s.count().await.unwrap()
+}
+
+/// A JS value from a JS expression (test data).
+pub fn js(expr: &str) -> JsValue {
+    js_sys::eval(expr).unwrap()
+}

@@ -33,15 +33,20 @@
 //! put); opening such a database replaces it with the current layout, empty.
 //!
 //! The index has a price: Chromium clones every record put into a store with
-//! an index to compute its index keys. `bindings/wasm/bench/probes.mjs` (bare
-//! IndexedDB calls, 3 fresh Chromiums on 2026-12-07, a 1112-byte frame) timed
-//! 1000 puts at 75–107 ms with the index and 65–75 ms for the frame alone
-//! with no metadata (what idb-keyval stores), a single get at 206–237 µs for
-//! both. The other ways to keep metadata apart do worse:
+//! an index to compute its index keys, and keeps the index up to date.
+//! `bindings/wasm/bench/probes.mjs` (bare IndexedDB calls, 3 fresh Chromiums
+//! on 2026-12-07, a 1112-byte frame) timed 1000 puts at 120–131 ms with the
+//! index and 88–107 ms for the frame alone with no metadata (what idb-keyval
+//! stores), a single get at 232–271 µs and 227–292 µs. The other ways to
+//! keep metadata apart do worse:
 //! - the metadata in the primary key (an array key `[hash, size, ...]`, no
-//!   index; a get by key range): puts 79–94 ms, but every get 281–300 µs;
+//!   index; a get by key range): puts 101–110 ms, but every get 293–387 µs;
 //! - frames and metadata in two object stores (version 1): gets as fast,
-//!   puts 113–136 ms (two requests an entry).
+//!   puts 141–161 ms (two requests an entry).
+//!
+//! Smaller index keys save little: the same index on a 22-byte key took
+//! 111–129 ms, and on a number (no metadata at all) 95–123 ms. What costs is
+//! having an index, not the size of its keys.
 //!
 //! Reads matter more to a cache, so the index stays.
 //!

@@ -1,6 +1,6 @@
 // The page of probes.mjs: bare IndexedDB, no larder, measuring two things the
 // design of larder-indexeddb rests on (see probes.mjs). Reports
-// { calls: { joined, first }, layouts: { indexed, keyed, split, plain } }.
+// { calls: { joined, first }, layouts: { indexed, keyed, split, bytes, number, plain } }.
 
 import { done, result } from "./bare.mjs";
 import { median, noise } from "./measure.mjs";
@@ -57,10 +57,12 @@ async function calls(frame) {
 // larder's layout (one store, an index on the metadata `m`) against: the
 // metadata in an array primary key with no index (a get then reads a key
 // range); frames and metadata in two object stores with no index (version 1
-// of the layout: two puts an entry); and the frame alone, no metadata (the
-// floor: what idb-keyval stores). A batch of 1000 puts of a 1112-byte frame
+// of the layout: two puts an entry); the same index on a smaller key (22
+// bytes, or a number); and the frame alone, no metadata (the floor: what
+// idb-keyval stores). A batch of 1000 puts of a 1112-byte frame
 // (ms) and single gets in rounds of 20 joining one transaction (µs),
 // medians, the four taking turns.
+const packed = (k) => Uint8Array.from({ length: 22 }, (_, i) => k.charCodeAt(31 - i));
 const LAYOUTS = {
   indexed: { stores: ["indexed"], put: (t, k, m, f) => t.objectStore("indexed").put({ m, f }, k), get: (t, k) => t.objectStore("indexed").get(k) },
   keyed: { stores: ["keyed"], put: (t, k, m, f) => t.objectStore("keyed").put(f, [k, ...m]), get: (t, k) => t.objectStore("keyed").get(IDBKeyRange.bound([k], [k, []])) },
@@ -69,12 +71,16 @@ const LAYOUTS = {
     put: (t, k, m, f) => { t.objectStore("frames").put(f, k); t.objectStore("metas").put(m, k); },
     get: (t, k) => t.objectStore("frames").get(k),
   },
+  // The same index on smaller keys: a 22-byte binary key in place of the
+  // metadata array, and a number (no metadata at all: the floor of any index).
+  bytes: { stores: ["bytes"], put: (t, k, m, f) => t.objectStore("bytes").put({ m: packed(k), f }, k), get: (t, k) => t.objectStore("bytes").get(k) },
+  number: { stores: ["number"], put: (t, k, m, f) => t.objectStore("number").put({ m: 5, f }, k), get: (t, k) => t.objectStore("number").get(k) },
   plain: { stores: ["plain"], put: (t, k, m, f) => t.objectStore("plain").put(f, k), get: (t, k) => t.objectStore("plain").get(k) },
 };
 
 async function layouts(frame) {
   const db = await open("probe-layouts", (d) => {
-    d.createObjectStore("indexed").createIndex("meta", "m");
+    for (const s of ["indexed", "bytes", "number"]) d.createObjectStore(s).createIndex("meta", "m");
     for (const s of ["keyed", "frames", "metas", "plain"]) d.createObjectStore(s);
   });
   const meta = () => [frame.length, 1, -1, 1, "bench", [], 0];

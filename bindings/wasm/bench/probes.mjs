@@ -5,8 +5,8 @@
 //    read-only transaction and as a later one in a joined transaction.
 // 2. larder's layout (an index on the metadata) against the metadata kept in
 //    an array primary key with no index, against frames and metadata in two
-//    object stores, and against the frame alone: a batch of 1000 puts, and
-//    single gets.
+//    object stores, against the same index on a 22-byte key or a number, and
+//    against the frame alone: a batch of 1000 puts, and single gets.
 // Prints each launch's figures; docs/BENCHMARKS.md and the docs of
 // larder-indexeddb quote them.
 
@@ -24,6 +24,8 @@ const LAYOUTS = {
   indexed: "index (larder's)",
   keyed: "metadata in the key (get by range)",
   split: "two object stores",
+  bytes: "index on a 22-byte key",
+  number: "index on a number",
   plain: "frame alone",
 };
 for (let l = 0; l < launches; l++) {

@@ -98,6 +98,16 @@ function targets(node, browser, own, launches) {
   const mid = (f) => median(batches.map(f));
   const larder = mid((r) => r.larder);
   const each = (f) => batches.map((r) => (f(r) / 1000).toFixed(1)).join(", ");
+  // The same target for the batch rows, judged like the single ones: the
+  // median ratio over the launches, the bare anchor's beside it.
+  const batchFigure = (op, ownUs) => {
+    const rows = launches.map((rs) => find(rs, `IndexedDB ${op} 1000`));
+    const x = median(rows.map(vsKeyval));
+    const bare = median(rows.map((r) => r.anchors[BARE] / keyval(r)));
+    return [x, `${op}: larder / idb-keyval = ${x.toFixed(2)}× (${BARE} / idb-keyval = ${bare.toFixed(2)}×; larder's own work ${fmt(ownUs)})`];
+  };
+  const batchRatios = [batchFigure("get", own.batchGet), batchFigure("set", own.batch)];
+  lines.push(`| IndexedDB get and set of 1000 in one batch at most idb-keyval's time | ${batchRatios.map(([, f]) => f).join("; ")} | ${batchRatios.every(([x]) => x <= 1) ? "yes" : "no"} |`);
   lines.push(`| 1000 puts in one batch under 100 ms | larder ${fmt(larder)} (idb-keyval ${fmt(mid((r) => r.anchors["idb-keyval"]))}; ${BARE}: ${fmt(mid((r) => r.anchors[BARE]))}; larder's own work ${fmt(own.batch)}); per launch, ms: larder ${each((r) => r.larder)}; idb-keyval ${each((r) => r.anchors["idb-keyval"])}; ${BARE} ${each((r) => r.anchors[BARE])} | ${larder < 100_000 ? "yes" : "no"} |`);
   return lines.join("\n");
 }
@@ -189,6 +199,8 @@ function tierTable({ shipped, optimized }) {
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(", ");
 const loadBefore = load();
+const startedAt = `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const commitBefore = commit();
 const node = only ? null : await nodeBench();
 if (node) console.error("node: done");
 const browser = await browserBench();
@@ -210,7 +222,7 @@ const pkg = JSON.parse(await readFile(join(here, "node_modules/larder/package.js
 const md = [
   `Measured by \`cargo xtask bench --js\` (bindings/wasm/bench/run.mjs): larder ${pkg.version} installed from its packed tarball; each figure is the median time per operation over 7 rounds after a warm-up round, every case of a table run in one process or page. In Node and Chromium, the sides of a row take turns round by round; in Chromium, single operations run 21 rounds of 20 (OPFS against IndexedDB: 11 rounds of 20 at 1 KiB, 7 of 4 at 1 MiB). The single IndexedDB rows run twice: on a fresh page, after one warm-up round, and warmed up, after 100 rounds a side (2000 calls), by when V8 has optimized idb-keyval's JS and the busiest of larder's wasm (see the V8 section below; \`bench/steady.mjs\` measures on as V8 optimizes more); the Rust benchmarks measure warmed up too (criterion warms up before it samples). Those rows run larder without its memory tier, so that every get reads IndexedDB as idb-keyval's does; one more get row has the memory tier on, as larder runs unless \`memoryBytes\` says otherwise (32 MiB): a hit of an entry the page wrote is served from wasm memory.`,
   "",
-  `The machine's load average (1, 5, 15 min) was ${loadBefore} when the run started and ${load()} when it ended (${os()}); on a shared machine single runs vary by tens of percent, so compare ratios within a table, not figures across runs.`,
+  `Run at commit \`${commitBefore}\`, starting ${startedAt}. The machine's load average (1, 5, 15 min) was ${loadBefore} when the run started and ${load()} when it ended (${os()}); on a shared machine single runs vary by tens of percent, so compare ratios within a table, not figures across runs.`,
   ...(node ? ["", `### Node ${process.version} (fs and memory backends, value codec)`, "", table(node)] : []),
   "",
   `### Chromium ${browser.version} (IndexedDB backend, value codec)`,
@@ -267,7 +279,7 @@ md.push(
   "",
   "### Against the issue-3 timing targets (this run)",
   "",
-  `Single calls and the batch: medians over the ${1 + TIER_RUNS} Chromiums launched with V8 as shipped (the first page above and the ${TIER_RUNS} of the V8 section).`,
+  `Single calls and the batches: medians over the ${1 + TIER_RUNS} Chromiums launched with V8 as shipped (the first page above and the ${TIER_RUNS} of the V8 section).`,
   "",
   targets(node, browser.rows, browser.own, [browser.rows, ...tiers.shipped]),
   "",
@@ -275,6 +287,20 @@ md.push(
 );
 await writeFile(out, md.join("\n") + "\n");
 console.log(md.join("\n"));
+
+/**
+ * `git rev-parse --short HEAD`, with `-dirty` if files other than
+ * docs/BENCHMARKS.md differ from it (as the Rust report says its commit).
+ */
+function commit() {
+  const git = (...args) => execFileSync("git", args, { cwd: here, encoding: "utf8" }).trim();
+  try {
+    const dirty = git("status", "--porcelain", "--", ":(top)", ":(exclude,top)docs/BENCHMARKS.md") !== "";
+    return git("rev-parse", "--short", "HEAD") + (dirty ? "-dirty" : "");
+  } catch {
+    return "unknown";
+  }
+}
 
 /** The CPU count, for the load average's scale. */
 function os() {

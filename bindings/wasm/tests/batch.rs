@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{deep_equal, js, message, name, wait};
+use common::{deep_equal, js, message, name, remove, tmp_dir, wait};
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use larder_wasm::{Cache, decode_value_js, encode_value_js};
 use wasm_bindgen::JsCast;
@@ -111,8 +111,7 @@ async fn set_many_checks_every_pair_before_writing() {
 
 #[wasm_bindgen_test]
 async fn batches_reach_the_filesystem() {
-    let dir = js("process.env.TMPDIR || '/tmp'").as_string().unwrap();
-    let dir = format!("{dir}/larder-wasm-batch-{}", js_sys::Date::now() as u64);
+    let dir = tmp_dir().await.as_string().unwrap();
     let opts = format!("({{backend: 'fs', dir: {dir:?}, memoryBytes: 0}})");
     let c = open(&opts).await;
     ok(c.set_many(
@@ -129,7 +128,8 @@ async fn batches_reach_the_filesystem() {
     for i in 0..20 {
         assert_eq!(got.get(i).as_string().unwrap(), format!("v{i}"));
     }
-    ok(c.clear()).await;
+    ok(c.close()).await;
+    remove(&dir).await;
 }
 
 #[wasm_bindgen_test]

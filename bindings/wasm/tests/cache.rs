@@ -5,28 +5,12 @@
 
 mod common;
 
-use common::{deep_equal, js, message, name, wait};
+use common::{deep_equal, js, message, name, names, remove, tmp_dir, wait};
 use js_sys::{Array, Function, Promise, Reflect};
 use larder_wasm::Cache;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-// Node itself, to make temp directories and look at what the fs backend wrote.
-#[wasm_bindgen(inline_js = r#"
-const fsp = () => import("node:fs/promises");
-export async function tmp_dir() {
-    const os = await import("node:os");
-    return (await fsp()).mkdtemp(os.tmpdir() + "/larder-wasm-");
-}
-export async function names(p) { return (await (await fsp()).readdir(p)).sort(); }
-export async function remove(p) { await (await fsp()).rm(p, { recursive: true, force: true }); }
-"#)]
-extern "C" {
-    async fn tmp_dir() -> JsValue;
-    async fn names(p: &str) -> JsValue;
-    async fn remove(p: &str);
-}
 
 fn strings(v: JsValue) -> Vec<String> {
     Array::from(&v)

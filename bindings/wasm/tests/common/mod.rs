@@ -5,6 +5,26 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+// Node itself (in the Node and Deno test runs): temp directories, and what the
+// fs backend wrote in them.
+#[wasm_bindgen(inline_js = r#"
+const fsp = () => import("node:fs/promises");
+export async function tmp_dir() {
+    const os = await import("node:os");
+    return (await fsp()).mkdtemp(os.tmpdir() + "/larder-wasm-");
+}
+export async function names(p) { return (await (await fsp()).readdir(p)).sort(); }
+export async function remove(p) { await (await fsp()).rm(p, { recursive: true, force: true }); }
+"#)]
+extern "C" {
+    /// A new directory under the OS's temp directory.
+    pub async fn tmp_dir() -> JsValue;
+    /// The names in directory `p`, sorted.
+    pub async fn names(p: &str) -> JsValue;
+    /// `rm -rf p`.
+    pub async fn remove(p: &str);
+}
+
 /// Evaluate a JS expression.
 pub fn js(expr: &str) -> JsValue {
     Function::new_no_args(&format!("return ({expr});"))

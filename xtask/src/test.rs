@@ -338,6 +338,13 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
     // Chromium reaches the runner's server through a proxy of ours: see
     // proxy.rs for the hang it prevents.
     let proxy = proxy::start().map_err(|e| format!("starting the test proxy: {e}"))?;
+    // chromedriver and Chromium leave a profile directory or two in TMPDIR
+    // after each test binary (tens of MB each): keep them under target, and
+    // remove them once every browser run has passed.
+    let chromium_tmp = ctx.target_dir().join("tmp").join("chromium");
+    let _ = std::fs::remove_dir_all(&chromium_tmp);
+    std::fs::create_dir_all(&chromium_tmp)
+        .map_err(|e| format!("{}: {e}", chromium_tmp.display()))?;
     let chromium_test = |krate: &str| -> Result<Command, String> {
         let dir = WASM_CRATES
             .iter()
@@ -356,7 +363,8 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
         let mut c = wasm_test(krate);
         c.env("CHROMEDRIVER", "/usr/bin/chromedriver")
-            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", out);
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", out)
+            .env("TMPDIR", &chromium_tmp);
         Ok(c)
     };
     if crates.contains(&"larder-wasm") {
@@ -403,6 +411,7 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         // minute or two in Chromium: past the runner's 20 s default.
         cmd::run(chromium_test("larder-opfs")?.env("WASM_BINDGEN_TEST_TIMEOUT", "900"))?;
     }
+    let _ = std::fs::remove_dir_all(&chromium_tmp);
     Ok(Done::Ran)
 }
 

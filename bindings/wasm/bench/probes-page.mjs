@@ -61,7 +61,7 @@ async function calls(frame) {
 // bytes, or a number); and the frame alone, no metadata (the floor: what
 // idb-keyval stores). A batch of 1000 puts of a 1112-byte frame
 // (ms) and single gets in rounds of 20 joining one transaction (µs),
-// medians, the four taking turns.
+// medians, the layouts taking turns.
 const packed = (k) => Uint8Array.from({ length: 22 }, (_, i) => k.charCodeAt(31 - i));
 const LAYOUTS = {
   indexed: { stores: ["indexed"], put: (t, k, m, f) => t.objectStore("indexed").put({ m, f }, k), get: (t, k) => t.objectStore("indexed").get(k) },

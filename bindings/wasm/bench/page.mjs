@@ -171,15 +171,15 @@ async function bench() {
 async function ownWork(value, pairs) {
   const mem = await Cache.open({ backend: "memory", memoryBytes: 0 });
   for (let i = 0; i < N; i++) await mem.set("bench", { r: 0, i }, value);
+  const written = batchParams(1);
   const single = { ops: N, rounds: ROUNDS };
   const own = {
     set: await timeOps((i, r) => mem.set("bench", { r: r + 1, i }, value), single),
     get: await timeOps(async (i) => check(await mem.get("bench", { r: 0, i })), single),
     batch: await timeOps((_, r) => mem.setMany("bench", pairs(r + 1)), { ops: 1 }),
+    // A batch just written, read back in one call (a miss would throw).
+    batchGet: await timeOps(async () => (await mem.getMany("bench", written)).forEach(check), { ops: 1 }),
   };
-  // The batch just written, read back in one call (a miss would throw).
-  const written = batchParams(1);
-  own.batchGet = await timeOps(async () => (await mem.getMany("bench", written)).forEach(check), { ops: 1 });
   await mem.close();
   return own;
 }

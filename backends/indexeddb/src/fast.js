@@ -144,15 +144,22 @@ function gets(entries, words) {
   return reqs;
 }
 
-// The layout (lib.rs): object store `entries` holds one record per entry,
-// { m, f }, under the key's hex text: `m` is the metadata as an array
-// [size, created, expires or -1 for never, lastAccess, namespace, tags, cost]
-// and `f` the frame. The index `meta` on `m` lets a key cursor list every
-// entry's metadata without reading a frame. Object store `access` holds the
+// The layout (lib.rs): object store `entries` holds each entry's frame (a
+// Uint8Array) under the key's hex text, and, under numbers the store
+// generates (which sort before every string), the journal of metadata: one
+// record { k, m } per write call, `k` the keys it wrote or deleted and `m`
+// for each its metadata, an array [size, created, expires or -1 for never,
+// lastAccess, namespace, tags, cost], or null for a delete. Listing reads
+// the journal and the keys, never a frame. Object store `access` holds the
 // later access times that touch_many records (a number under the key).
 export const ENTRIES = "entries";
 export const ACCESS = "access";
-export const INDEX = "meta";
+
+// Every number key: the journal's range of `entries`.
+const JOURNAL = IDBKeyRange.bound(-Infinity, Infinity);
+// Every string key, and anything sorting after strings: the frames' range
+// (a key there that is not a key hash is damage, found by list).
+const FRAMES = IDBKeyRange.lowerBound("");
 
 // The object store names and the options of a relaxed transaction, for
 // idb.rs to keep: strings from JS literals are internalized, and Chromium
@@ -163,25 +170,28 @@ export function storeNames() {
   return [ENTRIES, ACCESS, [ENTRIES, ACCESS], { durability: "relaxed" }];
 }
 
-// Create the layout in a versionchange transaction. An older layout (version
-// 1: object stores `frames` and `meta`) is dropped: a cache may start empty.
-export function upgrade(db) {
-  for (const old of ["frames", "meta"]) {
-    if (db.objectStoreNames.contains(old)) db.deleteObjectStore(old);
+// Create the layout in a versionchange transaction from `oldVersion`. An
+// older layout (version 1: object stores `frames` and `meta`; version 2:
+// `entries` of records { m, f } with an index on `m`, and `access`) is
+// dropped whole: a cache may start empty.
+export function upgrade(db, oldVersion) {
+  if (oldVersion < 3) {
+    for (const old of [...db.objectStoreNames]) db.deleteObjectStore(old);
   }
-  if (!db.objectStoreNames.contains(ENTRIES)) db.createObjectStore(ENTRIES).createIndex(INDEX, "m");
+  if (!db.objectStoreNames.contains(ENTRIES)) db.createObjectStore(ENTRIES, { autoIncrement: true });
   if (!db.objectStoreNames.contains(ACCESS)) db.createObjectStore(ACCESS);
 }
 
-// The writes of a put or a batch, one request per entry, in one readwrite
-// transaction that is asked to commit at once; returns the transaction (the
-// caller waits for it). Doing the loop here makes one call across the wasm
-// boundary per batch instead of several per entry. `d` holds ENTRY numbers
-// per entry: where its frame lies in wasm memory (pointer, length), its
-// metadata (size, created, expires or -1 for never, lastAccess, cost), its
-// key as four 32-bit words, and the indexes in `texts` of its namespace and
-// of its tags (-1: none). If a put throws, nothing is written: the
-// transaction is aborted and the error thrown on.
+// The writes of a put or a batch, one request per entry and one journal
+// record for all of them, in one readwrite transaction that is asked to
+// commit at once; returns the transaction (the caller waits for it). Doing
+// the loop here makes one call across the wasm boundary per batch instead of
+// several per entry. `d` holds ENTRY numbers per entry: where its frame lies
+// in wasm memory (pointer, length), its metadata (size, created, expires or
+// -1 for never, lastAccess, cost), its key as four 32-bit words, and the
+// indexes in `texts` of its namespace and of its tags (-1: none). If a put
+// throws, nothing is written: the transaction is aborted and the error
+// thrown on.
 const ENTRY = 13;
 
 export function putEntries(db, reader, options, memory, d, texts) {
@@ -190,11 +200,16 @@ export function putEntries(db, reader, options, memory, d, texts) {
   try {
     const entries = tx.objectStore(ENTRIES);
     const mem = new Uint8Array(memory.buffer);
+    const keys = [];
+    const metas = [];
     for (let o = 0; o < d.length; o += ENTRY) {
       const t = d[o + 12];
-      const m = [d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]];
-      entries.put({ m, f: mem.slice(d[o], d[o] + d[o + 1]) }, hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]));
+      const key = hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
+      keys.push(key);
+      metas.push([d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]]);
+      entries.put(mem.slice(d[o], d[o] + d[o + 1]), key);
     }
+    entries.add({ k: keys, m: metas });
   } catch (e) {
     try { tx.abort(); } catch { /* already finished: nothing pending */ }
     throw e;
@@ -205,32 +220,33 @@ export function putEntries(db, reader, options, memory, d, texts) {
   return tx;
 }
 
+// A journal record in `entries` (of `tx`): for each of `keys` its metadata
+// in `metas` (null: deleted). Throws if the request cannot be made.
+export function addJournal(entries, keys, metas) {
+  entries.add({ k: keys, m: metas });
+}
+
+// Replace the whole journal in `entries` with records of at most `chunk`
+// entries holding `keys` and `metas` (list's compaction).
+export function rewriteJournal(entries, keys, metas, chunk) {
+  entries.delete(JOURNAL);
+  for (let i = 0; i < keys.length; i += chunk) {
+    entries.add({ k: keys.slice(i, i + chunk), m: metas.slice(i, i + chunk) });
+  }
+}
+
 // What `list` reads, in `tx` (covering both object stores), never a frame:
-// every [key, m] of the index by a key cursor, every key of `entries` (a
-// record whose `m` is not a valid key is in no index), and every key and
-// time of `access`. Resolves to [keys, metas, allKeys, accessKeys, times].
-export function listMeta(tx) {
+// every journal record, every key of a frame, and every key and time of
+// `access`. Resolves to [journal, frameKeys, accessKeys, times].
+export function listJournal(tx) {
   return new Promise((resolve, reject) => {
     const entries = tx.objectStore(ENTRIES);
     const access = tx.objectStore(ACCESS);
-    const all = entries.getAllKeys();
-    const accessKeys = access.getAllKeys();
-    const times = access.getAll();
-    const keys = [];
-    const metas = [];
-    const cursor = entries.index(INDEX).openKeyCursor();
-    cursor.onsuccess = () => {
-      const c = cursor.result;
-      if (c) {
-        keys.push(c.primaryKey);
-        metas.push(c.key);
-        c.continue();
-      } else {
-        // Requests finish in the order they were made: the others are done.
-        resolve([keys, metas, all.result, accessKeys.result, times.result]);
-      }
-    };
-    cursor.onerror = () => reject(cursor.error);
+    const reqs = [entries.getAll(JOURNAL), entries.getAllKeys(FRAMES), access.getAllKeys(), access.getAll()];
+    // Requests finish in the order they were made: the others are done.
+    const last = reqs[reqs.length - 1];
+    last.onsuccess = () => resolve(reqs.map((r) => r.result));
+    last.onerror = () => reject(last.error);
   });
 }
 
@@ -257,11 +273,9 @@ export function copyTo(f, memory, ptr) {
   new Uint8Array(memory.buffer, ptr, f.length).set(f);
 }
 
-// The frame of a record read from `entries` as a Uint8Array; undefined for no
-// record, null for a record without bytes where its frame should be.
-function frameOf(rec) {
-  if (rec === undefined) return undefined;
-  const f = rec !== null && typeof rec === "object" ? rec.f : undefined;
-  if (f instanceof Uint8Array) return f;
+// The frame read from `entries` as a Uint8Array; undefined for no record,
+// null for a record that is not bytes.
+function frameOf(f) {
+  if (f === undefined || f instanceof Uint8Array) return f;
   return f instanceof ArrayBuffer ? new Uint8Array(f) : null;
 }

@@ -103,12 +103,25 @@ extern "C" {
         d: &[f64],
         texts: &Array,
     ) -> Result<IdbTransaction, JsValue>;
-    #[wasm_bindgen(catch, js_name = listMeta)]
-    pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = listJournal)]
+    pub(crate) fn list_journal(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = addJournal)]
+    pub(crate) fn add_journal(
+        entries: &IdbObjectStore,
+        keys: &Array,
+        metas: &Array,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = rewriteJournal)]
+    pub(crate) fn rewrite_journal(
+        entries: &IdbObjectStore,
+        keys: &Array,
+        metas: &Array,
+        chunk: u32,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = storeNames)]
     fn store_names() -> Array;
     #[wasm_bindgen(catch, js_name = upgrade)]
-    pub(crate) fn upgrade(db: &IdbDatabase) -> Result<(), JsValue>;
+    pub(crate) fn upgrade(db: &IdbDatabase, old_version: f64) -> Result<(), JsValue>;
 }
 
 /// Numbers per entry in [`Names::put`]'s description (`ENTRY` in fast.js).
@@ -235,8 +248,9 @@ impl Names {
         }
     }
 
-    /// Make the puts that `d` and `texts` describe (see fast.js) in one
-    /// relaxed readwrite transaction on `entries`, and ask it to commit.
+    /// Make the puts that `d` and `texts` describe (see fast.js), and their
+    /// journal record, in one relaxed readwrite transaction on `entries`, and
+    /// ask it to commit.
     /// Every frame `d` points to must stay in place until this returns.
     pub(crate) fn put(
         &self,

@@ -82,4 +82,4 @@ mod scan;
 mod store;
 
 pub use open::OPEN_TIMEOUT_MS;
-pub use store::{ACCESS, ENTRIES, IndexedDbStore, META_INDEX, database_name};
+pub use store::{ACCESS, ENTRIES, IndexedDbStore, database_name};

@@ -22,7 +22,7 @@ use crate::idb::{self, Fired};
 pub const OPEN_TIMEOUT_MS: u32 = 10_000;
 
 /// The schema version this code creates and reads.
-pub(crate) const DB_VERSION: u32 = 2;
+pub(crate) const DB_VERSION: u32 = 3;
 
 #[wasm_bindgen]
 extern "C" {
@@ -67,7 +67,12 @@ pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<IdbDatabas
     };
     let on_upgrade = {
         let request = request.clone();
-        Closure::<dyn FnMut(web_sys::Event)>::new(move |_evt: web_sys::Event| upgrade(&request))
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |evt: web_sys::Event| {
+            let old = evt
+                .dyn_ref::<web_sys::IdbVersionChangeEvent>()
+                .map_or(0.0, |e| e.old_version());
+            upgrade(&request, old)
+        })
     };
     request.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
     request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
@@ -139,12 +144,12 @@ pub(crate) async fn open_db(db_name: &str, timeout_ms: u32) -> Result<IdbDatabas
     }
 }
 
-/// `upgradeneeded`: version 1 is the only schema, so create what is missing
-/// (an upgrade from 0, or a half-created database). A failure aborts the
-/// upgrade, which fails the open.
-fn upgrade(request: &IdbOpenDbRequest) {
+/// `upgradeneeded` from `old` (0 for a new database): an older layout is
+/// dropped, and what is missing created (fast.js `upgrade`). A failure aborts
+/// the upgrade, which fails the open.
+fn upgrade(request: &IdbOpenDbRequest, old: f64) {
     let Ok(db) = request.result() else { return };
-    if idb::upgrade(db.unchecked_ref()).is_err() {
+    if idb::upgrade(db.unchecked_ref(), old).is_err() {
         if let Some(tx) = request.transaction() {
             let _ = tx.abort();
         }

@@ -1,6 +1,8 @@
-//! `list`: one pass over the entries' metadata (a key cursor over the index
-//! `meta`) and the access times, which never reads a frame; and the repair
-//! of what it finds damaged.
+//! `list`: one pass over the journal of metadata, the frames' keys and the
+//! access times, which never reads a frame; the repair of what it finds
+//! damaged; and the journal's compaction.
+
+use std::collections::HashMap;
 
 use js_sys::Array;
 use larder_core::{EntryMeta, KeyHash, Result};
@@ -12,19 +14,44 @@ use crate::idb;
 use crate::record;
 use crate::store::IndexedDbStore;
 
+/// Entries per journal record that compaction writes.
+const CHUNK: u32 = 1024;
+
 /// A primary key that is a key hash's exact hex text.
 fn key_hash(k: &JsValue) -> Option<KeyHash> {
     let text = k.as_string()?;
     KeyHash::from_hex(&text).ok().filter(|h| h.to_hex() == text)
 }
 
+/// Whether a journal of `records` records holding `total` entries, `live`
+/// of them current, is worth rewriting: too many records (each single put
+/// adds one) or too many superseded entries.
+pub(crate) fn worth_compacting(records: usize, total: usize, live: usize) -> bool {
+    records > live.div_ceil(CHUNK as usize) + slack_records(live) || total > 2 * live + 1024
+}
+
+/// How many records beyond the fewest the journal may hold before a
+/// compaction.
+fn slack_records(live: usize) -> usize {
+    (live / 64).max(256)
+}
+
+/// What the newest journal record naming a key says of it.
+enum Said {
+    /// Its metadata, with its key text and `m` as read (for a compaction).
+    Live(EntryMeta, JsValue, JsValue),
+    /// Deleted, or malformed metadata: no entry.
+    Gone,
+    Bad,
+}
+
 impl IndexedDbStore {
-    /// One pass of `list` in `tx`. With `repair`, damaged records are removed
-    /// in the same (readwrite) transaction; without, the pass returns `None`
-    /// as soon as it finds anything to repair.
+    /// One pass of `list` in `tx`. With `repair` (a readwrite `tx`), damaged
+    /// records are removed and the journal is compacted when that is due;
+    /// without, the pass returns `None` as soon as either is needed.
     async fn scan(&self, tx: &IdbTransaction, repair: bool) -> Result<Option<Vec<EntryMeta>>> {
         const OP: &str = "list";
-        let listed = idb::list_meta(tx).map_err(|e| self.abandon(tx, OP, None, &e))?;
+        let listed = idb::list_journal(tx).map_err(|e| self.abandon(tx, OP, None, &e))?;
         let listed = match JsFuture::from(listed).await {
             Ok(v) => Array::from(&v),
             Err(e) => {
@@ -34,10 +61,9 @@ impl IndexedDbStore {
                 });
             }
         };
-        let [keys, metas, all, access_keys, times] =
-            [0, 1, 2, 3, 4].map(|i| Array::from(&listed.get(i)));
-        // Access times by key hash, sorted for binary search (this runs once
-        // per open and re-sync; the wasm needs no hash table keyed by text).
+        let [journal, frames, access_keys, times] =
+            [0, 1, 2, 3].map(|i| Array::from(&listed.get(i)));
+        // Access times by key hash, sorted for binary search.
         let mut touched: Vec<(KeyHash, u64)> = Vec::with_capacity(access_keys.length() as usize);
         let mut stale: Vec<JsValue> = Vec::new();
         for (k, t) in access_keys.iter().zip(times.iter()) {
@@ -53,67 +79,118 @@ impl IndexedDbStore {
                 .ok()
                 .map(|i| touched[i].1)
         };
-        let mut out = Vec::with_capacity(keys.length() as usize);
+        // The journal newest first: the first word on a key is the last one
+        // written, and the older ones are not even parsed.
+        let mut said: HashMap<KeyHash, Said> = HashMap::new();
+        // Something in the journal that only a compaction removes.
+        let mut untidy = false;
+        let mut total = 0usize;
+        for rec in journal.iter().rev() {
+            let Some((keys, metas)) = record::journal_record(&rec) else {
+                untidy = true;
+                continue;
+            };
+            for i in (0..keys.length()).rev() {
+                total += 1;
+                let k = keys.get(i);
+                let Some(h) = key_hash(&k) else {
+                    untidy = true;
+                    continue;
+                };
+                if said.contains_key(&h) {
+                    continue;
+                }
+                let m = metas.get(i);
+                let word = if m.is_null() {
+                    Said::Gone
+                } else {
+                    match record::from_journal(h, &m, touched_at(h)) {
+                        Some(meta) => Said::Live(meta, k, m),
+                        None => Said::Bad,
+                    }
+                };
+                said.insert(h, word);
+            }
+        }
+        // Every frame needs current metadata; a frame without (under a key
+        // that is not a key hash, never journaled, deleted, or whose metadata
+        // is malformed) is damage.
+        let mut live: Vec<(EntryMeta, JsValue, JsValue)> = Vec::with_capacity(said.len());
         let mut bad: Vec<JsValue> = Vec::new();
-        let mut indexed: Vec<String> = Vec::with_capacity(keys.length() as usize);
-        for (k, m) in keys.iter().zip(metas.iter()) {
-            if let Some(text) = k.as_string() {
-                indexed.push(text);
-            }
-            match key_hash(&k).and_then(|h| record::from_index(h, &m, touched_at(h))) {
-                Some(meta) => out.push(meta),
-                None => bad.push(k),
+        for k in frames.iter() {
+            match key_hash(&k).and_then(|h| said.remove(&h)) {
+                Some(Said::Live(meta, key, m)) => live.push((meta, key, m)),
+                Some(Said::Gone | Said::Bad) | None => bad.push(k),
             }
         }
-        // A record whose `m` is not a valid key is in no index: find it by
-        // its primary key (the keys, not the records, are read).
-        indexed.sort_unstable();
-        for k in all.iter() {
-            let listed = k
-                .as_string()
-                .is_some_and(|t| indexed.binary_search(&t).is_ok());
-            if !listed {
-                bad.push(k);
-            }
-        }
-        // An access time whose entry is gone (written by something else). One
-        // of a damaged record is deleted with it below, and again here:
-        // deleting twice in one transaction is harmless.
-        let mut live: Vec<KeyHash> = out.iter().map(|m| m.key).collect();
-        live.sort_unstable();
+        // Metadata whose frame is gone (removed by something else): dropped
+        // by the compaction, uncounted, like a stray access time.
+        untidy |= said.values().any(|s| matches!(s, Said::Live(..)));
+        let mut keys: Vec<KeyHash> = live.iter().map(|(m, _, _)| m.key).collect();
+        keys.sort_unstable();
         for (h, _) in &touched {
-            if live.binary_search(h).is_err() {
+            if keys.binary_search(h).is_err() {
                 stale.push(idb::key(*h));
             }
         }
-        if bad.is_empty() && stale.is_empty() {
-            return Ok(Some(out));
+        let compact = untidy
+            || !bad.is_empty()
+            || worth_compacting(journal.length() as usize, total, live.len());
+        if compact || !stale.is_empty() {
+            if !repair {
+                return Ok(None);
+            }
+            self.repair(tx, &bad, &stale, compact.then_some(&live))?;
         }
-        if !repair {
-            return Ok(None);
+        let n = live.len();
+        if compact {
+            self.journal_scanned(n, n.div_ceil(CHUNK as usize), n);
+        } else {
+            self.journal_scanned(n, journal.length() as usize, total);
         }
+        Ok(Some(live.into_iter().map(|(meta, _, _)| meta).collect()))
+    }
+
+    /// Delete the frames `bad` (counted as corrupt) with their access times,
+    /// the access times `stale`, and rewrite the journal to hold `live` alone
+    /// if given: requests in the readwrite `tx`, whose commit reports them.
+    fn repair(
+        &self,
+        tx: &IdbTransaction,
+        bad: &[JsValue],
+        stale: &[JsValue],
+        live: Option<&Vec<(EntryMeta, JsValue, JsValue)>>,
+    ) -> Result<()> {
+        const OP: &str = "list";
         let (entries, access) = self.both(tx, OP, None)?;
-        for k in &bad {
+        for k in bad {
             // A failed delete aborts the transaction and surfaces from its commit.
             entries
                 .delete(k)
                 .and_then(|_| access.delete(k))
                 .map_err(|e| self.abandon(tx, OP, k.as_string().as_deref(), &e))?;
         }
-        for k in &stale {
+        for k in stale {
             access
                 .delete(k)
                 .map_err(|e| self.abandon(tx, OP, k.as_string().as_deref(), &e))?;
         }
+        if let Some(live) = live {
+            let keys: Array = live.iter().map(|(_, k, _)| k).collect();
+            let metas: Array = live.iter().map(|(_, _, m)| m).collect();
+            idb::rewrite_journal(&entries, &keys, &metas, CHUNK)
+                .map_err(|e| self.abandon(tx, OP, None, &e))?;
+        }
         self.corrupt.set(self.corrupt.get() + bad.len() as u64);
-        Ok(Some(out))
+        Ok(())
     }
 
     /// [`Store::list`](larder_core::Store::list).
     pub(crate) async fn list_entries(&self) -> Result<Vec<EntryMeta>> {
         // The usual case reads in a read-only transaction; only when something
-        // needs repair is the scan redone in a readwrite one, so that the
-        // repair sees (and fixes) a consistent state even with other tabs.
+        // needs repair or compaction is the scan redone in a readwrite one, so
+        // that the rewrite sees (and keeps) a consistent state even with other
+        // tabs writing.
         {
             let tx = self.begin("list", false)?;
             if let Some(out) = self.scan(&tx, false).await? {

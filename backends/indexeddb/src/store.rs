@@ -11,13 +11,11 @@ use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
 
 use crate::idb::{self, Fired, Names};
-use crate::{error, open, record};
+use crate::{error, open, record, scan};
 
-/// Name of the object store holding one record `{ m, f }` per entry: its
-/// metadata and its frame (see the crate docs).
+/// Name of the object store holding each entry's frame under its key, and
+/// the journal of their metadata under numbers (see the crate docs).
 pub const ENTRIES: &str = "entries";
-/// Name of the index on `entries` whose keys are the entries' metadata.
-pub const META_INDEX: &str = "meta";
 /// Name of the object store holding the access times `touch_many` records.
 pub const ACCESS: &str = "access";
 
@@ -32,6 +30,16 @@ pub(crate) struct State {
     pub(crate) closed: Cell<Option<&'static str>>,
 }
 
+/// The journal as this connection knows it: the entries the last `list`
+/// found, and the records and entries in the journal since (its own writes
+/// added; other tabs' unseen).
+#[derive(Clone, Copy, Default)]
+struct JournalSize {
+    live: usize,
+    records: usize,
+    total: usize,
+}
+
 /// A larder store in IndexedDB. See the crate docs for the layout.
 pub struct IndexedDbStore {
     sys: IdbDatabase,
@@ -39,6 +47,8 @@ pub struct IndexedDbStore {
     name: String,
     pub(crate) state: Rc<State>,
     pub(crate) corrupt: Cell<u64>,
+    /// When a compaction may be due (see [`IndexedDbStore::journal_grew`]).
+    journal: Cell<JournalSize>,
     // Kept alive as long as the connection's event handlers point at them.
     _on_versionchange: Closure<dyn FnMut(web_sys::Event)>,
     _on_close: Closure<dyn FnMut(web_sys::Event)>,
@@ -98,6 +108,7 @@ impl IndexedDbStore {
             name: db_name,
             state,
             corrupt: Cell::new(0),
+            journal: Cell::default(),
             _on_versionchange: on_versionchange,
             _on_close: on_close,
         })
@@ -246,6 +257,38 @@ impl IndexedDbStore {
         })
     }
 
+    /// Record what a `list` found: `live` entries, and a journal of
+    /// `records` records holding `total` entries (after any compaction).
+    pub(crate) fn journal_scanned(&self, live: usize, records: usize, total: usize) {
+        self.journal.set(JournalSize {
+            live,
+            records,
+            total,
+        });
+    }
+
+    /// Record a journal record of `entries` entries written. Once the
+    /// journal would be worth compacting if no other entry had come (other
+    /// tabs' writes, new keys), list, which compacts if it truly is.
+    async fn journal_grew(&self, entries: usize) {
+        let mut j = self.journal.get();
+        j.records += 1;
+        j.total += entries;
+        self.journal.set(j);
+        if scan::worth_compacting(j.records, j.total, j.live) {
+            // Upkeep after a write that has succeeded: its failure (the
+            // connection closing, say) is the next call's to report.
+            let _ = self.list_entries().await;
+        }
+    }
+
+    /// A journal record saying `keys` are deleted, in the readwrite `tx`.
+    fn add_deleted(&self, tx: &IdbTransaction, op: &'static str, keys: &Array) -> Result<()> {
+        let (entries, _) = self.both(tx, op, None)?;
+        let nulls: Array = keys.iter().map(|_| JsValue::NULL).collect();
+        idb::add_journal(&entries, keys, &nulls).map_err(|e| self.abandon(tx, op, None, &e))
+    }
+
     /// Remove a damaged entry found by `get` and count it.
     async fn remove_damaged(&self, k: KeyHash) -> Result<()> {
         const OP: &str = "get";
@@ -258,8 +301,10 @@ impl IndexedDbStore {
                 .delete(&key)
                 .map_err(|e| self.abandon(&tx, OP, hex, &e))?;
         }
+        self.add_deleted(&tx, OP, &Array::of1(&key))?;
         self.finish(OP, hex, tx).await?;
         self.corrupt.set(self.corrupt.get() + 1);
+        self.journal_grew(1).await;
         Ok(())
     }
 
@@ -323,7 +368,9 @@ impl IndexedDbStore {
             .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
         // putEntries has asked it to commit.
         let done = Fired::tx(tx.clone());
-        self.written(op, ctx, &tx, done).await
+        self.written(op, ctx, &tx, done).await?;
+        self.journal_grew(items.len()).await;
+        Ok(())
     }
 }
 
@@ -438,14 +485,28 @@ impl Store for IndexedDbStore {
                     Ok(c)
                 })
                 .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
-            counts.push(count);
+            counts.push((key, count));
+        }
+        let last = counts[counts.len() - 1].1.clone();
+        if !Fired::request(last.clone()).await {
+            return Err(self.aborted(OP, None, &tx, Some(&last)));
+        }
+        // Still inside the last count's success event: the transaction is
+        // active, so the journal record of the deleted keys joins it. A key
+        // that was not there gets none: deleting it changes nothing.
+        let deleted: Array = counts
+            .iter()
+            .filter(|(_, c)| c.result().ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0)
+            .map(|(key, _)| key)
+            .collect();
+        if deleted.length() > 0 {
+            self.add_deleted(&tx, OP, &deleted)?;
         }
         self.finish(OP, None, tx).await?;
-        // Every request of a completed transaction has its result.
-        Ok(counts
-            .iter()
-            .filter(|c| c.result().ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0)
-            .count())
+        if deleted.length() > 0 {
+            self.journal_grew(deleted.length() as usize).await;
+        }
+        Ok(deleted.length() as usize)
     }
 
     async fn list(&self) -> Result<Vec<EntryMeta>> {
@@ -500,6 +561,8 @@ impl Store for IndexedDbStore {
         for store in <[_; 2]>::from(self.both(&tx, OP, None)?) {
             store.clear().map_err(|e| self.abandon(&tx, OP, None, &e))?;
         }
-        self.finish(OP, None, tx).await
+        self.finish(OP, None, tx).await?;
+        self.journal_scanned(0, 0, 0);
+        Ok(())
     }
 }

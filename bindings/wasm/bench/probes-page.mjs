@@ -76,27 +76,50 @@ const LAYOUTS = {
   bytes: { stores: ["bytes"], put: (t, k, m, f) => t.objectStore("bytes").put({ m: packed(k), f }, k), get: (t, k) => t.objectStore("bytes").get(k) },
   number: { stores: ["number"], put: (t, k, m, f) => t.objectStore("number").put({ m: 5, f }, k), get: (t, k) => t.objectStore("number").get(k) },
   plain: { stores: ["plain"], put: (t, k, m, f) => t.objectStore("plain").put(f, k), get: (t, k) => t.objectStore("plain").get(k) },
+  // Frames in a store with no index, and each transaction's metadata as one
+  // record of a journal store (keys and metadata of every put of the call).
+  journal: {
+    stores: ["jframes", "journal"],
+    put: (t, k, m, f) => t.objectStore("jframes").put(f, k),
+    finish: (t, keys, metas) => t.objectStore("journal").add({ k: keys, m: metas }),
+    get: (t, k) => t.objectStore("jframes").get(k),
+  },
+  // The same with the journal records in the frames' store, under generated
+  // numbers (which sort before every string key): one store in the scope.
+  jsame: {
+    stores: ["jsame"],
+    put: (t, k, m, f) => t.objectStore("jsame").put(f, k),
+    finish: (t, keys, metas) => t.objectStore("jsame").add({ k: keys, m: metas }),
+    get: (t, k) => t.objectStore("jsame").get(k),
+  },
 };
 
 async function layouts(frame) {
   const db = await open("probe-layouts", (d) => {
     for (const s of ["indexed", "bytes", "number"]) d.createObjectStore(s).createIndex("meta", "m");
-    for (const s of ["keyed", "frames", "metas", "plain"]) d.createObjectStore(s);
+    for (const s of ["keyed", "frames", "metas", "plain", "jframes"]) d.createObjectStore(s);
+    d.createObjectStore("journal", { autoIncrement: true });
+    d.createObjectStore("jsame", { autoIncrement: true });
   });
   const meta = () => [frame.length, 1, -1, 1, "bench", [], 0];
   const names = Object.keys(LAYOUTS);
-  const batch = {}, single = {};
-  for (const n of names) [batch[n], single[n]] = [[], []];
+  const batch = {}, single = {}, set = {};
+  for (const n of names) [batch[n], single[n], set[n]] = [[], [], []];
+  const write = (name, keys) => {
+    const { stores, put, finish } = LAYOUTS[name];
+    const tx = db.transaction(stores, "readwrite", { durability: "relaxed" });
+    const metas = keys.map(() => meta());
+    keys.forEach((k, i) => put(tx, k, metas[i], frame.slice()));
+    finish?.(tx, keys, metas);
+    tx.commit();
+    return done(tx);
+  };
   // The order rotates from round to round.
   const order = (r) => names.map((_, j) => names[(j + r) % names.length]);
   for (let r = 0; r < 12; r++) {
     for (const name of order(r)) {
-      const { stores, put } = LAYOUTS[name];
       const t0 = performance.now();
-      const tx = db.transaction(stores, "readwrite", { durability: "relaxed" });
-      for (let i = 0; i < 1000; i++) put(tx, hex(r * 1000 + i), meta(), frame.slice());
-      tx.commit();
-      await done(tx);
+      await write(name, Array.from({ length: 1000 }, (_, i) => hex(r * 1000 + i)));
       if (r >= 2) batch[name].push(performance.now() - t0);
     }
   }
@@ -121,8 +144,16 @@ async function layouts(frame) {
       if (r >= 10) single[name].push(((performance.now() - t0) * 1000) / 20);
     }
   }
+  // Single sets: 20 one-put transactions in turn, each awaited.
+  for (let r = 0; r < 40; r++) {
+    for (const name of order(r)) {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) await write(name, [hex(100000 + i)]);
+      if (r >= 10) set[name].push(((performance.now() - t0) * 1000) / 20);
+    }
+  }
   db.close();
-  const side = (n) => ({ batch: median(batch[n]), get: median(single[n]) });
+  const side = (n) => ({ batch: median(batch[n]), get: median(single[n]), set: median(set[n]) });
   return Object.fromEntries(names.map((n) => [n, side(n)]));
 }
 

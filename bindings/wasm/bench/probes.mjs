@@ -27,12 +27,14 @@ const LAYOUTS = {
   bytes: "index on a 22-byte key",
   number: "index on a number",
   plain: "frame alone",
+  journal: "frames + a journal record a call",
+  jsame: "the same, one store",
 };
 for (let l = 0; l < launches; l++) {
   const { calls, layouts, version } = await runPage({ root: here, imports: {}, script: "probes-page.mjs" });
   const each = (what, unit) => Object.entries(LAYOUTS).map(([k, label]) => `${label} ${f(layouts[k][what], unit)}`).join(", ");
   console.log(
     `launch ${l + 1} (Chromium ${version}): get() call, first in a new transaction ${f(calls.first, "µs")}, ` +
-    `in a joined one ${f(calls.joined, "µs")}; 1000 puts: ${each("batch", "ms")}; get: ${each("get", "µs")}`,
+    `in a joined one ${f(calls.joined, "µs")}; 1000 puts: ${each("batch", "ms")}; get: ${each("get", "µs")}; set: ${each("set", "µs")}`,
   );
 }

@@ -27,7 +27,7 @@ pub async fn fresh(test: &str) -> IndexedDbStore {
 }
 
 /// The schema version larder-indexeddb creates.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// A second, raw connection to the store's database (its version, no upgrade).
 pub async fn raw(store: &IndexedDbStore) -> Database {
@@ -45,12 +45,56 @@ pub async fn raw_get(db: &Database, name: &str, key: &str) -> JsValue {
     v.unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Replace the frame `f` of the record under `key` with `frame`, keeping its
-/// metadata.
+/// Replace the frame under `key` with `frame`, keeping its metadata.
 pub async fn raw_set_frame(db: &Database, key: &str, frame: JsValue) {
-    let rec = raw_get(db, ENTRIES, key).await;
-    js_sys::Reflect::set(&rec, &"f".into(), &frame).unwrap();
-    raw_put(db, ENTRIES, key, rec).await;
+    assert!(
+        !raw_get(db, ENTRIES, key).await.is_undefined(),
+        "no frame {key}"
+    );
+    raw_put(db, ENTRIES, key, frame).await;
+}
+
+/// Run the JS `body` as an async function of `db`, a raw connection to the
+/// store's database, and return what it returns.
+async fn with_db(store: &IndexedDbStore, body: &str) -> JsValue {
+    let expr = format!(
+        "new Promise((ok, fail) => {{
+            const r = indexedDB.open({name:?});
+            r.onerror = () => fail(r.error);
+            r.onsuccess = () => {{
+                const db = r.result;
+                const done = (q) => new Promise((ok, fail) => {{ q.onsuccess = () => ok(q.result); q.onerror = () => fail(q.error); }});
+                const written = (tx) => new Promise((ok, fail) => {{ tx.oncomplete = ok; tx.onabort = () => fail(tx.error); }});
+                (async () => {{ {body} }})().then(ok, fail).finally(() => db.close());
+            }};
+        }})",
+        name = store.database_name()
+    );
+    let promise = js_sys::Promise::from(js(&expr));
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap()
+}
+
+/// The records of the store's journal (the number keys of `entries`).
+pub async fn journal(store: &IndexedDbStore) -> js_sys::Array {
+    let body = "return done(db.transaction('entries').objectStore('entries').getAll(IDBKeyRange.bound(-Infinity, Infinity)));";
+    with_db(store, body).await.into()
+}
+
+/// How many frames the store holds (the string keys of `entries`).
+pub async fn frames(store: &IndexedDbStore) -> u32 {
+    let body = "return done(db.transaction('entries').objectStore('entries').count(IDBKeyRange.lowerBound('')));";
+    with_db(store, body).await.as_f64().unwrap() as u32
+}
+
+/// Add the journal record the JS expression `record` makes, behind the
+/// store's back.
+pub async fn add_journal(store: &IndexedDbStore, record: &str) {
+    let body = format!(
+        "const tx = db.transaction('entries', 'readwrite');
+         tx.objectStore('entries').add({record});
+         await written(tx);"
+    );
+    with_db(store, &body).await;
 }
 
 /// Put `value` under `key` in object store `name`, bypassing the store.

@@ -8,32 +8,43 @@ use larder_indexeddb::{ACCESS, ENTRIES, IndexedDbStore, database_name};
 use larder_tests::fixtures::entry;
 use wasm_bindgen_test::*;
 
-use crate::support::{VERSION, fresh, raw, unique};
+use crate::support::{VERSION, fresh, js, raw, unique};
+use wasm_bindgen_futures::JsFuture;
 #[wasm_bindgen_test]
-async fn an_older_layout_is_replaced_on_open() {
-    // Version 1 kept frames and metadata in two object stores.
-    let name = unique("v1");
-    let old = Database::open(database_name(&name).as_str())
-        .with_version(1u32)
-        .with_on_upgrade_needed(|_, db: Database| {
-            db.create_object_store("frames").build()?;
-            db.create_object_store("meta").build()?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    old.close();
-    let store = IndexedDbStore::open(&name).await.unwrap();
-    assert!(store.list().await.unwrap().is_empty());
-    let e = entry(1, b"after the upgrade");
-    store.put(&e.meta, &e.frame).await.unwrap();
-    assert_eq!(store.list().await.unwrap().len(), 1);
-    let db = raw(&store).await;
-    let names: Vec<String> = db.object_store_names().collect();
-    let mut names = names;
-    names.sort();
-    assert_eq!(names, vec![ACCESS.to_owned(), ENTRIES.to_owned()]);
-    db.close();
+async fn older_layouts_are_replaced_on_open() {
+    // Version 1 kept frames and metadata in two object stores; version 2
+    // kept records { m, f } in `entries`, with an index on `m`.
+    let v1 = "db.createObjectStore('frames'); db.createObjectStore('meta');";
+    let v2 = "db.createObjectStore('entries').createIndex('meta', 'm');
+              db.createObjectStore('access');
+              const tx = req.transaction;
+              tx.objectStore('entries').put({ m: [3, 1, -1, 1, 'ns', [], 0], f: new Uint8Array(3) }, '0123456789abcdef0123456789abcdef');";
+    for (version, create) in [(1, v1), (2, v2)] {
+        let name = unique(&format!("v{version}"));
+        let made = format!(
+            "new Promise((ok, fail) => {{
+                const req = indexedDB.open({db:?}, {version});
+                req.onupgradeneeded = () => {{ const db = req.result; {create} }};
+                req.onsuccess = () => {{ req.result.close(); ok(); }};
+                req.onerror = () => fail(req.error);
+            }})",
+            db = database_name(&name)
+        );
+        JsFuture::from(js_sys::Promise::from(js(&made)))
+            .await
+            .unwrap();
+        let store = IndexedDbStore::open(&name).await.unwrap();
+        assert!(store.list().await.unwrap().is_empty(), "v{version}");
+        assert_eq!(store.take_corrupt(), 0);
+        let e = entry(1, b"after the upgrade");
+        store.put(&e.meta, &e.frame).await.unwrap();
+        assert_eq!(store.list().await.unwrap().len(), 1);
+        let db = raw(&store).await;
+        let mut names: Vec<String> = db.object_store_names().collect();
+        names.sort();
+        assert_eq!(names, vec![ACCESS.to_owned(), ENTRIES.to_owned()]);
+        db.close();
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,7 +1,7 @@
 // The parts of larder-indexeddb written in JS: the layout's names and its
-// upgrade, the puts of a batch, the reads (and the read-only transaction they
-// share), the listing cursor, the listeners that report events to Rust, and
-// the key's hex text. Each spares the wasm boundary a crossing per entry, a
+// upgrade, the puts of a batch and their journal record, the reads (and the
+// read-only transaction they share), what listing reads, the listeners that
+// report events to Rust, and the key's hex text. Each spares the wasm boundary a crossing per entry, a
 // closure per call or a string conversion (TextDecoder or TextEncoder, a few
 // microseconds each in Chromium) on the hot paths.
 
@@ -81,8 +81,8 @@ export function forgetReads(reader) {
 // One `entries.get` per key (`words`: four 32-bit words per key, as hexKey
 // takes them), in the reused transaction if it still takes requests, else in
 // a new read-only one. When the last succeeds (requests finish in order),
-// wake(id, true, frames): per key its record's frame (a Uint8Array),
-// undefined for no record, or null for a record without one (damaged); read
+// wake(id, true, frames): per key its frame (a Uint8Array), undefined for no
+// record, or null for a record that is not bytes (damaged); read
 // inside the event, where Chromium hands over a result more cheaply than in
 // a later microtask. On a failure, wake(id, false, undefined, 0). Returns the
 // last request.
@@ -233,6 +233,48 @@ export function rewriteJournal(entries, keys, metas, chunk) {
   for (let i = 0; i < keys.length; i += chunk) {
     entries.add({ k: keys.slice(i, i + chunk), m: metas.slice(i, i + chunk) });
   }
+}
+
+// The write's own compaction of the journal in `tx` (readwrite, covering
+// `entries`), without list's checks: for each key that has a frame, the
+// newest metadata naming it is kept (null: none), the rest dropped, and the
+// journal rewritten (rewriteJournal). What is damaged is left for list to
+// find. Resolves, once the rewrite's requests are made, to the number of
+// entries kept.
+export function compactJournal(tx, chunk) {
+  return new Promise((resolve, reject) => {
+    const entries = tx.objectStore(ENTRIES);
+    const journal = entries.getAll(JOURNAL);
+    const frames = entries.getAllKeys(FRAMES);
+    frames.onerror = () => reject(frames.error);
+    frames.onsuccess = () => {
+      const framed = new Set(frames.result);
+      const seen = new Set();
+      const keys = [];
+      const metas = [];
+      const records = journal.result;
+      for (let r = records.length - 1; r >= 0; r--) {
+        const k = records[r]?.k;
+        const m = records[r]?.m;
+        if (!Array.isArray(k) || !Array.isArray(m) || k.length !== m.length) continue;
+        for (let i = k.length - 1; i >= 0; i--) {
+          if (seen.has(k[i])) continue;
+          seen.add(k[i]);
+          if (m[i] !== null && framed.has(k[i])) {
+            keys.push(k[i]);
+            metas.push(m[i]);
+          }
+        }
+      }
+      try {
+        rewriteJournal(entries, keys, metas, chunk);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      resolve(keys.length);
+    };
+  });
 }
 
 // What `list` reads, in `tx` (covering both object stores), never a frame:

@@ -118,6 +118,11 @@ extern "C" {
         metas: &Array,
         chunk: u32,
     ) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = compactJournal)]
+    pub(crate) fn compact_journal(
+        tx: &IdbTransaction,
+        chunk: u32,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = storeNames)]
     fn store_names() -> Array;
     #[wasm_bindgen(catch, js_name = upgrade)]

@@ -5,18 +5,27 @@
 //!
 //! ## Layout
 //!
-//! One database, `larder-<name>`, version 2, keyed by the 32-hex-digit key
-//! hash (the text form in docs/FORMAT.md):
+//! One database, `larder-<name>`, version 3, with two object stores:
 //!
-//! - `entries`: one record `{ m, f }` per entry. `f` is the entry frame as a
-//!   `Uint8Array`; `m` its metadata, `[size, created, expires, lastAccess,
-//!   namespace, tags, cost]` (`expires` is -1 for "never"; see `record.rs`).
-//!   The index `meta` on `m` holds every entry's metadata as its key, so `list`
-//!   walks it with a key cursor: listing, stats and eviction never load a
-//!   payload, and a put is one request, not one per object store.
+//! - `entries`: each entry's frame, a `Uint8Array`, under the 32-hex-digit key
+//!   hash (the text form in docs/FORMAT.md); and, under numbers the store
+//!   generates (which sort before every string), the **journal**: one record
+//!   `{ k, m }` per write call, `k` the keys it wrote or deleted and `m` for
+//!   each its metadata, `[size, created, expires, lastAccess, namespace, tags,
+//!   cost]` (`expires` is -1 for "never"; see `record.rs`), or `null` for a
+//!   delete. A put of one entry or of a batch is its frames and one journal
+//!   record, in one transaction. `list` reads the journal (the newest word on
+//!   a key wins), the frames' keys and the access times, and never a frame.
 //! - `access`: the later access times `touch_many` records, a number under
-//!   the key, so that recency never rewrites a record (and its frame); `list`
+//!   the key, so that recency never rewrites a frame or the journal; `list`
 //!   takes the later of the two.
+//!
+//! The journal grows by a record per write call. It is rewritten into
+//! records of 1024 current entries when it holds 1024 records (or one per 8
+//! entries) more than that, or more than four times as many entries as are
+//! current plus 4096: by `list`, and by a write once that is due by this
+//! connection's own count (fast.js `compactJournal`, which leaves the checks
+//! to `list`), so that a connection that never lists keeps it bounded too.
 //!
 //! A put writes every record of a call (a batch: every item) in one readwrite
 //! transaction, with `durability: "relaxed"`: a cache may lose the last
@@ -30,25 +39,25 @@
 //! batch made of several calls (a getMany's parts) reads one state.
 //!
 //! Version 1 kept frames and metadata in two object stores (two requests per
-//! put); opening such a database replaces it with the current layout, empty.
+//! put), version 2 one record `{ m, f }` per entry with an index on `m`;
+//! opening either replaces it with the current layout, empty.
 //!
-//! The index has a price: Chromium clones every record put into a store with
-//! an index to compute its index keys, and keeps the index up to date.
-//! `bindings/wasm/bench/probes.mjs` (bare IndexedDB calls, 3 fresh Chromiums
-//! on 2026-12-07, a 1112-byte frame) timed 1000 puts at 120–131 ms with the
-//! index and 88–107 ms for the frame alone with no metadata (what idb-keyval
-//! stores), a single get at 232–271 µs and 227–292 µs. The other ways to
-//! keep metadata apart do worse:
+//! Why a journal: Chromium clones every record put into a store that has an
+//! index, to compute its index keys, and keeps the index up to date.
+//! `bindings/wasm/bench/probes.mjs` (bare IndexedDB calls, 4 fresh Chromiums
+//! on 2026-12-07, a 1112-byte frame) timed 1000 puts in one transaction at
+//! 84–106 ms for frames and a journal record in one store, against 86–118 ms
+//! for the frames alone (what idb-keyval stores) and 103–150 ms for version
+//! 2's indexed records. Single gets took as long in all three; a single set
+//! as long as version 2's (both about a fifth over the frame alone: a
+//! second request, or the index). The other ways to keep metadata apart do worse:
 //! - the metadata in the primary key (an array key `[hash, size, ...]`, no
-//!   index; a get by key range): puts 101–110 ms, but every get 293–387 µs;
-//! - frames and metadata in two object stores (version 1): gets as fast,
-//!   puts 141–161 ms (two requests an entry).
-//!
-//! Smaller index keys save little: the same index on a 22-byte key took
-//! 111–129 ms, and on a number (no metadata at all) 95–123 ms. What costs is
-//! having an index, not the size of its keys.
-//!
-//! Reads matter more to a cache, so the index stays.
+//!   index; a get by key range): puts as fast, but every get about a third
+//!   slower;
+//! - frames and metadata in two object stores, one request each (version 1):
+//!   puts 136–189 ms;
+//! - the index of version 2 on a smaller key (22 bytes, or a number): puts
+//!   94–135 ms. What costs is having an index, not the size of its keys.
 //!
 //! ## Other tabs
 //!
@@ -62,12 +71,13 @@
 //!
 //! ## Damage
 //!
-//! Frames are verified by the core. `list` does not trust the metadata
-//! blindly: a record whose `m` is malformed (wrong types, or not a valid
-//! IndexedDB key, so in no index) or whose key is not 32 hex digits is removed
-//! and counted (see [`Store::take_corrupt`](larder_core::Store::take_corrupt));
-//! an access time without its entry is dropped. A record whose frame is not
-//! bytes is removed by `get` and counted.
+//! Frames are verified by the core. `list` does not trust the journal
+//! blindly: a frame whose current metadata is malformed (wrong types or
+//! shape), that has none, or whose key is not 32 hex digits is removed and
+//! counted (see [`Store::take_corrupt`](larder_core::Store::take_corrupt)); a
+//! malformed journal record, metadata whose frame is gone and an access time
+//! without its entry are dropped, uncounted. A frame that is not bytes is
+//! removed by `get` and counted.
 
 // The docs above are written for wasm32, where the crate has its items; on
 // other targets it is empty and their links have nothing to point to.

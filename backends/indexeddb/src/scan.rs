@@ -15,7 +15,7 @@ use crate::record;
 use crate::store::IndexedDbStore;
 
 /// Entries per journal record that compaction writes.
-const CHUNK: u32 = 1024;
+pub(crate) const CHUNK: u32 = 1024;
 
 /// A primary key that is a key hash's exact hex text.
 fn key_hash(k: &JsValue) -> Option<KeyHash> {
@@ -24,16 +24,12 @@ fn key_hash(k: &JsValue) -> Option<KeyHash> {
 }
 
 /// Whether a journal of `records` records holding `total` entries, `live`
-/// of them current, is worth rewriting: too many records (each single put
-/// adds one) or too many superseded entries.
+/// of them current, is worth rewriting: too many records (each write call
+/// adds one) or too many superseded entries. Loose enough that a compaction,
+/// which reads the whole journal, comes once per many writes: list reads
+/// 1024 small records in about a millisecond.
 pub(crate) fn worth_compacting(records: usize, total: usize, live: usize) -> bool {
-    records > live.div_ceil(CHUNK as usize) + slack_records(live) || total > 2 * live + 1024
-}
-
-/// How many records beyond the fewest the journal may hold before a
-/// compaction.
-fn slack_records(live: usize) -> usize {
-    (live / 64).max(256)
+    records > live.div_ceil(CHUNK as usize) + (live / 8).max(1024) || total > 4 * live + 4096
 }
 
 /// What the newest journal record naming a key says of it.
@@ -144,7 +140,7 @@ impl IndexedDbStore {
         }
         let n = live.len();
         if compact {
-            self.journal_scanned(n, n.div_ceil(CHUNK as usize), n);
+            self.journal_compacted(n);
         } else {
             self.journal_scanned(n, journal.length() as usize, total);
         }
@@ -182,6 +178,26 @@ impl IndexedDbStore {
                 .map_err(|e| self.abandon(tx, OP, None, &e))?;
         }
         self.corrupt.set(self.corrupt.get() + bad.len() as u64);
+        Ok(())
+    }
+
+    /// A write's compaction of the journal (fast.js `compactJournal`): no
+    /// checks, nothing parsed in wasm, only the journal rewritten.
+    pub(crate) async fn compact(&self) -> Result<()> {
+        const OP: &str = "compact";
+        let tx = self.begin(OP, true)?;
+        let kept = idb::compact_journal(&tx, CHUNK).map_err(|e| self.abandon(&tx, OP, None, &e))?;
+        let kept = match JsFuture::from(kept).await {
+            Ok(n) => n.as_f64().unwrap_or(0.0) as usize,
+            Err(e) => {
+                return Err(match idb::failure(&tx, None) {
+                    Some(_) => self.aborted(OP, None, &tx, None),
+                    None => self.abandon(&tx, OP, None, &e),
+                });
+            }
+        };
+        self.finish(OP, None, tx).await?;
+        self.journal_compacted(kept);
         Ok(())
     }
 

@@ -267,9 +267,15 @@ impl IndexedDbStore {
         });
     }
 
+    /// Record a compaction that left `live` entries in the journal.
+    pub(crate) fn journal_compacted(&self, live: usize) {
+        self.journal_scanned(live, live.div_ceil(scan::CHUNK as usize), live);
+    }
+
     /// Record a journal record of `entries` entries written. Once the
-    /// journal would be worth compacting if no other entry had come (other
-    /// tabs' writes, new keys), list, which compacts if it truly is.
+    /// journal would be worth compacting if no other entry had come since
+    /// the last look (other tabs' writes, new keys), compact it, so that a
+    /// connection that never lists keeps it bounded too.
     async fn journal_grew(&self, entries: usize) {
         let mut j = self.journal.get();
         j.records += 1;
@@ -278,7 +284,7 @@ impl IndexedDbStore {
         if scan::worth_compacting(j.records, j.total, j.live) {
             // Upkeep after a write that has succeeded: its failure (the
             // connection closing, say) is the next call's to report.
-            let _ = self.list_entries().await;
+            let _ = self.compact().await;
         }
     }
 

@@ -75,16 +75,16 @@ async fn another_connection_sees_each_write() {
 #[wasm_bindgen_test]
 async fn single_puts_are_compacted() {
     let store = fresh("compact-puts").await;
-    let items: Vec<PutItem> = (0..300).map(|i| entry(i, &payload(i, 20))).collect();
+    let items: Vec<PutItem> = (0..1100).map(|i| entry(i, &payload(i, 20))).collect();
     for e in &items {
         store.put(&e.meta, &e.frame).await.unwrap();
     }
     // One record a put, rewritten into one record of all the entries once
-    // 256 more than needed had piled up, then one a put again.
+    // 1024 more than needed had piled up, then one a put again.
     let records = journal(&store).await.length();
-    assert!((2..100).contains(&records), "{records} journal records");
-    assert_eq!(store.list().await.unwrap().len(), 300);
-    assert_eq!(frames(&store).await, 300);
+    assert!((2..300).contains(&records), "{records} journal records");
+    assert_eq!(store.list().await.unwrap().len(), 1100);
+    assert_eq!(frames(&store).await, 1100);
     assert_eq!(store.take_corrupt(), 0);
 }
 
@@ -92,8 +92,8 @@ async fn single_puts_are_compacted() {
 async fn overwrites_are_compacted() {
     let store = fresh("compact-overwrites").await;
     let batch: Vec<PutItem> = (0..100).map(|i| entry(i, &payload(i, 20))).collect();
-    // 40 batches over the same 100 keys: 4000 journal entries, 100 current.
-    for _ in 0..40 {
+    // 60 batches over the same 100 keys: 6000 journal entries, 100 current.
+    for _ in 0..60 {
         store.put_many(&batch).await.unwrap();
     }
     let records = journal(&store).await;
@@ -102,7 +102,7 @@ async fn overwrites_are_compacted() {
         .map(|r| js_sys::Array::from(&js_sys::Reflect::get(&r, &"k".into()).unwrap()).length())
         .sum();
     assert!(
-        total <= 2 * 100 + 1024 + 100,
+        total <= 4 * 100 + 4096 + 100,
         "{total} journal entries for 100 entries"
     );
     assert_eq!(store.list().await.unwrap().len(), 100);

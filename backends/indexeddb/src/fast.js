@@ -1,7 +1,7 @@
 // The parts of larder-indexeddb written in JS: the layout's names and its
-// upgrade, the puts of a batch and their journal record, the reads (and the
-// read-only transaction they share), what listing reads, the listeners that
-// report events to Rust, and the key's hex text. Each spares the wasm boundary a crossing per entry, a
+// upgrade, the puts of a batch and its journal, the reads (and the read-only
+// transaction they share), what listing reads, the listeners that report
+// events to Rust, and the key's hex text. Each spares the wasm boundary a crossing per entry, a
 // closure per call or a string conversion (TextDecoder or TextEncoder, a few
 // microseconds each in Chromium) on the hot paths.
 
@@ -81,8 +81,8 @@ export function forgetReads(reader) {
 // One `entries.get` per key (`words`: four 32-bit words per key, as hexKey
 // takes them), in the reused transaction if it still takes requests, else in
 // a new read-only one. When the last succeeds (requests finish in order),
-// wake(id, true, frames): per key its frame (a Uint8Array), undefined for no
-// record, or null for a record that is not bytes (damaged); read
+// wake(id, true, frames): per key its record's frame (a Uint8Array),
+// undefined for no record, or null for a record without one (damaged); read
 // inside the event, where Chromium hands over a result more cheaply than in
 // a later microtask. On a failure, wake(id, false, undefined, 0). Returns the
 // last request.
@@ -144,22 +144,25 @@ function gets(entries, words) {
   return reqs;
 }
 
-// The layout (lib.rs): object store `entries` holds each entry's frame (a
-// Uint8Array) under the key's hex text, and, under numbers the store
-// generates (which sort before every string), the journal of metadata: one
-// record { k, m } per write call, `k` the keys it wrote or deleted and `m`
-// for each its metadata, an array [size, created, expires or -1 for never,
-// lastAccess, namespace, tags, cost], or null for a delete. Listing reads
-// the journal and the keys, never a frame. Object store `access` holds the
-// later access times that touch_many records (a number under the key).
+// The layout (lib.rs): object store `entries` holds one record per entry
+// under the key's hex text: { m, f } from a put of one entry, `m` its
+// metadata [size, created, expires or -1 for never, lastAccess, namespace,
+// tags, cost] and `f` the frame, which the index `meta` on `m` lists without
+// reading the frame; or { f } from a batch, whose metadata is in the journal:
+// under numbers the store generates (which sort before every string), one
+// record { k, j } per batch, `k` its keys and `j` their metadata. A record's
+// own `m` wins; without one, the newest journal entry naming its key (the
+// batch that wrote it). Object store `access` holds the later access times
+// that touch_many records (a number under the key).
 export const ENTRIES = "entries";
 export const ACCESS = "access";
+export const INDEX = "meta";
 
 // Every number key: the journal's range of `entries`.
 const JOURNAL = IDBKeyRange.bound(-Infinity, Infinity);
-// Every string key, and anything sorting after strings: the frames' range
+// Every string key, and anything sorting after strings: the records' range
 // (a key there that is not a key hash is damage, found by list).
-const FRAMES = IDBKeyRange.lowerBound("");
+const RECORDS = IDBKeyRange.lowerBound("");
 
 // The object store names and the options of a relaxed transaction, for
 // idb.rs to keep: strings from JS literals are internalized, and Chromium
@@ -171,124 +174,169 @@ export function storeNames() {
 }
 
 // Create the layout in a versionchange transaction from `oldVersion`. An
-// older layout (version 1: object stores `frames` and `meta`; version 2:
-// `entries` of records { m, f } with an index on `m`, and `access`) is
-// dropped whole: a cache may start empty.
+// older layout (version 1: object stores `frames` and `meta`; version 2: no
+// journal, and `entries` without a key generator) is dropped whole: a cache
+// may start empty.
 export function upgrade(db, oldVersion) {
   if (oldVersion < 3) {
     for (const old of [...db.objectStoreNames]) db.deleteObjectStore(old);
   }
-  if (!db.objectStoreNames.contains(ENTRIES)) db.createObjectStore(ENTRIES, { autoIncrement: true });
+  if (!db.objectStoreNames.contains(ENTRIES)) {
+    db.createObjectStore(ENTRIES, { autoIncrement: true }).createIndex(INDEX, "m");
+  }
   if (!db.objectStoreNames.contains(ACCESS)) db.createObjectStore(ACCESS);
 }
 
-// The writes of a put or a batch, one request per entry and one journal
-// record for all of them, in one readwrite transaction that is asked to
-// commit at once; returns the transaction (the caller waits for it). Doing
-// the loop here makes one call across the wasm boundary per batch instead of
-// several per entry. `d` holds ENTRY numbers per entry: where its frame lies
-// in wasm memory (pointer, length), its metadata (size, created, expires or
-// -1 for never, lastAccess, cost), its key as four 32-bit words, and the
-// indexes in `texts` of its namespace and of its tags (-1: none). If a put
-// throws, nothing is written: the transaction is aborted and the error
+// The writes of a put or a batch, one request per entry, in one readwrite
+// transaction that is asked to commit at once; returns the transaction (the
+// caller waits for it). A single entry is one record { m, f }. A batch is
+// records { f } and one journal record { k, j } for all of them: Chromium
+// clones a record put into a store with an index to find its index key, and
+// writes the index entry, which made a batch of 1000 about a fifth slower
+// than the frames and one journal record; for one entry, the second request
+// costs more than the index. Doing the loop here makes one call across the
+// wasm boundary per batch instead of several per entry. `d` holds ENTRY
+// numbers per entry: where its frame lies in wasm memory (pointer, length),
+// its metadata (size, created, expires or -1 for never, lastAccess, cost),
+// its key as four 32-bit words, and the indexes in `texts` of its namespace
+// and of its tags (-1: none). With `compact` (the journal's chunk size; 0:
+// no), the batch also compacts the journal (compactJournal) before it
+// commits, and the transaction's `kept` says how many entries it kept. If a
+// put throws, nothing is written: the transaction is aborted and the error
 // thrown on.
 const ENTRY = 13;
 
-export function putEntries(db, reader, options, memory, d, texts) {
+export function putEntries(db, reader, options, memory, d, texts, compact) {
   reader.tx = null;
   const tx = db.transaction(ENTRIES, "readwrite", options);
   try {
     const entries = tx.objectStore(ENTRIES);
     const mem = new Uint8Array(memory.buffer);
+    const one = d.length === ENTRY;
     const keys = [];
     const metas = [];
     for (let o = 0; o < d.length; o += ENTRY) {
       const t = d[o + 12];
       const key = hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
-      keys.push(key);
-      metas.push([d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]]);
-      entries.put(mem.slice(d[o], d[o] + d[o + 1]), key);
+      const m = [d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]];
+      const f = mem.slice(d[o], d[o] + d[o + 1]);
+      if (one) {
+        entries.put({ m, f }, key);
+      } else {
+        keys.push(key);
+        metas.push(m);
+        entries.put({ f }, key);
+      }
     }
-    entries.add({ k: keys, m: metas });
+    if (!one) entries.add({ k: keys, j: metas });
+    if (compact > 0) {
+      compactJournal(entries, compact, (kept) => {
+        tx.kept = kept;
+        commitNow(tx);
+      });
+      return tx;
+    }
   } catch (e) {
     try { tx.abort(); } catch { /* already finished: nothing pending */ }
     throw e;
   }
-  // Where commit() does not exist the transaction commits by itself a moment
-  // later; if it throws, the transaction has already ended and says how.
-  try { tx.commit(); } catch { /* see above */ }
+  commitNow(tx);
   return tx;
 }
 
-// A journal record in `entries` (of `tx`): for each of `keys` its metadata
-// in `metas` (null: deleted). Throws if the request cannot be made.
-export function addJournal(entries, keys, metas) {
-  entries.add({ k: keys, m: metas });
+// Where commit() does not exist the transaction commits by itself a moment
+// later; if it throws, the transaction has already ended and says how.
+function commitNow(tx) {
+  try { tx.commit(); } catch { /* see above */ }
 }
 
 // Replace the whole journal in `entries` with records of at most `chunk`
-// entries holding `keys` and `metas` (list's compaction).
+// entries holding `keys` and `metas`.
 export function rewriteJournal(entries, keys, metas, chunk) {
   entries.delete(JOURNAL);
   for (let i = 0; i < keys.length; i += chunk) {
-    entries.add({ k: keys.slice(i, i + chunk), m: metas.slice(i, i + chunk) });
+    entries.add({ k: keys.slice(i, i + chunk), j: metas.slice(i, i + chunk) });
   }
 }
 
-// The write's own compaction of the journal in `tx` (readwrite, covering
-// `entries`), without list's checks: for each key that has a frame, the
-// newest metadata naming it is kept (null: none), the rest dropped, and the
-// journal rewritten (rewriteJournal). What is damaged is left for list to
-// find. Resolves, once the rewrite's requests are made, to the number of
-// entries kept.
-export function compactJournal(tx, chunk) {
-  return new Promise((resolve, reject) => {
-    const entries = tx.objectStore(ENTRIES);
-    const journal = entries.getAll(JOURNAL);
-    const frames = entries.getAllKeys(FRAMES);
-    frames.onerror = () => reject(frames.error);
-    frames.onsuccess = () => {
-      const framed = new Set(frames.result);
-      const seen = new Set();
-      const keys = [];
-      const metas = [];
-      const records = journal.result;
-      for (let r = records.length - 1; r >= 0; r--) {
-        const k = records[r]?.k;
-        const m = records[r]?.m;
-        if (!Array.isArray(k) || !Array.isArray(m) || k.length !== m.length) continue;
-        for (let i = k.length - 1; i >= 0; i--) {
-          if (seen.has(k[i])) continue;
-          seen.add(k[i]);
-          if (m[i] !== null && framed.has(k[i])) {
-            keys.push(k[i]);
-            metas.push(m[i]);
-          }
+// A batch's compaction of the journal in `entries` (of a readwrite
+// transaction), without list's checks: for each record without an `m` of its
+// own, the newest journal entry naming its key is kept, the rest dropped,
+// and the journal rewritten in records of `chunk` entries. What is damaged
+// is left for list to find. Calls `done(kept)` once the rewrite's requests
+// are made (a failure aborts the transaction).
+function compactJournal(entries, chunk, done) {
+  const journal = entries.getAll(JOURNAL);
+  const records = entries.getAllKeys(RECORDS);
+  const inline = entries.index(INDEX).getAllKeys();
+  inline.onsuccess = () => {
+    const own = new Set(inline.result);
+    const bare = new Set(records.result.filter((k) => !own.has(k)));
+    const seen = new Set();
+    const keys = [];
+    const metas = [];
+    const rs = journal.result;
+    for (let r = rs.length - 1; r >= 0; r--) {
+      const k = rs[r]?.k;
+      const j = rs[r]?.j;
+      if (!Array.isArray(k) || !Array.isArray(j) || k.length !== j.length) continue;
+      for (let i = k.length - 1; i >= 0; i--) {
+        if (seen.has(k[i])) continue;
+        seen.add(k[i]);
+        if (bare.has(k[i])) {
+          keys.push(k[i]);
+          metas.push(j[i]);
         }
       }
-      try {
-        rewriteJournal(entries, keys, metas, chunk);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      resolve(keys.length);
-    };
-  });
+    }
+    rewriteJournal(entries, keys, metas, chunk);
+    done(keys.length);
+  };
 }
 
 // What `list` reads, in `tx` (covering both object stores), never a frame:
-// every journal record, every key of a frame, and every key and time of
-// `access`. Resolves to [journal, frameKeys, accessKeys, times].
-export function listJournal(tx) {
+// every [key, m] of the index by a key cursor; the journal's words, newest
+// first, as keys and metadata (wKeys, wMetas), and how many of its records
+// are malformed; every record's key; and every key and time of `access`.
+// Resolves to [keys, metas, wKeys, wMetas, malformed, journalRecords,
+// recordKeys, accessKeys, times].
+export function listMeta(tx) {
   return new Promise((resolve, reject) => {
     const entries = tx.objectStore(ENTRIES);
     const access = tx.objectStore(ACCESS);
-    const reqs = [entries.getAll(JOURNAL), entries.getAllKeys(FRAMES), access.getAllKeys(), access.getAll()];
-    // Requests finish in the order they were made: the others are done.
-    const last = reqs[reqs.length - 1];
-    last.onsuccess = () => resolve(reqs.map((r) => r.result));
-    last.onerror = () => reject(last.error);
+    const journal = entries.getAll(JOURNAL);
+    const reads = [entries.getAllKeys(RECORDS), access.getAllKeys(), access.getAll()];
+    const keys = [];
+    const metas = [];
+    const cursor = entries.index(INDEX).openKeyCursor();
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (c) {
+        keys.push(c.primaryKey);
+        metas.push(c.key);
+        c.continue();
+        return;
+      }
+      // Requests finish in the order they were made: the others are done.
+      const wKeys = [];
+      const wMetas = [];
+      let malformed = 0;
+      const rs = journal.result;
+      for (let r = rs.length - 1; r >= 0; r--) {
+        const k = rs[r]?.k;
+        const j = rs[r]?.j;
+        if (!Array.isArray(k) || !Array.isArray(j) || k.length !== j.length) {
+          malformed++;
+          continue;
+        }
+        for (let i = k.length - 1; i >= 0; i--) {
+          wKeys.push(k[i]);
+          wMetas.push(j[i]);
+        }
+      }
+      resolve([keys, metas, wKeys, wMetas, malformed, rs.length, ...reads.map((r) => r.result)]);
+    };
+    cursor.onerror = () => reject(cursor.error);
   });
 }
 
@@ -315,9 +363,11 @@ export function copyTo(f, memory, ptr) {
   new Uint8Array(memory.buffer, ptr, f.length).set(f);
 }
 
-// The frame read from `entries` as a Uint8Array; undefined for no record,
-// null for a record that is not bytes.
-function frameOf(f) {
-  if (f === undefined || f instanceof Uint8Array) return f;
+// The frame of a record read from `entries` as a Uint8Array; undefined for no
+// record, null for a record without bytes where its frame should be.
+function frameOf(rec) {
+  if (rec === undefined) return undefined;
+  const f = rec !== null && typeof rec === "object" ? rec.f : undefined;
+  if (f instanceof Uint8Array) return f;
   return f instanceof ArrayBuffer ? new Uint8Array(f) : null;
 }

@@ -102,15 +102,10 @@ extern "C" {
         memory: &JsValue,
         d: &[f64],
         texts: &Array,
+        compact: u32,
     ) -> Result<IdbTransaction, JsValue>;
-    #[wasm_bindgen(catch, js_name = listJournal)]
-    pub(crate) fn list_journal(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(catch, js_name = addJournal)]
-    pub(crate) fn add_journal(
-        entries: &IdbObjectStore,
-        keys: &Array,
-        metas: &Array,
-    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = listMeta)]
+    pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_name = rewriteJournal)]
     pub(crate) fn rewrite_journal(
         entries: &IdbObjectStore,
@@ -118,11 +113,6 @@ extern "C" {
         metas: &Array,
         chunk: u32,
     ) -> Result<(), JsValue>;
-    #[wasm_bindgen(catch, js_name = compactJournal)]
-    pub(crate) fn compact_journal(
-        tx: &IdbTransaction,
-        chunk: u32,
-    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = storeNames)]
     fn store_names() -> Array;
     #[wasm_bindgen(catch, js_name = upgrade)]
@@ -253,17 +243,27 @@ impl Names {
         }
     }
 
-    /// Make the puts that `d` and `texts` describe (see fast.js), and their
-    /// journal record, in one relaxed readwrite transaction on `entries`, and
-    /// ask it to commit.
+    /// Make the puts that `d` and `texts` describe (see fast.js), and a
+    /// batch's journal record, in one relaxed readwrite transaction on
+    /// `entries`, and ask it to commit; with `compact` (the journal's chunk
+    /// size; 0: no), compact the journal in it first.
     /// Every frame `d` points to must stay in place until this returns.
     pub(crate) fn put(
         &self,
         db: &IdbDatabase,
         d: &[f64],
         texts: &Array,
+        compact: u32,
     ) -> Result<IdbTransaction, JsValue> {
-        put_entries(db, &self.reader, &self.relaxed, &self.memory, d, texts)
+        put_entries(
+            db,
+            &self.reader,
+            &self.relaxed,
+            &self.memory,
+            d,
+            texts,
+            compact,
+        )
     }
 
     /// A transaction on both object stores: read-only, or readwrite with relaxed

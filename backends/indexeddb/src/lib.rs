@@ -7,25 +7,33 @@
 //!
 //! One database, `larder-<name>`, version 3, with two object stores:
 //!
-//! - `entries`: each entry's frame, a `Uint8Array`, under the 32-hex-digit key
-//!   hash (the text form in docs/FORMAT.md); and, under numbers the store
-//!   generates (which sort before every string), the **journal**: one record
-//!   `{ k, m }` per write call, `k` the keys it wrote or deleted and `m` for
-//!   each its metadata, `[size, created, expires, lastAccess, namespace, tags,
-//!   cost]` (`expires` is -1 for "never"; see `record.rs`), or `null` for a
-//!   delete. A put of one entry or of a batch is its frames and one journal
-//!   record, in one transaction. `list` reads the journal (the newest word on
-//!   a key wins), the frames' keys and the access times, and never a frame.
+//! - `entries`: one record per entry under the 32-hex-digit key hash (the text
+//!   form in docs/FORMAT.md), `f` its frame as a `Uint8Array`:
+//!   - `{ m, f }` from a put of one entry, `m` its metadata, `[size, created,
+//!     expires, lastAccess, namespace, tags, cost]` (`expires` is -1 for
+//!     "never"; see `record.rs`). The index `meta` on `m` holds every such
+//!     record's metadata as its key, so `list` walks it with a key cursor.
+//!   - `{ f }` from a batch, whose metadata is in the **journal**: under
+//!     numbers the store generates (which sort before every string), one
+//!     record `{ k, j }` per batch, `k` its keys and `j` their metadata.
+//!
+//!   A record's own `m` wins; without one, the newest journal entry naming
+//!   its key (the batch that wrote the record) holds its metadata. Listing,
+//!   stats and eviction read the index, the journal, the records' keys and
+//!   the access times, never a frame; a put of one entry is one request, a
+//!   batch of n is n + 1.
 //! - `access`: the later access times `touch_many` records, a number under
-//!   the key, so that recency never rewrites a frame or the journal; `list`
+//!   the key, so that recency never rewrites a record (and its frame); `list`
 //!   takes the later of the two.
 //!
-//! The journal grows by a record per write call. It is rewritten into
-//! records of 1024 current entries when it holds 1024 records (or one per 8
-//! entries) more than that, or more than four times as many entries as are
-//! current plus 4096: by `list`, and by a write once that is due by this
-//! connection's own count (fast.js `compactJournal`, which leaves the checks
-//! to `list`), so that a connection that never lists keeps it bounded too.
+//! Deletes leave the journal alone: what it says of a key with no record is
+//! dropped when it is next rewritten. It is rewritten into records of 1024
+//! current entries when it holds 1024 records (or one per 8 entries) more
+//! than that, or more than four times as many entries as are current plus
+//! 4096: by `list`, and by a batch once that is due by this connection's
+//! own count (fast.js `compactJournal`, in the batch's transaction, which
+//! leaves the checks to `list`), so a connection that never lists keeps it
+//! bounded too.
 //!
 //! A put writes every record of a call (a batch: every item) in one readwrite
 //! transaction, with `durability: "relaxed"`: a cache may lose the last
@@ -39,25 +47,25 @@
 //! batch made of several calls (a getMany's parts) reads one state.
 //!
 //! Version 1 kept frames and metadata in two object stores (two requests per
-//! put), version 2 one record `{ m, f }` per entry with an index on `m`;
-//! opening either replaces it with the current layout, empty.
+//! put), version 2 only records `{ m, f }` (no journal); opening either
+//! replaces it with the current layout, empty.
 //!
-//! Why a journal: Chromium clones every record put into a store that has an
-//! index, to compute its index keys, and keeps the index up to date.
-//! `bindings/wasm/bench/probes.mjs` (bare IndexedDB calls, 4 fresh Chromiums
-//! on 2026-12-07, a 1112-byte frame) timed 1000 puts in one transaction at
-//! 84–106 ms for frames and a journal record in one store, against 86–118 ms
-//! for the frames alone (what idb-keyval stores) and 103–150 ms for version
-//! 2's indexed records. Single gets took as long in all three; a single set
-//! as long as version 2's (both about a fifth over the frame alone: a
-//! second request, or the index). The other ways to keep metadata apart do worse:
+//! Why two ways: Chromium clones every record put into a store that has an
+//! index, to compute its index key, and writes the index entry. For one
+//! entry that costs less than a second request; for a batch, more than one
+//! journal record. Two builds on one page (`bench/ab.mjs`, 8 Chromiums each,
+//! 2026-12-07), this layout against version 2's records `{ m, f }` for
+//! every put: a batch of 1000 puts 0.87× the time, single sets 0.98× and
+//! 1.02× (within the instrument's spread), gets unchanged. The journal alone
+//! for single puts too made a single set 1.08× version 2's time. The other
+//! ways to keep metadata apart, timed by `bindings/wasm/bench/probes.mjs`,
+//! do worse:
 //! - the metadata in the primary key (an array key `[hash, size, ...]`, no
-//!   index; a get by key range): puts as fast, but every get about a third
-//!   slower;
+//!   index; a get by key range): every get about a quarter slower;
 //! - frames and metadata in two object stores, one request each (version 1):
-//!   puts 136–189 ms;
-//! - the index of version 2 on a smaller key (22 bytes, or a number): puts
-//!   94–135 ms. What costs is having an index, not the size of its keys.
+//!   the slowest puts of all, batches and single;
+//! - the index on a smaller key (22 bytes, or a number): what costs is having
+//!   an index, not the size of its keys.
 //!
 //! ## Other tabs
 //!
@@ -71,13 +79,15 @@
 //!
 //! ## Damage
 //!
-//! Frames are verified by the core. `list` does not trust the journal
-//! blindly: a frame whose current metadata is malformed (wrong types or
-//! shape), that has none, or whose key is not 32 hex digits is removed and
-//! counted (see [`Store::take_corrupt`](larder_core::Store::take_corrupt)); a
-//! malformed journal record, metadata whose frame is gone and an access time
-//! without its entry are dropped, uncounted. A frame that is not bytes is
-//! removed by `get` and counted.
+//! Frames are verified by the core. `list` does not trust the metadata
+//! blindly: a record whose metadata (its own, else the journal's) is
+//! malformed, that has none (a batch's record the journal does not name, or
+//! an `m` that is not a valid IndexedDB key, so in no index), or whose key is
+//! not 32 hex digits is removed and counted (see
+//! [`Store::take_corrupt`](larder_core::Store::take_corrupt)); a malformed
+//! journal record and an access time without its entry are dropped,
+//! uncounted, and the journal rewritten. A record whose frame is not bytes
+//! is removed by `get` and counted.
 
 // The docs above are written for wasm32, where the crate has its items; on
 // other targets it is empty and their links have nothing to point to.
@@ -92,4 +102,4 @@ mod scan;
 mod store;
 
 pub use open::OPEN_TIMEOUT_MS;
-pub use store::{ACCESS, ENTRIES, IndexedDbStore, database_name};
+pub use store::{ACCESS, ENTRIES, IndexedDbStore, META_INDEX, database_name};

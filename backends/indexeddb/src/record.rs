@@ -1,8 +1,10 @@
-//! An entry's metadata in IndexedDB: the array `m` that the journal records
-//! for its key, so that listing reads it without the frame.
+//! An entry's metadata in IndexedDB: the array `m` of its record in
+//! `entries` (also its key in the index `meta`), or the journal's entry for
+//! its key, so that listing reads it without reading the frame.
 //!
 //! ```text
-//! journal record: { k: [key, ...], m: [m or null (deleted), ...] }
+//! record: { m, f } or { f }
+//! journal record: { k: [key, ...], j: [m, ...] }
 //! m: [size, created, expires (-1: never), lastAccess, namespace, tags, cost]
 //! ```
 //! Times are ms since the Unix epoch, `cost` µs; every number is a
@@ -28,26 +30,10 @@ pub(crate) fn as_u64(v: &JsValue) -> Option<u64> {
     (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE as f64).then_some(f as u64)
 }
 
-/// The keys and metadata of a journal record, `None` unless it is an object
-/// whose `k` and `m` are arrays of one length.
-pub(crate) fn journal_record(rec: &JsValue) -> Option<(Array, Array)> {
-    if !rec.is_object() {
-        return None;
-    }
-    let field = |name: &str| {
-        js_sys::Reflect::get(rec, &JsValue::from_str(name))
-            .ok()?
-            .dyn_into::<Array>()
-            .ok()
-    };
-    let (k, m) = (field("k")?, field("m")?);
-    (k.length() == m.length()).then_some((k, m))
-}
-
-/// Parse the metadata `m` the journal holds for `key`, with the later
-/// access time `touched` recorded in `access` (the latest of the two wins);
-/// `None` when anything about `m` is malformed.
-pub(crate) fn from_journal(key: KeyHash, m: &JsValue, touched: Option<u64>) -> Option<EntryMeta> {
+/// Parse the metadata `m` of `key` (its record's, or the journal's), with
+/// the later access time `touched` recorded in `access` (the latest of the
+/// two wins); `None` when anything about `m` is malformed.
+pub(crate) fn parse(key: KeyHash, m: &JsValue, touched: Option<u64>) -> Option<EntryMeta> {
     let m: &Array = m.dyn_ref()?;
     if m.length() != 7 {
         return None;

@@ -1,8 +1,7 @@
-//! `list`: one pass over the journal of metadata, the frames' keys and the
-//! access times, which never reads a frame; the repair of what it finds
-//! damaged; and the journal's compaction.
-
-use std::collections::HashMap;
+//! `list`: one pass over the records' own metadata (a key cursor over the
+//! index `meta`), the journal of batches, the records' keys and the access
+//! times, which never reads a frame; the repair of what it finds damaged;
+//! and the journal's compaction.
 
 use js_sys::Array;
 use larder_core::{EntryMeta, KeyHash, Result};
@@ -24,21 +23,11 @@ fn key_hash(k: &JsValue) -> Option<KeyHash> {
 }
 
 /// Whether a journal of `records` records holding `total` entries, `live`
-/// of them current, is worth rewriting: too many records (each write call
-/// adds one) or too many superseded entries. Loose enough that a compaction,
-/// which reads the whole journal, comes once per many writes: list reads
-/// 1024 small records in about a millisecond.
+/// of them current, is worth rewriting: too many records (each batch adds
+/// one) or too many superseded entries. Loose, so that a compaction, which
+/// reads the whole journal, comes once per many batches.
 pub(crate) fn worth_compacting(records: usize, total: usize, live: usize) -> bool {
     records > live.div_ceil(CHUNK as usize) + (live / 8).max(1024) || total > 4 * live + 4096
-}
-
-/// What the newest journal record naming a key says of it.
-enum Said {
-    /// Its metadata, with its key text and `m` as read (for a compaction).
-    Live(EntryMeta, JsValue, JsValue),
-    /// Deleted, or malformed metadata: no entry.
-    Gone,
-    Bad,
 }
 
 impl IndexedDbStore {
@@ -47,7 +36,7 @@ impl IndexedDbStore {
     /// without, the pass returns `None` as soon as either is needed.
     async fn scan(&self, tx: &IdbTransaction, repair: bool) -> Result<Option<Vec<EntryMeta>>> {
         const OP: &str = "list";
-        let listed = idb::list_journal(tx).map_err(|e| self.abandon(tx, OP, None, &e))?;
+        let listed = idb::list_meta(tx).map_err(|e| self.abandon(tx, OP, None, &e))?;
         let listed = match JsFuture::from(listed).await {
             Ok(v) => Array::from(&v),
             Err(e) => {
@@ -57,8 +46,11 @@ impl IndexedDbStore {
                 });
             }
         };
-        let [journal, frames, access_keys, times] =
-            [0, 1, 2, 3].map(|i| Array::from(&listed.get(i)));
+        let [keys, metas, w_keys, w_metas, records, access_keys, times] =
+            [0, 1, 2, 3, 6, 7, 8].map(|i| Array::from(&listed.get(i)));
+        let count = |i| listed.get(i).as_f64().unwrap_or(0.0) as usize;
+        // Malformed journal records (fast.js skips them), and all of them.
+        let (malformed, journal_records) = (count(4), count(5));
         // Access times by key hash, sorted for binary search.
         let mut touched: Vec<(KeyHash, u64)> = Vec::with_capacity(access_keys.length() as usize);
         let mut stale: Vec<JsValue> = Vec::new();
@@ -75,87 +67,96 @@ impl IndexedDbStore {
                 .ok()
                 .map(|i| touched[i].1)
         };
-        // The journal newest first: the first word on a key is the last one
-        // written, and the older ones are not even parsed.
-        let mut said: HashMap<KeyHash, Said> = HashMap::new();
-        // Something in the journal that only a compaction removes.
-        let mut untidy = false;
-        let mut total = 0usize;
-        for rec in journal.iter().rev() {
-            let Some((keys, metas)) = record::journal_record(&rec) else {
-                untidy = true;
+        // Where each key's metadata is: by key hash and position in the
+        // arrays read, sorted for binary search (the wasm carries no hash
+        // table, and one sort of (KeyHash, u64) serves all three). First the
+        // records' own (single puts); a key that is not a key hash is found
+        // among the records below.
+        let at_of = |ks: &Array| -> Vec<(KeyHash, u64)> {
+            ks.iter()
+                .enumerate()
+                .filter_map(|(i, k)| key_hash(&k).map(|h| (h, i as u64)))
+                .collect()
+        };
+        let mut own = at_of(&keys);
+        own.sort_unstable();
+        // Then the journal's words, numbered newest first (fast.js): sorted
+        // by key and number, the first of each run is the last one written.
+        // Only that one is parsed, and only for a record with no metadata of
+        // its own. Something in the journal that only a compaction removes
+        // makes it untidy.
+        let total = w_keys.length() as usize;
+        let mut words = at_of(&w_keys);
+        let untidy = malformed > 0 || words.len() < total;
+        words.sort_unstable();
+        words.dedup_by_key(|w| w.0);
+        let find = |at: &[(KeyHash, u64)], h: KeyHash| {
+            at.binary_search_by_key(&h, |w| w.0)
+                .ok()
+                .map(|i| at[i].1 as u32)
+        };
+        // Every record needs metadata: its own, else the journal's. One
+        // without (under a key that is not a key hash, a batch's record that
+        // the journal does not name, or a record whose `m` is not a valid
+        // key and so in no index), or whose metadata is malformed, is damage.
+        let mut out: Vec<EntryMeta> = Vec::with_capacity(records.length() as usize);
+        let mut journaled: Vec<(JsValue, JsValue)> = Vec::new();
+        let mut bad: Vec<JsValue> = Vec::new();
+        for k in records.iter() {
+            let Some(h) = key_hash(&k) else {
+                bad.push(k);
                 continue;
             };
-            for i in (0..keys.length()).rev() {
-                total += 1;
-                let k = keys.get(i);
-                let Some(h) = key_hash(&k) else {
-                    untidy = true;
-                    continue;
-                };
-                if said.contains_key(&h) {
-                    continue;
-                }
-                let m = metas.get(i);
-                let word = if m.is_null() {
-                    Said::Gone
-                } else {
-                    match record::from_journal(h, &m, touched_at(h)) {
-                        Some(meta) => Said::Live(meta, k, m),
-                        None => Said::Bad,
-                    }
-                };
-                said.insert(h, word);
+            let meta = match find(&own, h) {
+                Some(i) => record::parse(h, &metas.get(i), touched_at(h)),
+                None => find(&words, h).and_then(|i| {
+                    let m = w_metas.get(i);
+                    let meta = record::parse(h, &m, touched_at(h))?;
+                    journaled.push((w_keys.get(i), m));
+                    Some(meta)
+                }),
+            };
+            match meta {
+                Some(meta) => out.push(meta),
+                None => bad.push(k),
             }
         }
-        // Every frame needs current metadata; a frame without (under a key
-        // that is not a key hash, never journaled, deleted, or whose metadata
-        // is malformed) is damage.
-        let mut live: Vec<(EntryMeta, JsValue, JsValue)> = Vec::with_capacity(said.len());
-        let mut bad: Vec<JsValue> = Vec::new();
-        for k in frames.iter() {
-            match key_hash(&k).and_then(|h| said.remove(&h)) {
-                Some(Said::Live(meta, key, m)) => live.push((meta, key, m)),
-                Some(Said::Gone | Said::Bad) | None => bad.push(k),
-            }
-        }
-        // Metadata whose frame is gone (removed by something else): dropped
-        // by the compaction, uncounted, like a stray access time.
-        untidy |= said.values().any(|s| matches!(s, Said::Live(..)));
-        let mut keys: Vec<KeyHash> = live.iter().map(|(m, _, _)| m.key).collect();
-        keys.sort_unstable();
+        let mut live: Vec<KeyHash> = out.iter().map(|m| m.key).collect();
+        live.sort_unstable();
         for (h, _) in &touched {
-            if keys.binary_search(h).is_err() {
+            if live.binary_search(h).is_err() {
                 stale.push(idb::key(*h));
             }
         }
-        let compact = untidy
-            || !bad.is_empty()
-            || worth_compacting(journal.length() as usize, total, live.len());
+        // What the journal says of keys whose record is gone (deleted) is
+        // dropped, uncounted, when the journal is next compacted.
+        let compact =
+            untidy || !bad.is_empty() || worth_compacting(journal_records, total, journaled.len());
         if compact || !stale.is_empty() {
             if !repair {
                 return Ok(None);
             }
-            self.repair(tx, &bad, &stale, compact.then_some(&live))?;
+            self.repair(tx, &bad, &stale, compact.then_some(&journaled))?;
         }
-        let n = live.len();
+        let n = journaled.len();
         if compact {
             self.journal_compacted(n);
         } else {
-            self.journal_scanned(n, journal.length() as usize, total);
+            self.journal_scanned(n, journal_records, total);
         }
-        Ok(Some(live.into_iter().map(|(meta, _, _)| meta).collect()))
+        Ok(Some(out))
     }
 
-    /// Delete the frames `bad` (counted as corrupt) with their access times,
-    /// the access times `stale`, and rewrite the journal to hold `live` alone
-    /// if given: requests in the readwrite `tx`, whose commit reports them.
+    /// Delete the records `bad` (counted as corrupt) with their access
+    /// times, the access times `stale`, and rewrite the journal to hold
+    /// `journaled` (key text and metadata) alone if given: requests in the
+    /// readwrite `tx`, whose commit reports them.
     fn repair(
         &self,
         tx: &IdbTransaction,
         bad: &[JsValue],
         stale: &[JsValue],
-        live: Option<&Vec<(EntryMeta, JsValue, JsValue)>>,
+        journaled: Option<&Vec<(JsValue, JsValue)>>,
     ) -> Result<()> {
         const OP: &str = "list";
         let (entries, access) = self.both(tx, OP, None)?;
@@ -171,33 +172,13 @@ impl IndexedDbStore {
                 .delete(k)
                 .map_err(|e| self.abandon(tx, OP, k.as_string().as_deref(), &e))?;
         }
-        if let Some(live) = live {
-            let keys: Array = live.iter().map(|(_, k, _)| k).collect();
-            let metas: Array = live.iter().map(|(_, _, m)| m).collect();
+        if let Some(journaled) = journaled {
+            let keys: Array = journaled.iter().map(|(k, _)| k).collect();
+            let metas: Array = journaled.iter().map(|(_, m)| m).collect();
             idb::rewrite_journal(&entries, &keys, &metas, CHUNK)
                 .map_err(|e| self.abandon(tx, OP, None, &e))?;
         }
         self.corrupt.set(self.corrupt.get() + bad.len() as u64);
-        Ok(())
-    }
-
-    /// A write's compaction of the journal (fast.js `compactJournal`): no
-    /// checks, nothing parsed in wasm, only the journal rewritten.
-    pub(crate) async fn compact(&self) -> Result<()> {
-        const OP: &str = "compact";
-        let tx = self.begin(OP, true)?;
-        let kept = idb::compact_journal(&tx, CHUNK).map_err(|e| self.abandon(&tx, OP, None, &e))?;
-        let kept = match JsFuture::from(kept).await {
-            Ok(n) => n.as_f64().unwrap_or(0.0) as usize,
-            Err(e) => {
-                return Err(match idb::failure(&tx, None) {
-                    Some(_) => self.aborted(OP, None, &tx, None),
-                    None => self.abandon(&tx, OP, None, &e),
-                });
-            }
-        };
-        self.finish(OP, None, tx).await?;
-        self.journal_compacted(kept);
         Ok(())
     }
 

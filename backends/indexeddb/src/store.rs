@@ -13,9 +13,11 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
 use crate::idb::{self, Fired, Names};
 use crate::{error, open, record, scan};
 
-/// Name of the object store holding each entry's frame under its key, and
-/// the journal of their metadata under numbers (see the crate docs).
+/// Name of the object store holding one record per entry, `{ m, f }` or
+/// `{ f }`, and the journal of batches' metadata (see the crate docs).
 pub const ENTRIES: &str = "entries";
+/// Name of the index on `entries` whose keys are the records' own metadata.
+pub const META_INDEX: &str = "meta";
 /// Name of the object store holding the access times `touch_many` records.
 pub const ACCESS: &str = "access";
 
@@ -47,7 +49,7 @@ pub struct IndexedDbStore {
     name: String,
     pub(crate) state: Rc<State>,
     pub(crate) corrupt: Cell<u64>,
-    /// When a compaction may be due (see [`IndexedDbStore::journal_grew`]).
+    /// When a compaction may be due (see [`IndexedDbStore::journal_grows`]).
     journal: Cell<JournalSize>,
     // Kept alive as long as the connection's event handlers point at them.
     _on_versionchange: Closure<dyn FnMut(web_sys::Event)>,
@@ -272,27 +274,17 @@ impl IndexedDbStore {
         self.journal_scanned(live, live.div_ceil(scan::CHUNK as usize), live);
     }
 
-    /// Record a journal record of `entries` entries written. Once the
-    /// journal would be worth compacting if no other entry had come since
-    /// the last look (other tabs' writes, new keys), compact it, so that a
-    /// connection that never lists keeps it bounded too.
-    async fn journal_grew(&self, entries: usize) {
+    /// Count a batch of `entries` entries about to add its journal record,
+    /// and say whether the batch should compact the journal: whether it
+    /// would be worth compacting if no other entry had come since the last
+    /// look (other tabs' writes, new keys), so that a connection that never
+    /// lists keeps it bounded too.
+    fn journal_grows(&self, entries: usize) -> bool {
         let mut j = self.journal.get();
         j.records += 1;
         j.total += entries;
         self.journal.set(j);
-        if scan::worth_compacting(j.records, j.total, j.live) {
-            // Upkeep after a write that has succeeded: its failure (the
-            // connection closing, say) is the next call's to report.
-            let _ = self.compact().await;
-        }
-    }
-
-    /// A journal record saying `keys` are deleted, in the readwrite `tx`.
-    fn add_deleted(&self, tx: &IdbTransaction, op: &'static str, keys: &Array) -> Result<()> {
-        let (entries, _) = self.both(tx, op, None)?;
-        let nulls: Array = keys.iter().map(|_| JsValue::NULL).collect();
-        idb::add_journal(&entries, keys, &nulls).map_err(|e| self.abandon(tx, op, None, &e))
+        scan::worth_compacting(j.records, j.total, j.live)
     }
 
     /// Remove a damaged entry found by `get` and count it.
@@ -307,10 +299,8 @@ impl IndexedDbStore {
                 .delete(&key)
                 .map_err(|e| self.abandon(&tx, OP, hex, &e))?;
         }
-        self.add_deleted(&tx, OP, &Array::of1(&key))?;
         self.finish(OP, hex, tx).await?;
         self.corrupt.set(self.corrupt.get() + 1);
-        self.journal_grew(1).await;
         Ok(())
     }
 
@@ -368,14 +358,21 @@ impl IndexedDbStore {
                 tag_list,
             ]);
         }
+        // A batch adds a journal record, and compacts the journal when due.
+        let compact = items.len() > 1 && self.journal_grows(items.len());
+        let chunk = if compact { scan::CHUNK } else { 0 };
         let tx = self
             .names
-            .put(&self.sys, &d, &texts)
+            .put(&self.sys, &d, &texts, chunk)
             .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
         // putEntries has asked it to commit.
         let done = Fired::tx(tx.clone());
         self.written(op, ctx, &tx, done).await?;
-        self.journal_grew(items.len()).await;
+        if compact {
+            let kept = js_sys::Reflect::get(&tx, &JsValue::from_str("kept"));
+            let kept = kept.ok().and_then(|n| record::as_u64(&n)).unwrap_or(0);
+            self.journal_compacted(kept as usize);
+        }
         Ok(())
     }
 }
@@ -478,6 +475,9 @@ impl Store for IndexedDbStore {
         if keys.is_empty() {
             return Ok(0);
         }
+        // The journal is not written: what it says of a key whose record is
+        // gone is dropped by the next compaction (a later batch writing the
+        // key again writes a newer journal record).
         let tx = self.begin(OP, true)?;
         let (entries, access) = self.both(&tx, OP, None)?;
         let mut counts = Vec::with_capacity(keys.len());
@@ -491,28 +491,14 @@ impl Store for IndexedDbStore {
                     Ok(c)
                 })
                 .map_err(|e| self.abandon(&tx, OP, Some(&k.to_hex()), &e))?;
-            counts.push((key, count));
-        }
-        let last = counts[counts.len() - 1].1.clone();
-        if !Fired::request(last.clone()).await {
-            return Err(self.aborted(OP, None, &tx, Some(&last)));
-        }
-        // Still inside the last count's success event: the transaction is
-        // active, so the journal record of the deleted keys joins it. A key
-        // that was not there gets none: deleting it changes nothing.
-        let deleted: Array = counts
-            .iter()
-            .filter(|(_, c)| c.result().ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0)
-            .map(|(key, _)| key)
-            .collect();
-        if deleted.length() > 0 {
-            self.add_deleted(&tx, OP, &deleted)?;
+            counts.push(count);
         }
         self.finish(OP, None, tx).await?;
-        if deleted.length() > 0 {
-            self.journal_grew(deleted.length() as usize).await;
-        }
-        Ok(deleted.length() as usize)
+        // Every request of a completed transaction has its result.
+        Ok(counts
+            .iter()
+            .filter(|c| c.result().ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0)
+            .count())
     }
 
     async fn list(&self) -> Result<Vec<EntryMeta>> {

@@ -1,10 +1,11 @@
 // Bare IndexedDB in larder's layout, the floor of the browser benchmark:
 // what an entry costs with no key derivation, checksum, value codec, TTL or
-// LRU, only the requests larder makes. A put writes the value to `entries`
-// under its key, and one journal record { k, m } for the call (the keys and
-// their metadata, under a number the store generates, which listing reads
-// without reading payloads) in one readwrite transaction with relaxed
-// durability, as larder does; a get reads `entries`
+// LRU, only the requests larder makes. A put of one entry writes one record
+// { m, f } to `entries` (its metadata, also the key of the index `meta` that
+// listing walks without reading payloads, and the value); a batch writes
+// records { f } and one journal record { k, j } of their keys and metadata
+// (under a number the store generates); each in one readwrite transaction
+// with relaxed durability, as larder does. A get reads `entries`
 // in a read-only transaction, joining the one of the read before while it
 // still takes requests (it has not completed) and is under 64 reads and
 // 16 ms old, as larder does (larder-indexeddb's fast.js), so that a loop of
@@ -31,7 +32,7 @@ const meta = (value, now) => [value.length, now, -1, now, "bench", [], 0];
 export async function openBare(name) {
   const open = indexedDB.open(name, 1);
   open.onupgradeneeded = () => {
-    open.result.createObjectStore("entries", { autoIncrement: true });
+    open.result.createObjectStore("entries", { autoIncrement: true }).createIndex("meta", "m");
     open.result.createObjectStore("access");
   };
   const db = await result(open);
@@ -41,14 +42,19 @@ export async function openBare(name) {
     const tx = db.transaction("entries", "readwrite", { durability: "relaxed" });
     const entries = tx.objectStore("entries");
     const now = Date.now();
-    const k = [];
-    const m = [];
-    for (const [key, value] of pairs) {
-      k.push(key);
-      m.push(meta(value, now));
-      entries.put(value, key);
+    if (pairs.length === 1) {
+      const [[key, value]] = pairs;
+      entries.put({ m: meta(value, now), f: value }, key);
+    } else {
+      const k = [];
+      const j = [];
+      for (const [key, value] of pairs) {
+        k.push(key);
+        j.push(meta(value, now));
+        entries.put({ f: value }, key);
+      }
+      entries.add({ k, j });
     }
-    entries.add({ k, m });
     tx.commit();
     return done(tx);
   };
@@ -75,12 +81,12 @@ export async function openBare(name) {
     reader = { tx: fresh, reads: keys.length, since: performance.now() };
     return reqs;
   };
-  const read = (keys) => Promise.all(requests(keys).map((r) => result(r)));
+  const read = (keys) => Promise.all(requests(keys).map(async (r) => (await result(r))?.f));
   return {
     set: (key, value) => write([[key, value]]),
     setMany: write,
     // One request and one promise, as larder's single get (fast.js getEntry).
-    get: (key) => result(requests([key])[0]),
+    get: async (key) => (await result(requests([key])[0]))?.f,
     getMany: read,
     close: () => db.close(),
     name,

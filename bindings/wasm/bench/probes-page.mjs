@@ -1,6 +1,6 @@
 // The page of probes.mjs: bare IndexedDB, no larder, measuring two things the
 // design of larder-indexeddb rests on (see probes.mjs). Reports
-// { calls: { joined, first }, layouts: { indexed, keyed, split, bytes, number, plain } }.
+// { calls: { joined, first }, layouts: { larder, indexed, keyed, split, bytes, number, plain, journal } }.
 
 import { done, result } from "./bare.mjs";
 import { median, noise } from "./measure.mjs";
@@ -54,16 +54,31 @@ async function calls(frame) {
   return { first: mean(first) * 1000, joined: mean(joined) * 1000 };
 }
 
-// larder's layout (one store, an index on the metadata `m`) against: the
-// metadata in an array primary key with no index (a get then reads a key
+// larder's layout (`larder`: a single put's record { m, f } with an index on
+// `m`; a batch's records { f } and one journal record { k, j } of their
+// metadata, under a generated number, in the same store) against: version
+// 2's (`indexed`: records { m, f } for batches too); the journal for single
+// puts too (`journal`); the metadata in an array primary key with no index (a get then reads a key
 // range); frames and metadata in two object stores with no index (version 1
 // of the layout: two puts an entry); the same index on a smaller key (22
 // bytes, or a number); and the frame alone, no metadata (the floor: what
-// idb-keyval stores). A batch of 1000 puts of a 1112-byte frame
-// (ms) and single gets in rounds of 20 joining one transaction (µs),
+// idb-keyval stores). A batch of 1000 puts of a 1112-byte frame (ms), single
+// gets in rounds of 20 joining one transaction and single sets (µs),
 // medians, the layouts taking turns.
 const packed = (k) => Uint8Array.from({ length: 22 }, (_, i) => k.charCodeAt(31 - i));
 const LAYOUTS = {
+  larder: {
+    stores: ["larder"],
+    put: (t, k, m, f, one) => t.objectStore("larder").put(one ? { m, f } : { f }, k),
+    batch: (t, keys, metas) => t.objectStore("larder").add({ k: keys, j: metas }),
+    get: (t, k) => t.objectStore("larder").get(k),
+  },
+  journal: {
+    stores: ["journal"],
+    put: (t, k, m, f) => t.objectStore("journal").put(f, k),
+    finish: (t, keys, metas) => t.objectStore("journal").add({ k: keys, j: metas }),
+    get: (t, k) => t.objectStore("journal").get(k),
+  },
   indexed: { stores: ["indexed"], put: (t, k, m, f) => t.objectStore("indexed").put({ m, f }, k), get: (t, k) => t.objectStore("indexed").get(k) },
   keyed: { stores: ["keyed"], put: (t, k, m, f) => t.objectStore("keyed").put(f, [k, ...m]), get: (t, k) => t.objectStore("keyed").get(IDBKeyRange.bound([k], [k, []])) },
   split: {

@@ -3,10 +3,12 @@
 //   node probes.mjs [launches]
 // 1. What a `get()` call itself costs as the first request of a new
 //    read-only transaction and as a later one in a joined transaction.
-// 2. larder's layout (an index on the metadata) against the metadata kept in
-//    an array primary key with no index, against frames and metadata in two
-//    object stores, against the same index on a 22-byte key or a number, and
-//    against the frame alone: a batch of 1000 puts, and single gets.
+// 2. larder's layout (a single put's metadata in its record, under an index;
+//    a batch's in one journal record) against version 2's (the index for
+//    batches too), the journal for single puts too, the metadata kept in an
+//    array primary key with no index, frames and metadata in two object
+//    stores, the index on a 22-byte key or a number, and the frame alone: a
+//    batch of 1000 puts, single gets and single sets.
 // Prints each launch's figures; docs/BENCHMARKS.md and the docs of
 // larder-indexeddb quote them.
 
@@ -21,7 +23,9 @@ if (!(launches >= 1)) throw new Error("usage: node probes.mjs [launches]");
 
 const f = (x, unit) => `${x.toFixed(1)} ${unit}`;
 const LAYOUTS = {
-  indexed: "index (larder's)",
+  larder: "larder's (index, journal for batches)",
+  indexed: "index (version 2)",
+  journal: "journal for every put",
   keyed: "metadata in the key (get by range)",
   split: "two object stores",
   bytes: "index on a 22-byte key",

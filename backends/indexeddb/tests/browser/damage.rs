@@ -1,6 +1,5 @@
-//! Damaged records: frames with malformed or no metadata, stray keys and
-//! frames that are not bytes are misses, removed and counted, never errors
-//! or wrong values; a damaged journal is rewritten.
+//! Damaged records: malformed metadata, stray keys and frames that are not
+//! bytes are misses, removed and counted, never errors or wrong values.
 
 use indexed_db_futures::database::Database;
 use larder_core::{PutItem, Store};
@@ -10,7 +9,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 use crate::support::{
-    add_journal, frames, fresh, journal, js, raw, raw_count, raw_put, raw_set_frame,
+    add_journal, fresh, journal, js, raw, raw_count, raw_put, raw_set_frame, records,
 };
 #[wasm_bindgen_test]
 async fn damaged_records_are_skipped_removed_and_counted() {
@@ -22,55 +21,53 @@ async fn damaged_records_are_skipped_removed_and_counted() {
         .await
         .unwrap();
     let db = raw(&store).await;
-    let hex = |i: u32| entry(i, b"").meta.key.to_hex();
-    let bytes = || js("new Uint8Array(3)");
-    // A frame whose metadata is of the wrong types.
-    raw_put(&db, ENTRIES, &hex(4), bytes()).await;
-    add_journal(
-        &store,
-        &format!(
-            "{{ k: ['{}'], m: [['big', 1, -1, 1, 'ns', [], 0]] }}",
-            hex(4)
-        ),
+    // Metadata of the wrong types under a real key (still an index key).
+    raw_put(
+        &db,
+        ENTRIES,
+        &entry(4, b"").meta.key.to_hex(),
+        js("({ m: ['big', 1, -1, 1, 'ns', [], 0], f: new Uint8Array(3) })"),
     )
     .await;
-    // A frame under a key that is not a key hash, and one never journaled.
-    raw_put(&db, ENTRIES, "not-a-key", bytes()).await;
-    raw_put(&db, ENTRIES, &hex(5), bytes()).await;
-    // Journal records of the wrong shape, a key that is not a key hash, and
-    // well-formed metadata whose frame is not there: dropped, uncounted.
-    for record in [
-        "5",
-        "{ k: 'x' }",
-        "{ k: ['a'], m: [] }",
-        "{ k: [7], m: [null] }",
-    ] {
-        add_journal(&store, record).await;
-    }
-    add_journal(
-        &store,
-        &format!("{{ k: ['{}'], m: [[3, 1, -1, 1, 'ns', [], 0]] }}", hex(8)),
+    // A primary key that is not a key hash, with well-formed metadata.
+    raw_put(
+        &db,
+        ENTRIES,
+        "not-a-key",
+        js("({ m: [3, 1, -1, 1, 'ns', [], 0], f: new Uint8Array(3) })"),
+    )
+    .await;
+    // Metadata that is not a valid IndexedDB key: in no index at all.
+    raw_put(
+        &db,
+        ENTRIES,
+        &entry(5, b"").meta.key.to_hex(),
+        js("({ m: { size: 3 }, f: new Uint8Array(3) })"),
     )
     .await;
     // An access time whose entry does not exist, and one that is not a time.
-    raw_put(&db, ACCESS, &hex(6), JsValue::from_f64(5.0)).await;
-    raw_put(&db, ACCESS, &hex(7), JsValue::from_str("soon")).await;
+    raw_put(
+        &db,
+        ACCESS,
+        &entry(6, b"").meta.key.to_hex(),
+        JsValue::from_f64(5.0),
+    )
+    .await;
+    raw_put(
+        &db,
+        ACCESS,
+        &entry(7, b"").meta.key.to_hex(),
+        JsValue::from_str("soon"),
+    )
+    .await;
     let listed = store.list().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].key, good.meta.key);
     assert_eq!(listed[0].last_access_ms, good.meta.last_access_ms + 1);
-    // The three damaged frames; stray metadata or access times are not entries.
+    // The three damaged records; a stray access time is not an entry.
     assert_eq!(store.take_corrupt(), 3);
-    assert_eq!(frames(&store).await, 1);
+    assert_eq!(records(&store).await, 1);
     assert_eq!(raw_count(&db, ACCESS).await, 1);
-    // The journal was rewritten to hold the good entry alone.
-    let records = journal(&store).await;
-    assert_eq!(records.length(), 1);
-    let keys = js_sys::Reflect::get(&records.get(0), &"k".into()).unwrap();
-    assert_eq!(
-        js_sys::Array::from(&keys).to_vec(),
-        vec![JsValue::from(good.meta.key.to_hex())]
-    );
     // Everything is repaired: a second list finds nothing more.
     assert_eq!(store.list().await.unwrap().len(), 1);
     assert_eq!(store.take_corrupt(), 0);
@@ -109,7 +106,7 @@ async fn get_many_mixes_hits_misses_and_damage() {
     assert_eq!(got[3].as_deref(), Some(&b.frame[..]));
     // The damaged entry is gone and counted; the rest stays.
     assert_eq!(store.take_corrupt(), 1);
-    assert_eq!(frames(&store).await, 2);
+    assert_eq!(records(&store).await, 2);
     db.close();
 }
 
@@ -131,6 +128,65 @@ async fn a_single_get_reads_hits_misses_and_damage() {
     assert_eq!(get(&damaged).await.unwrap(), None);
     // The damaged entry is gone and counted; the rest stays.
     assert_eq!(store.take_corrupt(), 1);
-    assert_eq!(frames(&store).await, 2);
+    assert_eq!(records(&store).await, 2);
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_journal_is_rewritten_and_its_records_counted() {
+    let store = fresh("journal-damage").await;
+    let batch = [entry(1, b"one"), entry(2, b"two"), entry(3, b"three")];
+    // Records { f } and one journal record naming all three.
+    store.put_many(&batch).await.unwrap();
+    let db = raw(&store).await;
+    let hex = |i: u32| entry(i, b"").meta.key.to_hex();
+    // A newer word on entry 2, malformed, and one on entry 9, which has no
+    // record.
+    let newer = format!(
+        "{{ k: ['{}', '{}'], j: [['big', 1, -1, 1, 'ns', [], 0], [3, 1, -1, 1, 'ns', [], 0]] }}",
+        hex(2),
+        hex(9)
+    );
+    add_journal(&store, &newer).await;
+    // A batch's record that no journal names.
+    raw_put(&db, ENTRIES, &hex(5), js("({ f: new Uint8Array(3) })")).await;
+    // Journal records of the wrong shape, and a key that is not a key hash.
+    for record in [
+        "5",
+        "{ k: 'x' }",
+        "{ k: ['a'], j: [] }",
+        "{ k: [7], j: [[3, 1, -1, 1, 'ns', [], 0]] }",
+    ] {
+        add_journal(&store, record).await;
+    }
+    let listed = store.list().await.unwrap();
+    let mut keys: Vec<_> = listed.iter().map(|m| m.key).collect();
+    keys.sort_unstable();
+    let mut want = vec![batch[0].meta.key, batch[2].meta.key];
+    want.sort_unstable();
+    assert_eq!(keys, want);
+    // Entry 2 (malformed metadata) and entry 5 (none) are damage.
+    assert_eq!(store.take_corrupt(), 2);
+    assert_eq!(records(&store).await, 2);
+    // The journal now names entries 1 and 3 alone.
+    let rewritten = journal(&store).await;
+    assert_eq!(rewritten.length(), 1);
+    let named = js_sys::Reflect::get(&rewritten.get(0), &"k".into()).unwrap();
+    let mut named: Vec<String> = js_sys::Array::from(&named)
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    named.sort();
+    let mut want: Vec<String> = [1, 3].map(hex).to_vec();
+    want.sort();
+    assert_eq!(named, want);
+    assert_eq!(store.list().await.unwrap().len(), 2);
+    assert_eq!(store.take_corrupt(), 0);
+    for e in [&batch[0], &batch[2]] {
+        assert_eq!(
+            store.get(e.meta.key).await.unwrap().as_deref(),
+            Some(&e.frame[..])
+        );
+    }
     db.close();
 }

@@ -1,57 +1,69 @@
-//! The journal of metadata: deletes and overwrites are read back right,
-//! across connections, and it is compacted as it grows.
+//! The journal of batches' metadata beside the records' own: the newest
+//! word on a key wins, across connections, and the journal is compacted as
+//! it grows.
 
-use larder_core::{PutItem, Store};
+use larder_core::{EntryMeta, PutItem, Store};
 use larder_indexeddb::IndexedDbStore;
 use larder_tests::fixtures::{entry, payload};
 use wasm_bindgen_test::*;
 
-use crate::support::{frames, fresh, journal, unique};
+use crate::support::{fresh, journal, records, unique};
 
-fn keys_of(listed: &[larder_core::EntryMeta]) -> Vec<u128> {
-    let mut keys: Vec<u128> = listed.iter().map(|m| m.key.0).collect();
+fn sorted(keys: impl IntoIterator<Item = u128>) -> Vec<u128> {
+    let mut keys: Vec<u128> = keys.into_iter().collect();
     keys.sort_unstable();
     keys
 }
 
+fn keys_of(listed: &[EntryMeta]) -> Vec<u128> {
+    sorted(listed.iter().map(|m| m.key.0))
+}
+
+fn size_of(listed: &[EntryMeta], e: &PutItem) -> Option<u64> {
+    listed.iter().find(|m| m.key == e.meta.key).map(|m| m.size)
+}
+
 #[wasm_bindgen_test]
-async fn deletes_and_overwrites_are_read_back_after_reopen() {
+async fn the_newest_word_on_a_key_wins_after_reopen() {
     let name = unique("journal");
     let items: Vec<PutItem> = (0..10).map(|i| entry(i, &payload(i, 50))).collect();
-    let newer = entry(3, &payload(99, 80));
+    // Entry 3 rewritten by a single put (metadata in its record) after the
+    // batch; entry 7 by a batch after a single put; entry 5 deleted, then
+    // written again by a batch.
+    let three = entry(3, &payload(93, 80));
+    let seven = entry(7, &payload(97, 70));
+    let five = entry(5, &payload(95, 60));
     {
         let store = IndexedDbStore::open(&name).await.unwrap();
         store.put_many(&items).await.unwrap();
-        assert_eq!(
-            store
-                .delete_many(&[items[1].meta.key, items[2].meta.key])
-                .await
-                .unwrap(),
-            2
-        );
-        store.put(&newer.meta, &newer.frame).await.unwrap();
-        // Deleted, then written again: the later record wins.
+        assert_eq!(journal(&store).await.length(), 1);
+        let deleted = [items[1].meta.key, items[2].meta.key];
+        assert_eq!(store.delete_many(&deleted).await.unwrap(), 2);
+        store.put(&three.meta, &three.frame).await.unwrap();
+        store.put(&items[7].meta, &items[7].frame).await.unwrap();
+        // Single puts and deletes write no journal record.
+        assert_eq!(journal(&store).await.length(), 1);
+        store
+            .put_many(&[seven.clone(), items[8].clone()])
+            .await
+            .unwrap();
         store.delete(items[5].meta.key).await.unwrap();
-        store.put(&items[5].meta, &items[5].frame).await.unwrap();
-        // A key that is not there: nothing deleted, nothing journaled.
-        let before = journal(&store).await.length();
-        assert!(!store.delete(entry(77, b"").meta.key).await.unwrap());
-        assert_eq!(journal(&store).await.length(), before);
+        store
+            .put_many(&[five.clone(), items[9].clone()])
+            .await
+            .unwrap();
     }
     let store = IndexedDbStore::open(&name).await.unwrap();
     let listed = store.list().await.unwrap();
-    let mut want: Vec<u128> = [0, 3, 4, 5, 6, 7, 8, 9]
-        .iter()
-        .map(|&i| items[i].meta.key.0)
-        .collect();
-    want.sort_unstable();
-    assert_eq!(keys_of(&listed), want);
-    let three = listed.iter().find(|m| m.key == newer.meta.key).unwrap();
-    assert_eq!(three.size, newer.frame.len() as u64);
-    assert_eq!(
-        store.get(newer.meta.key).await.unwrap().as_deref(),
-        Some(&newer.frame[..])
-    );
+    let want = [0, 3, 4, 5, 6, 7, 8, 9].map(|i| items[i].meta.key.0);
+    assert_eq!(keys_of(&listed), sorted(want));
+    for e in [&three, &seven, &five, &items[0]] {
+        assert_eq!(size_of(&listed, e), Some(e.frame.len() as u64));
+        assert_eq!(
+            store.get(e.meta.key).await.unwrap().as_deref(),
+            Some(&e.frame[..])
+        );
+    }
     assert_eq!(store.take_corrupt(), 0);
 }
 
@@ -61,30 +73,36 @@ async fn another_connection_sees_each_write() {
     let a = fresh("tabs-journal").await;
     let name = a.database_name().trim_start_matches("larder-").to_owned();
     let b = IndexedDbStore::open(&name).await.unwrap();
-    let (x, y) = (entry(1, b"x"), entry(2, b"y"));
-    a.put(&x.meta, &x.frame).await.unwrap();
-    b.put(&y.meta, &y.frame).await.unwrap();
-    assert_eq!(keys_of(&a.list().await.unwrap()).len(), 2);
+    let [w, x, y, z] = [1, 2, 3, 4].map(|i| entry(i, &payload(i, 30)));
+    a.put_many(&[w.clone(), x.clone()]).await.unwrap();
+    b.put_many(&[y.clone(), z.clone()]).await.unwrap();
+    assert_eq!(keys_of(&a.list().await.unwrap()).len(), 4);
     b.delete(x.meta.key).await.unwrap();
+    let bigger = entry(1, &payload(11, 90));
+    b.put_many(&[bigger.clone(), z.clone()]).await.unwrap();
     let listed = a.list().await.unwrap();
-    assert_eq!(keys_of(&listed), vec![y.meta.key.0]);
+    assert_eq!(
+        keys_of(&listed),
+        sorted([w.meta.key.0, y.meta.key.0, z.meta.key.0])
+    );
+    assert_eq!(size_of(&listed, &bigger), Some(bigger.frame.len() as u64));
     assert_eq!(a.get(x.meta.key).await.unwrap(), None);
     assert_eq!(a.take_corrupt() + b.take_corrupt(), 0);
 }
 
 #[wasm_bindgen_test]
-async fn single_puts_are_compacted() {
-    let store = fresh("compact-puts").await;
-    let items: Vec<PutItem> = (0..1100).map(|i| entry(i, &payload(i, 20))).collect();
-    for e in &items {
-        store.put(&e.meta, &e.frame).await.unwrap();
+async fn batches_are_compacted() {
+    let store = fresh("compact-batches").await;
+    let items: Vec<PutItem> = (0..2200).map(|i| entry(i, &payload(i, 20))).collect();
+    for pair in items.chunks(2) {
+        store.put_many(pair).await.unwrap();
     }
-    // One record a put, rewritten into one record of all the entries once
-    // 1024 more than needed had piled up, then one a put again.
-    let records = journal(&store).await.length();
-    assert!((2..300).contains(&records), "{records} journal records");
-    assert_eq!(store.list().await.unwrap().len(), 1100);
-    assert_eq!(frames(&store).await, 1100);
+    // One record a batch, rewritten into records of all the entries once
+    // 1024 more than needed had piled up, then one a batch again.
+    let n = journal(&store).await.length();
+    assert!((3..300).contains(&n), "{n} journal records");
+    assert_eq!(store.list().await.unwrap().len(), 2200);
+    assert_eq!(records(&store).await, 2200);
     assert_eq!(store.take_corrupt(), 0);
 }
 
@@ -96,8 +114,8 @@ async fn overwrites_are_compacted() {
     for _ in 0..60 {
         store.put_many(&batch).await.unwrap();
     }
-    let records = journal(&store).await;
-    let total: u32 = records
+    let total: u32 = journal(&store)
+        .await
         .iter()
         .map(|r| js_sys::Array::from(&js_sys::Reflect::get(&r, &"k".into()).unwrap()).length())
         .sum();
@@ -106,5 +124,5 @@ async fn overwrites_are_compacted() {
         "{total} journal entries for 100 entries"
     );
     assert_eq!(store.list().await.unwrap().len(), 100);
-    assert_eq!(frames(&store).await, 100);
+    assert_eq!(records(&store).await, 100);
 }

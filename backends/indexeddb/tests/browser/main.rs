@@ -20,13 +20,13 @@ use std::future::Future;
 use larder_core::{
     Cache, Config, ErrorKind, Key, KeyHash, ManualClock, PutItem, PutOptions, Store,
 };
-use larder_indexeddb::{IndexedDbStore, database_name};
+use larder_indexeddb::{ENTRIES, IndexedDbStore, database_name};
 use larder_tests::fixtures::{entry, payload};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-use support::{add_journal, frames, fresh, raw, raw_set_frame, unique};
+use support::{fresh, raw, raw_put, raw_set_frame, records, unique};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -98,7 +98,7 @@ async fn list_reads_metadata_not_frames() {
     assert!(store.get(e.meta.key).await.unwrap().is_none());
     assert_eq!(store.take_corrupt(), 1);
     assert!(store.list().await.unwrap().is_empty());
-    assert_eq!(frames(&store).await, 0);
+    assert_eq!(records(&store).await, 0);
     db.close();
 }
 
@@ -149,9 +149,10 @@ async fn touch_many_updates_records_in_place_and_skips_the_rest() {
             .touch_many(&[(newer.meta.key, base + 9_000)])
             .await
             .unwrap();
-        // Metadata of the wrong shape: touch_many must leave it to `list`.
-        let record = format!("{{ k: ['{}'], m: [{{ size: 3 }}] }}", bad.meta.key.to_hex());
-        add_journal(&store, &record).await;
+        // A record of the wrong shape: touch_many must leave it to `list`.
+        let db = raw(&store).await;
+        raw_put(&db, ENTRIES, &bad.meta.key.to_hex(), JsValue::from_f64(1.0)).await;
+        db.close();
         store
             .touch_many(&[
                 (old.meta.key, base + 5_000),

@@ -45,13 +45,12 @@ pub async fn raw_get(db: &Database, name: &str, key: &str) -> JsValue {
     v.unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Replace the frame under `key` with `frame`, keeping its metadata.
+/// Replace the frame `f` of the record under `key` with `frame`, keeping its
+/// metadata.
 pub async fn raw_set_frame(db: &Database, key: &str, frame: JsValue) {
-    assert!(
-        !raw_get(db, ENTRIES, key).await.is_undefined(),
-        "no frame {key}"
-    );
-    raw_put(db, ENTRIES, key, frame).await;
+    let rec = raw_get(db, ENTRIES, key).await;
+    js_sys::Reflect::set(&rec, &"f".into(), &frame).unwrap();
+    raw_put(db, ENTRIES, key, rec).await;
 }
 
 /// Run the JS `body` as an async function of `db`, a raw connection to the
@@ -80,8 +79,8 @@ pub async fn journal(store: &IndexedDbStore) -> js_sys::Array {
     with_db(store, body).await.into()
 }
 
-/// How many frames the store holds (the string keys of `entries`).
-pub async fn frames(store: &IndexedDbStore) -> u32 {
+/// How many records the store holds (the string keys of `entries`).
+pub async fn records(store: &IndexedDbStore) -> u32 {
     let body = "return done(db.transaction('entries').objectStore('entries').count(IDBKeyRange.lowerBound('')));";
     with_db(store, body).await.as_f64().unwrap() as u32
 }

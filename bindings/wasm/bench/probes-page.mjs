@@ -58,8 +58,9 @@ async function calls(frame) {
 // `m`; a batch's records { f } and one journal record { k, j } of their
 // metadata, under a generated number, in the same store) against: version
 // 2's (`indexed`: records { m, f } for batches too); the journal for single
-// puts too (`journal`); the metadata in an array primary key with no index (a get then reads a key
-// range); frames and metadata in two object stores with no index (version 1
+// puts too (`journal`: every frame bare, each put's metadata a journal
+// record); the metadata in an array primary key with no index (a get then
+// reads a key range); frames and metadata in two object stores with no index (version 1
 // of the layout: two puts an entry); the same index on a smaller key (22
 // bytes, or a number); and the frame alone, no metadata (the floor: what
 // idb-keyval stores). A batch of 1000 puts of a 1112-byte frame (ms), single
@@ -91,41 +92,28 @@ const LAYOUTS = {
   bytes: { stores: ["bytes"], put: (t, k, m, f) => t.objectStore("bytes").put({ m: packed(k), f }, k), get: (t, k) => t.objectStore("bytes").get(k) },
   number: { stores: ["number"], put: (t, k, m, f) => t.objectStore("number").put({ m: 5, f }, k), get: (t, k) => t.objectStore("number").get(k) },
   plain: { stores: ["plain"], put: (t, k, m, f) => t.objectStore("plain").put(f, k), get: (t, k) => t.objectStore("plain").get(k) },
-  // Frames in a store with no index, and each transaction's metadata as one
-  // record of a journal store (keys and metadata of every put of the call).
-  journal: {
-    stores: ["jframes", "journal"],
-    put: (t, k, m, f) => t.objectStore("jframes").put(f, k),
-    finish: (t, keys, metas) => t.objectStore("journal").add({ k: keys, m: metas }),
-    get: (t, k) => t.objectStore("jframes").get(k),
-  },
-  // The same with the journal records in the frames' store, under generated
-  // numbers (which sort before every string key): one store in the scope.
-  jsame: {
-    stores: ["jsame"],
-    put: (t, k, m, f) => t.objectStore("jsame").put(f, k),
-    finish: (t, keys, metas) => t.objectStore("jsame").add({ k: keys, m: metas }),
-    get: (t, k) => t.objectStore("jsame").get(k),
-  },
 };
 
 async function layouts(frame) {
   const db = await open("probe-layouts", (d) => {
     for (const s of ["indexed", "bytes", "number"]) d.createObjectStore(s).createIndex("meta", "m");
-    for (const s of ["keyed", "frames", "metas", "plain", "jframes"]) d.createObjectStore(s);
+    for (const s of ["keyed", "frames", "metas", "plain"]) d.createObjectStore(s);
+    d.createObjectStore("larder", { autoIncrement: true }).createIndex("meta", "m");
     d.createObjectStore("journal", { autoIncrement: true });
-    d.createObjectStore("jsame", { autoIncrement: true });
   });
   const meta = () => [frame.length, 1, -1, 1, "bench", [], 0];
   const names = Object.keys(LAYOUTS);
   const batch = {}, single = {}, set = {};
   for (const n of names) [batch[n], single[n], set[n]] = [[], [], []];
+  // `finish` writes a journal record for every put, `batch` for a batch.
   const write = (name, keys) => {
-    const { stores, put, finish } = LAYOUTS[name];
+    const { stores, put, finish, batch: journal } = LAYOUTS[name];
     const tx = db.transaction(stores, "readwrite", { durability: "relaxed" });
+    const one = keys.length === 1;
     const metas = keys.map(() => meta());
-    keys.forEach((k, i) => put(tx, k, metas[i], frame.slice()));
+    keys.forEach((k, i) => put(tx, k, metas[i], frame.slice(), one));
     finish?.(tx, keys, metas);
+    if (!one) journal?.(tx, keys, metas);
     tx.commit();
     return done(tx);
   };

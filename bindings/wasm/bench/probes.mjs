@@ -31,8 +31,6 @@ const LAYOUTS = {
   bytes: "index on a 22-byte key",
   number: "index on a number",
   plain: "frame alone",
-  journal: "frames + a journal record a call",
-  jsame: "the same, one store",
 };
 for (let l = 0; l < launches; l++) {
   const { calls, layouts, version } = await runPage({ root: here, imports: {}, script: "probes-page.mjs" });

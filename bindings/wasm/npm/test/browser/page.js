@@ -132,7 +132,7 @@ const browserChecks = [
         const tx = db.transaction("entries", "readwrite");
         const store = tx.objectStore("entries");
         const read = store.get(keyOf(Number(i)));
-        read.onsuccess = () => store.put(spoil(read.result), keyOf(Number(i)));
+        read.onsuccess = () => store.put({ ...read.result, f: spoil(read.result.f) }, keyOf(Number(i)));
         await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onabort = () => reject(tx.error); });
       }
       db.close();

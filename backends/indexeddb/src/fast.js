@@ -1,9 +1,9 @@
 // The parts of larder-indexeddb written in JS: the layout's names and its
 // upgrade, the puts of a batch and its journal, the reads (and the read-only
 // transaction they share), what listing reads, the listeners that report
-// events to Rust, and the key's hex text. Each spares the wasm boundary a crossing per entry, a
-// closure per call or a string conversion (TextDecoder or TextEncoder, a few
-// microseconds each in Chromium) on the hot paths.
+// events to Rust, and the key's hex text. Each spares the wasm boundary a
+// crossing per entry, a closure per call or a string conversion (TextDecoder
+// or TextEncoder, a few microseconds each in Chromium) on the hot paths.
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
@@ -158,11 +158,12 @@ export const ENTRIES = "entries";
 export const ACCESS = "access";
 export const INDEX = "meta";
 
-// Every number key: the journal's range of `entries`.
-const JOURNAL = IDBKeyRange.bound(-Infinity, Infinity);
+// Every number key: the journal's range of `entries`. Made when first asked
+// for: this module is also loaded where there is no IndexedDB (Node).
+const journalRange = () => IDBKeyRange.bound(-Infinity, Infinity);
 // Every string key, and anything sorting after strings: the records' range
 // (a key there that is not a key hash is damage, found by list).
-const RECORDS = IDBKeyRange.lowerBound("");
+const recordsRange = () => IDBKeyRange.lowerBound("");
 
 // The object store names and the options of a relaxed transaction, for
 // idb.rs to keep: strings from JS literals are internalized, and Chromium
@@ -192,9 +193,9 @@ export function upgrade(db, oldVersion) {
 // caller waits for it). A single entry is one record { m, f }. A batch is
 // records { f } and one journal record { k, j } for all of them: Chromium
 // clones a record put into a store with an index to find its index key, and
-// writes the index entry, which made a batch of 1000 about a fifth slower
-// than the frames and one journal record; for one entry, the second request
-// costs more than the index. Doing the loop here makes one call across the
+// writes the index entry. A batch of 1000 written this way takes 0.85-0.87
+// of the time of records { m, f }; for one entry, the journal's second
+// request costs more than the index (docs/BENCHMARKS.md). Doing the loop here makes one call across the
 // wasm boundary per batch instead of several per entry. `d` holds ENTRY
 // numbers per entry: where its frame lies in wasm memory (pointer, length),
 // its metadata (size, created, expires or -1 for never, lastAccess, cost),
@@ -253,10 +254,28 @@ function commitNow(tx) {
 // Replace the whole journal in `entries` with records of at most `chunk`
 // entries holding `keys` and `metas`.
 export function rewriteJournal(entries, keys, metas, chunk) {
-  entries.delete(JOURNAL);
+  entries.delete(journalRange());
   for (let i = 0; i < keys.length; i += chunk) {
     entries.add({ k: keys.slice(i, i + chunk), j: metas.slice(i, i + chunk) });
   }
+}
+
+// Call each(key, meta) for every entry of the journal records `rs`, newest
+// first (the last record first, and within a record the last entry first);
+// returns how many records are malformed (not { k, j } of arrays of one
+// length), which are skipped.
+function eachWord(rs, each) {
+  let malformed = 0;
+  for (let r = rs.length - 1; r >= 0; r--) {
+    const k = rs[r]?.k;
+    const j = rs[r]?.j;
+    if (!Array.isArray(k) || !Array.isArray(j) || k.length !== j.length) {
+      malformed++;
+      continue;
+    }
+    for (let i = k.length - 1; i >= 0; i--) each(k[i], j[i]);
+  }
+  return malformed;
 }
 
 // A batch's compaction of the journal in `entries` (of a readwrite
@@ -266,8 +285,8 @@ export function rewriteJournal(entries, keys, metas, chunk) {
 // is left for list to find. Calls `done(kept)` once the rewrite's requests
 // are made (a failure aborts the transaction).
 function compactJournal(entries, chunk, done) {
-  const journal = entries.getAll(JOURNAL);
-  const records = entries.getAllKeys(RECORDS);
+  const journal = entries.getAll(journalRange());
+  const records = entries.getAllKeys(recordsRange());
   const inline = entries.index(INDEX).getAllKeys();
   inline.onsuccess = () => {
     const own = new Set(inline.result);
@@ -275,20 +294,14 @@ function compactJournal(entries, chunk, done) {
     const seen = new Set();
     const keys = [];
     const metas = [];
-    const rs = journal.result;
-    for (let r = rs.length - 1; r >= 0; r--) {
-      const k = rs[r]?.k;
-      const j = rs[r]?.j;
-      if (!Array.isArray(k) || !Array.isArray(j) || k.length !== j.length) continue;
-      for (let i = k.length - 1; i >= 0; i--) {
-        if (seen.has(k[i])) continue;
-        seen.add(k[i]);
-        if (bare.has(k[i])) {
-          keys.push(k[i]);
-          metas.push(j[i]);
-        }
+    eachWord(journal.result, (k, m) => {
+      if (seen.has(k)) return;
+      seen.add(k);
+      if (bare.has(k)) {
+        keys.push(k);
+        metas.push(m);
       }
-    }
+    });
     rewriteJournal(entries, keys, metas, chunk);
     done(keys.length);
   };
@@ -304,8 +317,8 @@ export function listMeta(tx) {
   return new Promise((resolve, reject) => {
     const entries = tx.objectStore(ENTRIES);
     const access = tx.objectStore(ACCESS);
-    const journal = entries.getAll(JOURNAL);
-    const reads = [entries.getAllKeys(RECORDS), access.getAllKeys(), access.getAll()];
+    const journal = entries.getAll(journalRange());
+    const reads = [entries.getAllKeys(recordsRange()), access.getAllKeys(), access.getAll()];
     const keys = [];
     const metas = [];
     const cursor = entries.index(INDEX).openKeyCursor();
@@ -320,21 +333,11 @@ export function listMeta(tx) {
       // Requests finish in the order they were made: the others are done.
       const wKeys = [];
       const wMetas = [];
-      let malformed = 0;
-      const rs = journal.result;
-      for (let r = rs.length - 1; r >= 0; r--) {
-        const k = rs[r]?.k;
-        const j = rs[r]?.j;
-        if (!Array.isArray(k) || !Array.isArray(j) || k.length !== j.length) {
-          malformed++;
-          continue;
-        }
-        for (let i = k.length - 1; i >= 0; i--) {
-          wKeys.push(k[i]);
-          wMetas.push(j[i]);
-        }
-      }
-      resolve([keys, metas, wKeys, wMetas, malformed, rs.length, ...reads.map((r) => r.result)]);
+      const malformed = eachWord(journal.result, (k, m) => {
+        wKeys.push(k);
+        wMetas.push(m);
+      });
+      resolve([keys, metas, wKeys, wMetas, malformed, journal.result.length, ...reads.map((r) => r.result)]);
     };
     cursor.onerror = () => reject(cursor.error);
   });

@@ -202,7 +202,7 @@ export function upgrade(db, oldVersion) {
 // its key as four 32-bit words, and the indexes in `texts` of its namespace
 // and of its tags (-1: none). With `compact` (the journal's chunk size; 0:
 // no), the batch also compacts the journal (compactJournal) before it
-// commits, and the transaction's `kept` says how many entries it kept. If a
+// commits, and the transaction's `kept` says what it left (see there). If a
 // put throws, nothing is written: the transaction is aborted and the error
 // thrown on.
 const ENTRY = 13;
@@ -278,12 +278,22 @@ function eachWord(rs, each) {
   return malformed;
 }
 
+// Whether a journal of `records` records holding `total` entries, `live` of
+// them current, is worth rewriting in records of `chunk`: scan.rs
+// `worth_compacting`, the same rule.
+function worthCompacting(records, total, live, chunk) {
+  return records > Math.ceil(live / chunk) + Math.max(1024, Math.floor(live / 8)) || total > 4 * live + 4096;
+}
+
 // A batch's compaction of the journal in `entries` (of a readwrite
 // transaction), without list's checks: for each record without an `m` of its
 // own, the newest journal entry naming its key is kept, the rest dropped,
-// and the journal rewritten in records of `chunk` entries. What is damaged
-// is left for list to find. Calls `done(kept)` once the rewrite's requests
-// are made (a failure aborts the transaction).
+// and the journal rewritten in records of `chunk` entries, if that is still
+// worth it once the batch's connection, which asked on its own count, sees
+// the whole journal. What is damaged is left for list to find. Calls
+// `done(n)` once any rewrite's requests are made (a failure aborts the
+// transaction): n the current entries if it rewrote the journal, else
+// -1 - n (store.rs reads it).
 function compactJournal(entries, chunk, done) {
   const journal = entries.getAll(journalRange());
   const records = entries.getAllKeys(recordsRange());
@@ -302,8 +312,15 @@ function compactJournal(entries, chunk, done) {
         metas.push(m);
       }
     });
+    const live = keys.length;
+    const rs = journal.result;
+    const total = rs.reduce((n, r) => n + (Array.isArray(r?.k) ? r.k.length : 0), 0);
+    if (!worthCompacting(rs.length, total, live, chunk)) {
+      done(-1 - live);
+      return;
+    }
     rewriteJournal(entries, keys, metas, chunk);
-    done(keys.length);
+    done(live);
   };
 }
 

@@ -32,8 +32,9 @@
 //! than that, or more than four times as many entries as are current plus
 //! 4096: by `list`, and by a batch once that is due by this connection's
 //! own count (fast.js `compactJournal`, in the batch's transaction, which
-//! leaves the checks to `list`), so a connection that never lists keeps it
-//! bounded too.
+//! leaves the checks to `list`, and rewrites only if the whole journal
+//! confirms it is due), so a connection that never lists keeps it bounded
+//! too.
 //!
 //! A put writes every record of a call (a batch: every item) in one readwrite
 //! transaction, with `durability: "relaxed"`: a cache may lose the last

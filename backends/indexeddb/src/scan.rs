@@ -25,7 +25,8 @@ fn key_hash(k: &JsValue) -> Option<KeyHash> {
 /// Whether a journal of `records` records holding `total` entries, `live`
 /// of them current, is worth rewriting: too many records (each batch adds
 /// one) or too many superseded entries. Loose, so that a compaction, which
-/// reads the whole journal, comes once per many batches.
+/// reads the whole journal, comes once per many batches. fast.js
+/// `worthCompacting` is the same rule.
 pub(crate) fn worth_compacting(records: usize, total: usize, live: usize) -> bool {
     records > live.div_ceil(CHUNK as usize) + (live / 8).max(1024) || total > 4 * live + 4096
 }

@@ -126,3 +126,18 @@ async fn overwrites_are_compacted() {
     assert_eq!(store.list().await.unwrap().len(), 100);
     assert_eq!(records(&store).await, 100);
 }
+
+#[wasm_bindgen_test]
+async fn a_growing_journal_is_not_rewritten() {
+    let store = fresh("compact-growth").await;
+    // 42 batches of 100 new keys: 4200 journal entries, all current. The
+    // connection's own count (nothing listed yet) says a compaction may be
+    // due; the whole journal says it is not, so its 42 records stay (a
+    // rewrite would leave 5 records of at most 1024 entries).
+    let items: Vec<PutItem> = (0..4200).map(|i| entry(i, &payload(i, 10))).collect();
+    for batch in items.chunks(100) {
+        store.put_many(batch).await.unwrap();
+    }
+    assert_eq!(journal(&store).await.length(), 42);
+    assert_eq!(store.list().await.unwrap().len(), 4200);
+}

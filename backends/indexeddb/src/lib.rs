@@ -62,9 +62,9 @@
 //! ways to keep metadata apart, timed by `bindings/wasm/bench/probes.mjs`,
 //! do worse:
 //! - the metadata in the primary key (an array key `[hash, size, ...]`, no
-//!   index; a get by key range): every get about a quarter slower;
+//!   index; a get by key range): every get about a third slower;
 //! - frames and metadata in two object stores, one request each (version 1):
-//!   the slowest puts of all, batches and single;
+//!   the slowest batches of all;
 //! - the index on a smaller key (22 bytes, or a number): what costs is having
 //!   an index, not the size of its keys.
 //!

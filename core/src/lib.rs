@@ -42,4 +42,4 @@ pub use key::{Canon, Key, KeyHash};
 pub use lru::{KeyHasher, KeyMap};
 pub use memory_store::MemoryStore;
 pub use num_text::{FloatText, IntText};
-pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutItem, Store};
+pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutBatch, PutItem, Store};

@@ -85,6 +85,21 @@ pub struct PutItem {
     pub frame: Vec<u8>,
 }
 
+/// A batch whose entries are made while a store writes it
+/// ([`Store::put_batch`]): making an entry (its key, its value's encoding,
+/// its frame) then overlaps with the store writing the entries made before.
+pub trait PutBatch: MaybeSend {
+    /// Make up to `n` more entries, appended to [`items`](PutBatch::items),
+    /// and say how many. 0 means every entry is made and the batch has been
+    /// checked whole; `items` then holds each key once, its last entry. An
+    /// error means the batch must not be written, not even in part.
+    fn make(&mut self, n: usize) -> Result<usize>;
+
+    /// The entries made so far, in order. Until `make` returns 0, a key may
+    /// come more than once: its last entry is the one to keep.
+    fn items(&self) -> &[PutItem];
+}
+
 /// The latest time of each key in a [`Store::touch_many`] batch, which may
 /// name a key more than once: recency only moves forward.
 pub fn latest_touches(touches: &[(KeyHash, u64)]) -> KeyMap<u64> {
@@ -170,6 +185,21 @@ pub trait Store: MaybeSend + MaybeSync {
         Ok(())
     }
 
+    /// `put_many` for a batch made as it is written: all of it or, if
+    /// `batch` fails to make an entry or the write fails, none. Stores that
+    /// write a batch in one transaction (IndexedDB) write each part as it is
+    /// made. Others leave this [`ErrorKind::Unsupported`] (the default)
+    /// without asking `batch` for anything: the core then makes the whole
+    /// batch and calls `put_many`.
+    async fn put_batch(&self, batch: &mut dyn PutBatch) -> Result<()> {
+        let _ = batch;
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "put_batch",
+            "this store writes a batch once it is whole",
+        ))
+    }
+
     /// `delete` for several keys; how many were there.
     async fn delete_many(&self, keys: &[KeyHash]) -> Result<usize> {
         let mut n = 0;
@@ -222,6 +252,9 @@ macro_rules! forward_store {
             }
             async fn put_many(&self, items: &[PutItem]) -> Result<()> {
                 (**self).put_many(items).await
+            }
+            async fn put_batch(&self, batch: &mut dyn PutBatch) -> Result<()> {
+                (**self).put_batch(batch).await
             }
             async fn delete_many(&self, keys: &[KeyHash]) -> Result<usize> {
                 (**self).delete_many(keys).await

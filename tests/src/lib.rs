@@ -9,6 +9,7 @@
 //! crate's integration tests, built from [`concurrent_writer`] and
 //! [`check_concurrent_writers`].
 
+pub mod batches;
 pub mod fixtures;
 
 use larder_core::{EntryMeta, KeyHash, PutItem, Result, Store};
@@ -20,6 +21,7 @@ pub mod processes;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod reliability;
 
+pub use batches::{put_batch_is_all_or_nothing, put_batch_keeps_each_keys_last_entry};
 use fixtures::{Extras, entry, entry_with, key, payload};
 
 /// `get_header` returns the verified header of what was put, `None` when absent.
@@ -67,6 +69,8 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
         overwrite_replaces,
         delete_reports_presence,
         batch_calls_agree_with_single_calls,
+        put_batch_is_all_or_nothing,
+        put_batch_keeps_each_keys_last_entry,
         list_returns_metadata,
         header_matches_the_frame,
         touch_updates_last_access,

@@ -188,34 +188,42 @@ export function upgrade(db, oldVersion) {
   if (!db.objectStoreNames.contains(ACCESS)) db.createObjectStore(ACCESS);
 }
 
-// The writes of a put or a batch, one request per entry, in one readwrite
-// transaction that is asked to commit at once; returns the transaction (the
-// caller waits for it). A single entry is one record { m, f }. A batch is
-// records { f } and one journal record { k, j } for all of them: Chromium
-// clones a record put into a store with an index to find its index key, and
-// writes the index entry. A batch of 1000 written this way takes 0.85-0.87
-// of the time of records { m, f }; for one entry, the journal's second
-// request costs more than the index (docs/BENCHMARKS.md). Doing the loop here makes one call across the
-// wasm boundary per batch instead of several per entry. `d` holds ENTRY
-// numbers per entry: where its frame lies in wasm memory (pointer, length),
-// its metadata (size, created, expires or -1 for never, lastAccess, cost),
-// its key as four 32-bit words, and the indexes in `texts` of its namespace
-// and of its tags (-1: none). With `compact` (the journal's chunk size; 0:
-// no), the batch also compacts the journal (compactJournal) before it
-// commits, and the transaction's `kept` says what it left (see there). If a
-// put throws, nothing is written: the transaction is aborted and the error
+// The writes of a put or of a part of a batch, one request per entry, in
+// `tx` (a batch's transaction from its part before) or else a new readwrite
+// transaction; returns the transaction (the caller waits for it). A single
+// entry is one record { m, f }. A batch is records { f } and one journal
+// record { k, j } for all of them: Chromium clones a record put into a store
+// with an index to find its index key, and writes the index entry. A batch
+// of 1000 written this way takes 0.85-0.87 of the time of records { m, f };
+// for one entry, the journal's second request costs more than the index
+// (docs/BENCHMARKS.md). A batch is written in parts as wasm makes its
+// entries, so that IndexedDB writes the first ones while it makes the rest;
+// each part is one call across the wasm boundary instead of several per
+// entry. `d` holds ENTRY numbers per entry: where its frame lies in wasm
+// memory (pointer, length), its metadata (size, created, expires or -1 for
+// never, lastAccess, cost), its key as four 32-bit words, and the indexes in
+// `texts` of its namespace and of its tags (-1: none). `step` -1 (MORE in
+// idb.rs): more parts follow, and the journal's words wait on the
+// transaction. Otherwise the part is the last: a batch adds its journal
+// record and, with `step` > 0 (the journal's chunk size), compacts the
+// journal (compactJournal) before it commits, and the transaction's `kept`
+// says what it left (see there); then the commit is asked for. If a put
+// throws, nothing is written: the transaction is aborted and the error
 // thrown on.
 const ENTRY = 13;
 
-export function putEntries(db, reader, options, memory, d, texts, compact) {
-  reader.tx = null;
-  const tx = db.transaction(ENTRIES, "readwrite", options);
+export function putEntries(db, tx, reader, options, memory, d, texts, step) {
+  const first = tx === null;
+  if (first) {
+    reader.tx = null;
+    tx = db.transaction(ENTRIES, "readwrite", options);
+  }
   try {
     const entries = tx.objectStore(ENTRIES);
     const mem = new Uint8Array(memory.buffer);
-    const one = d.length === ENTRY;
-    const keys = [];
-    const metas = [];
+    const one = first && step >= 0 && d.length === ENTRY;
+    const keys = (tx.k ??= []);
+    const metas = (tx.j ??= []);
     for (let o = 0; o < d.length; o += ENTRY) {
       const t = d[o + 12];
       const key = hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
@@ -229,9 +237,10 @@ export function putEntries(db, reader, options, memory, d, texts, compact) {
         entries.put({ f }, key);
       }
     }
+    if (step < 0) return tx;
     if (!one) entries.add({ k: keys, j: metas });
-    if (compact > 0) {
-      compactJournal(entries, compact, (kept) => {
+    if (step > 0) {
+      compactJournal(entries, step, (kept) => {
         tx.kept = kept;
         commitNow(tx);
       });

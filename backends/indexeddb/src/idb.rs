@@ -97,12 +97,13 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = putEntries)]
     fn put_entries(
         db: &IdbDatabase,
+        tx: &JsValue,
         reader: &JsValue,
         options: &JsValue,
         memory: &JsValue,
         d: &[f64],
         texts: &Array,
-        compact: u32,
+        step: i32,
     ) -> Result<IdbTransaction, JsValue>;
     #[wasm_bindgen(catch, js_name = listMeta)]
     pub(crate) fn list_meta(tx: &IdbTransaction) -> Result<js_sys::Promise, JsValue>;
@@ -121,6 +122,9 @@ extern "C" {
 
 /// Numbers per entry in [`Names::put`]'s description (`ENTRY` in fast.js).
 pub(crate) const ENTRY: usize = 13;
+
+/// [`Names::put`]'s `step` for a part of a batch that more parts follow.
+pub(crate) const MORE: i32 = -1;
 
 /// `k`'s hex text ([`KeyHash::to_hex`]) as a JS string, made on the JS side:
 /// a string returned from wasm would go through a TextDecoder.
@@ -243,26 +247,30 @@ impl Names {
         }
     }
 
-    /// Make the puts that `d` and `texts` describe (see fast.js), and a
-    /// batch's journal record, in one relaxed readwrite transaction on
-    /// `entries`, and ask it to commit; with `compact` (the journal's chunk
-    /// size; 0: no), compact the journal in it first.
+    /// Make the puts that `d` and `texts` describe (see fast.js) in `tx`, a
+    /// batch's transaction from its part before, or else in a new relaxed
+    /// readwrite transaction on `entries`; returns the transaction. With
+    /// `step` [`MORE`], more parts follow. Otherwise this is the last part:
+    /// a batch's journal record, then with `step` > 0 (the journal's chunk
+    /// size) its compaction, then the request to commit.
     /// Every frame `d` points to must stay in place until this returns.
     pub(crate) fn put(
         &self,
         db: &IdbDatabase,
+        tx: Option<&IdbTransaction>,
         d: &[f64],
         texts: &Array,
-        compact: u32,
+        step: i32,
     ) -> Result<IdbTransaction, JsValue> {
         put_entries(
             db,
+            tx.map_or(&JsValue::NULL, |t| t.as_ref()),
             &self.reader,
             &self.relaxed,
             &self.memory,
             d,
             texts,
-            compact,
+            step,
         )
     }
 

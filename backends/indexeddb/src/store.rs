@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use async_trait::async_trait;
 use js_sys::Array;
-use larder_core::{Capabilities, EntryMeta, Error, KeyHash, PutItem, Result, Store, store};
+use larder_core::{
+    Capabilities, EntryMeta, Error, KeyHash, PutBatch, PutItem, Result, Store, store,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
@@ -304,25 +306,14 @@ impl IndexedDbStore {
         Ok(())
     }
 
-    /// Make the writes of `items` (one record each) in one readwrite
-    /// transaction and wait until it is written: all of them, or none.
-    async fn write(&self, op: &'static str, items: &[(&EntryMeta, &[u8])]) -> Result<()> {
-        for (meta, frame) in items {
-            check_item(meta, frame)?;
-        }
-        // Rust's hex text of a key is made only for an error's context.
-        let ctx = || match items {
-            [(m, _)] => Some(m.key.to_hex()),
-            _ => None,
-        };
-        self.check_open(op)?;
-        // Each entry as numbers, and each namespace and tag list as a JS value
-        // made once per run of equal ones: fast.js builds the records.
+    /// Entries as fast.js putEntries takes them: numbers per entry, and each
+    /// namespace and tag list as a JS value made once per run of equal ones.
+    fn described(&self, items: &[(&EntryMeta, &[u8])]) -> (Vec<f64>, Array) {
         let texts = Array::new();
         let mut d = Vec::with_capacity(items.len() * idb::ENTRY);
         let mut namespace: Option<(&str, f64)> = None;
         let mut tags: Option<(&[String], f64)> = None;
-        for (m, frame) in items {
+        for &(m, frame) in items {
             let ns = match namespace {
                 Some((text, at)) if text == m.namespace => at,
                 _ => {
@@ -358,14 +349,18 @@ impl IndexedDbStore {
                 tag_list,
             ]);
         }
-        // A batch adds a journal record, and compacts the journal when due.
-        let compact = items.len() > 1 && self.journal_grows(items.len());
-        let chunk = if compact { scan::CHUNK } else { 0 };
-        let tx = self
-            .names
-            .put(&self.sys, &d, &texts, chunk)
-            .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
-        // putEntries has asked it to commit.
+        (d, texts)
+    }
+
+    /// Wait until `tx`, whose last part has asked it to commit, is written;
+    /// then, if it was asked to compact the journal, record what it did.
+    async fn committed(
+        &self,
+        op: &'static str,
+        ctx: impl FnOnce() -> Option<String>,
+        tx: IdbTransaction,
+        compact: bool,
+    ) -> Result<()> {
         let done = Fired::tx(tx.clone());
         self.written(op, ctx, &tx, done).await?;
         if compact {
@@ -382,6 +377,97 @@ impl IndexedDbStore {
         }
         Ok(())
     }
+
+    /// Write `batch` in one readwrite transaction and wait until it is
+    /// written: all of it, or none. Each part of [`PART`] entries is put as
+    /// soon as it is made; an entry that cannot be made aborts the
+    /// transaction. One entry alone is a single put: its record holds its
+    /// metadata, and there is no journal record.
+    async fn write(&self, op: &'static str, batch: &mut dyn PutBatch) -> Result<()> {
+        let mut made = batch.make(PART)?;
+        if made == 0 {
+            return Ok(());
+        }
+        self.check_open(op)?;
+        if made == 1 {
+            let more = batch.make(PART)?;
+            if more == 0 {
+                let it = &batch.items()[0];
+                check_item(&it.meta, &it.frame)?;
+                // Rust's hex text of a key is made only for an error's context.
+                let ctx = || Some(it.meta.key.to_hex());
+                let (d, texts) = self.described(&[(&it.meta, &it.frame)]);
+                let tx = self
+                    .names
+                    .put(&self.sys, None, &d, &texts, 0)
+                    .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
+                return self.committed(op, ctx, tx, false).await;
+            }
+            made += more;
+        }
+        let (mut tx, mut total): (Option<IdbTransaction>, usize) = (None, 0);
+        while made > 0 {
+            let part = &batch.items()[total..total + made];
+            let checked = part
+                .iter()
+                .try_for_each(|it| check_item(&it.meta, &it.frame));
+            let put = checked.and_then(|()| {
+                let part: Vec<_> = part.iter().map(|it| (&it.meta, &it.frame[..])).collect();
+                let (d, texts) = self.described(&part);
+                self.names
+                    .put(&self.sys, tx.as_ref(), &d, &texts, idb::MORE)
+                    .map_err(|e| self.thrown(op, None, &e))
+            });
+            // fast.js aborts the transaction when a put throws; the rest here.
+            let next = put.and_then(|t| {
+                tx = Some(t);
+                total += made;
+                batch.make(PART)
+            });
+            made = next.inspect_err(|_| {
+                if let Some(t) = &tx {
+                    let _ = t.abort();
+                }
+            })?;
+        }
+        let Some(tx) = tx else {
+            return Ok(());
+        };
+        // A batch adds a journal record, and compacts the journal when due.
+        let compact = self.journal_grows(total);
+        let tx = self
+            .names
+            .put(&self.sys, Some(&tx), &[], &Array::new(), step(compact))
+            .map_err(|e| self.thrown(op, None, &e))?;
+        self.committed(op, || None, tx, compact).await
+    }
+}
+
+/// Entries made before the write: a [`PutBatch`] for `put` and `put_many`.
+struct Ready<'a> {
+    items: &'a [PutItem],
+    made: usize,
+}
+
+impl PutBatch for Ready<'_> {
+    fn make(&mut self, n: usize) -> Result<usize> {
+        let more = n.min(self.items.len() - self.made);
+        self.made += more;
+        Ok(more)
+    }
+
+    fn items(&self) -> &[PutItem] {
+        &self.items[..self.made]
+    }
+}
+
+/// Entries a batch puts in each part ([`IndexedDbStore::write_parts`]).
+const PART: usize = 64;
+
+/// fast.js putEntries' `step` for the last part of a write: the journal's
+/// chunk size if it compacts the journal, else 0.
+fn step(compact: bool) -> i32 {
+    if compact { scan::CHUNK as i32 } else { 0 }
 }
 
 impl Drop for IndexedDbStore {
@@ -461,16 +547,26 @@ impl Store for IndexedDbStore {
     }
 
     async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
-        self.write("put", &[(meta, frame)]).await
+        let one = [PutItem {
+            meta: meta.clone(),
+            frame: frame.to_vec(),
+        }];
+        self.write(
+            "put",
+            &mut Ready {
+                items: &one,
+                made: 0,
+            },
+        )
+        .await
     }
 
     async fn put_many(&self, items: &[PutItem]) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let items: Vec<(&EntryMeta, &[u8])> =
-            items.iter().map(|it| (&it.meta, &it.frame[..])).collect();
-        self.write("put_many", &items).await
+        self.write("put_many", &mut Ready { items, made: 0 }).await
+    }
+
+    async fn put_batch(&self, batch: &mut dyn PutBatch) -> Result<()> {
+        self.write("put_many", batch).await
     }
 
     async fn delete(&self, key: KeyHash) -> Result<bool> {

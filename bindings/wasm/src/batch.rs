@@ -3,14 +3,14 @@
 //! one task, join it); and the value codec on its own.
 
 use js_sys::{Array, Uint8Array};
-use larder_core::{Key, join_all};
+use larder_core::{Key, PutOptions, join_all};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::js::type_error;
 use crate::options::put_options;
 use crate::walk::Root;
-use crate::{Cache, OrJs, decode_entry, encode_value, params, value};
+use crate::{Cache, CoreCache, OrJs, decode_entry, encode_value, params, value};
 
 /// A getMany reads its keys in parts of this many, all asked for at once:
 /// each part's values are checked and decoded as soon as its reads are done,
@@ -82,8 +82,11 @@ impl Cache {
     }
 
     /// Store each `[params, value]` pair of `entries` under `namespace` with
-    /// the same options `{ ttl, tags, meta, raw }`, all in one write. Every
-    /// pair is checked first: one bad pair rejects the call and writes nothing.
+    /// the same options `{ ttl, tags, meta, raw }`, all in one write. One bad
+    /// pair rejects the call and writes nothing. The pairs are checked and
+    /// encoded as the store writes the ones before (IndexedDB writes a batch
+    /// in parts in one transaction, aborted by a bad pair), all within the
+    /// call, before it first waits.
     #[wasm_bindgen(js_name = setMany)]
     pub fn set_many(
         &self,
@@ -94,45 +97,73 @@ impl Cache {
         self.call(
             || {
                 let opts = put_options(&options, "setMany options")?;
-                let list = items(&entries, "setMany: the entries")?;
-                let mut batch = Vec::with_capacity(list.length() as usize);
-                for (i, pair) in list.iter().enumerate() {
-                    let pair = array(&pair).filter(|p| p.length() == 2).ok_or_else(|| {
-                        type_error(&format!(
-                            "setMany: entries[{i}] must be a [params, value] pair, not {}",
-                            params::describe(&pair)
-                        ))
-                    })?;
-                    let key = params::key_at(
-                        &namespace,
-                        &pair.get(0),
-                        Root::Item {
-                            list: "setMany: entries",
-                            index: i,
-                            tail: "[0]",
-                        },
-                    )?;
-                    batch.push((
-                        key,
-                        encode_value(
-                            &pair.get(1),
-                            opts.codec,
-                            Root::Item {
-                                list: "setMany: entries",
-                                index: i,
-                                tail: "[1]",
-                            },
-                        )?,
-                    ));
-                }
-                Ok((batch, opts))
+                Ok((items(&entries, "setMany: the entries")?, opts))
             },
-            |c, (batch, opts)| async move {
-                c.put_many(batch, &opts).await.js()?;
-                Ok(JsValue::UNDEFINED)
+            |c, (list, opts)| async move {
+                // A bad pair's TypeError is the call's, not the core's error
+                // that stops the batch.
+                let bad = std::cell::Cell::new(None);
+                let mut pairs = list.iter().enumerate();
+                let next = || {
+                    let (i, pair) = pairs.next()?;
+                    Some(pair_entry(&namespace, i, &pair, opts.codec).map_err(|e| {
+                        // The first bad pair's (the batch stops there).
+                        bad.set(bad.take().or(Some(e)));
+                        larder_core::Error::invalid("setMany", "a bad pair")
+                    }))
+                };
+                let written = put_pairs(&c, next, &opts).await;
+                match bad.take() {
+                    Some(e) => Err(e),
+                    None => written.js().map(|()| JsValue::UNDEFINED),
+                }
             },
         )
     }
+}
+
+/// [`larder_core::Cache::put_many_from`] for a setMany's pairs.
+#[cfg(target_arch = "wasm32")]
+async fn put_pairs(
+    c: &CoreCache,
+    next: impl FnMut() -> Option<larder_core::Result<(Key, Vec<u8>)>>,
+    opts: &PutOptions,
+) -> larder_core::Result<()> {
+    c.put_many_from(next, opts).await
+}
+
+/// Natively (the memory backend, for checks) JS values cannot be held where
+/// the core asks for `Send`: the pairs are made first.
+#[cfg(not(target_arch = "wasm32"))]
+async fn put_pairs(
+    c: &CoreCache,
+    next: impl FnMut() -> Option<larder_core::Result<(Key, Vec<u8>)>>,
+    opts: &PutOptions,
+) -> larder_core::Result<()> {
+    let made = std::iter::from_fn(next).collect::<larder_core::Result<Vec<_>>>()?;
+    c.put_many(made, opts).await
+}
+
+/// The key and encoded value of `entries[i]` of a setMany, `pair`.
+fn pair_entry(
+    namespace: &JsValue,
+    i: usize,
+    pair: &JsValue,
+    codec: u8,
+) -> Result<(Key, Vec<u8>), JsValue> {
+    let pair = array(pair).filter(|p| p.length() == 2).ok_or_else(|| {
+        type_error(&format!(
+            "setMany: entries[{i}] must be a [params, value] pair, not {}",
+            params::describe(pair)
+        ))
+    })?;
+    let item = |tail| Root::Item {
+        list: "setMany: entries",
+        index: i,
+        tail,
+    };
+    let key = params::key_at(namespace, &pair.get(0), item("[0]"))?;
+    Ok((key, encode_value(&pair.get(1), codec, item("[1]"))?))
 }
 
 /// The bytes larder stores for `value` (codec 2, docs/FORMAT.md "JS values"):

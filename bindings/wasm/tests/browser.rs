@@ -187,6 +187,80 @@ async fn a_batch_of_1000_persists_in_indexeddb() {
     ok(c.close()).await;
 }
 
+/// IndexedDB writes a setMany in parts as its pairs are encoded, in one
+/// transaction: a bad pair after the first parts aborts it, so nothing is
+/// written, in this connection's view or another's.
+#[wasm_bindgen_test]
+async fn a_bad_pair_late_in_a_batch_writes_nothing_in_indexeddb() {
+    let options = format!("({{backend: 'indexeddb', name: {:?}}})", unique("bad-pair"));
+    let c = open(&options).await;
+    ok(c.set(
+        "b".into(),
+        js("({i: 0})"),
+        "before".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    let pairs =
+        js("Array.from({length: 300}, (_, i) => [{i}, i === 250 ? () => i : 'after ' + i])");
+    match wait(c.set_many("b".into(), pairs, JsValue::UNDEFINED)).await {
+        Ok(v) => panic!("a batch with a function in it was written: {v:?}"),
+        Err(e) => {
+            assert_eq!(name(&e), "TypeError", "{}", message(&e));
+            assert!(
+                message(&e).starts_with("setMany: entries[250][1]"),
+                "{}",
+                message(&e)
+            );
+        }
+    }
+    for c in [c, open(&options).await] {
+        let first = ok(c.get("b".into(), js("({i: 0})"))).await;
+        assert_eq!(first.as_string().as_deref(), Some("before"));
+        for i in [1, 100, 249, 299] {
+            let got = ok(c.get("b".into(), js(&format!("({{i: {i}}})")))).await;
+            assert!(got.is_undefined(), "entry {i} of the failed batch: {got:?}");
+        }
+        assert_eq!(field(&ok(c.stats()).await, "entries").as_f64(), Some(1.0));
+        ok(c.close()).await;
+    }
+}
+
+/// A setMany reads its pairs before it first waits: changing them once the
+/// call has returned its promise changes nothing stored, with limits that
+/// make the cache list the store before its first write, and without.
+#[wasm_bindgen_test]
+async fn a_batch_stores_its_pairs_as_they_were_at_the_call() {
+    for limits in ["", ", maxBytes: '10MB'"] {
+        let options = format!(
+            "({{backend: 'indexeddb', name: {:?}{limits}}})",
+            unique("call-time")
+        );
+        let c = open(&options).await;
+        let pairs = js("Array.from({length: 200}, (_, i) => [{i}, {v: i}])");
+        let written = c.set_many("b".into(), pairs.clone(), JsValue::UNDEFINED);
+        for pair in js_sys::Array::from(&pairs).iter() {
+            let pair = js_sys::Array::from(&pair);
+            Reflect::set(&pair.get(0), &"i".into(), &(-1).into()).unwrap();
+            Reflect::set(&pair.get(1), &"v".into(), &"changed".into()).unwrap();
+        }
+        ok(written).await;
+        for i in [0, 63, 64, 199] {
+            let got = ok(c.get("b".into(), js(&format!("({{i: {i}}})")))).await;
+            let v = got.is_object().then(|| field(&got, "v"));
+            assert_eq!(
+                v.and_then(|v| v.as_f64()),
+                Some(f64::from(i)),
+                "{limits}: entry {i} is {got:?}"
+            );
+        }
+        let changed = ok(c.get("b".into(), js("({i: -1})"))).await;
+        assert!(changed.is_undefined(), "{limits}: {changed:?}");
+        ok(c.clear()).await;
+        ok(c.close()).await;
+    }
+}
+
 /// On a page's main thread, "opfs" works too (the async OPFS API).
 #[cfg(feature = "opfs")]
 #[wasm_bindgen_test]

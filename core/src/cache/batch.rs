@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{Key, KeyHash};
 use crate::lru::KeyMap;
-use crate::store::Store;
+use crate::store::{MaybeSend, PutBatch, PutItem, Store};
 
 impl<S: Store, C: Clock> Cache<S, C> {
     /// [`get`](Cache::get) for several keys, in order: memory-tier hits are
@@ -79,34 +79,105 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// assert_eq!(block_on(cache.stats()).unwrap().entries, 3);
     /// ```
     pub async fn put_many(&self, items: Vec<(Key, Vec<u8>)>, opts: &PutOptions) -> Result<()> {
-        let mut items = items;
-        // Keep the last payload of a repeated key.
-        let mut seen: KeyMap<()> = KeyMap::default();
-        let mut unique = Vec::with_capacity(items.len());
-        while let Some((key, payload)) = items.pop() {
-            if seen.insert(key.hash(), ()).is_none() {
-                unique.push((key, payload));
-            }
-        }
-        unique.reverse();
-        let Some(context) = unique
-            .first()
-            .map(|(k, _)| alloc::string::String::from(k.namespace()))
-        else {
-            return Ok(());
-        };
+        let mut items = items.into_iter();
+        self.put_many_from(move || items.next().map(Ok), opts).await
+    }
+
+    /// [`put_many`](Cache::put_many) for entries that `next` makes one by
+    /// one (`None` once there are no more), as the store writes the ones made
+    /// before: a store that writes a batch in one transaction (IndexedDB)
+    /// starts on its first part while the rest is made. An error from `next`
+    /// fails the call, and nothing is written, as for a bad entry.
+    ///
+    /// `next` runs before any wait of the call's, unless the cache must first
+    /// list the store to keep its limits: then it makes every entry first.
+    /// Either way a caller's values are read before the call first waits.
+    pub async fn put_many_from<F>(&self, next: F, opts: &PutOptions) -> Result<()>
+    where
+        F: FnMut() -> Option<Result<(Key, Vec<u8>)>> + MaybeSend,
+    {
         self.check_options(opts)?;
-        let mut framed = Vec::with_capacity(unique.len());
-        let mut total: u64 = 0;
-        for (key, payload) in unique {
-            let entry: Arc<Entry> = self
-                .new_entry(&key, payload.into(), opts, opts.cost_us)
-                .map_err(|_| Error::invalid("put_many", "too many dependencies"))?;
-            let item = self.frame_entry(&key, &entry)?;
-            total = total.saturating_add(item.meta.size);
-            framed.push((item, entry));
+        let mut batch = Framing {
+            cache: self,
+            opts,
+            next,
+            exhausted: false,
+            items: Vec::new(),
+            entries: Vec::new(),
+        };
+        if self.must_list_first() {
+            while batch.make(usize::MAX)? > 0 {}
         }
-        if let Some(max) = self.config.max_bytes {
+        self.sync_for_limits().await?;
+        let mut first = self.store.put_batch(&mut batch).await;
+        // A store that writes only whole batches, and a retry after a full
+        // quota, write the whole batch: every entry made and checked first.
+        let kind = first.as_ref().err().map(Error::kind);
+        let unsupported = kind == Some(ErrorKind::Unsupported);
+        if unsupported || kind == Some(ErrorKind::StorageFull) {
+            while batch.make(usize::MAX)? > 0 {}
+        }
+        let Framing { items, entries, .. } = batch;
+        let Some(it) = items.first() else {
+            return if unsupported { Ok(()) } else { first };
+        };
+        let context = it.meta.namespace.clone();
+        if unsupported {
+            first = self.put_frames(&items).await;
+        }
+        self.stored(&context, first, &items, entries).await
+    }
+}
+
+/// The entries of a [`Cache::put_many_from`], framed as they are made.
+struct Framing<'c, S, C, F> {
+    cache: &'c Cache<S, C>,
+    opts: &'c PutOptions,
+    next: F,
+    exhausted: bool,
+    items: Vec<PutItem>,
+    entries: Vec<Arc<Entry>>,
+}
+
+impl<S, C, F> Framing<'_, S, C, F>
+where
+    S: Store,
+    C: Clock,
+    F: FnMut() -> Option<Result<(Key, Vec<u8>)>> + MaybeSend,
+{
+    fn push(&mut self, key: &Key, payload: Vec<u8>) -> Result<()> {
+        let entry: Arc<Entry> = self
+            .cache
+            .new_entry(key, payload.into(), self.opts, self.opts.cost_us)
+            .map_err(|_| Error::invalid("put_many", "too many dependencies"))?;
+        self.items.push(self.cache.frame_entry(key, &entry)?);
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Once every entry is made: keep each key's last entry, and check the
+    /// batch against the limits.
+    fn finish(&mut self) -> Result<()> {
+        let mut last: KeyMap<u32> = KeyMap::default();
+        for (i, it) in self.items.iter().enumerate() {
+            last.insert(it.meta.key, i as u32);
+        }
+        if last.len() < self.items.len() {
+            // Move each key's last entry forward, in order, over the others.
+            let mut kept = 0;
+            for i in 0..self.items.len() {
+                if last.get(&self.items[i].meta.key) == Some(&(i as u32)) {
+                    self.items.swap(kept, i);
+                    self.entries.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            self.items.truncate(kept);
+            self.entries.truncate(kept);
+        }
+        let total: u64 = self.items.iter().map(|it| it.meta.size).sum();
+        let config = &self.cache.config;
+        if let Some(max) = config.max_bytes {
             if total > max {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
@@ -115,18 +186,47 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 ));
             }
         }
-        if let Some(max) = self.config.max_entries {
-            if framed.len() as u64 > max {
+        if let Some(max) = config.max_entries {
+            if self.items.len() as u64 > max {
                 return Err(Error::new(
                     ErrorKind::TooLarge,
                     "put_many",
                     alloc::format!(
                         "the batch has {} entries; the cache holds {max}",
-                        framed.len()
+                        self.items.len()
                     ),
                 ));
             }
         }
-        self.write_frames(&context, framed).await
+        Ok(())
+    }
+}
+
+impl<S, C, F> PutBatch for Framing<'_, S, C, F>
+where
+    S: Store,
+    C: Clock,
+    F: FnMut() -> Option<Result<(Key, Vec<u8>)>> + MaybeSend,
+{
+    fn make(&mut self, n: usize) -> Result<usize> {
+        let from = self.items.len();
+        while !self.exhausted && self.items.len() - from < n {
+            match (self.next)() {
+                Some(made) => {
+                    let (key, payload) = made?;
+                    self.push(&key, payload)?;
+                }
+                None => self.exhausted = true,
+            }
+        }
+        let made = self.items.len() - from;
+        if made == 0 {
+            self.finish()?;
+        }
+        Ok(made)
+    }
+
+    fn items(&self) -> &[PutItem] {
+        &self.items
     }
 }

@@ -162,13 +162,39 @@ impl<S: Store, C: Clock> Cache<S, C> {
         context: &str,
         items: Vec<(PutItem, Arc<Entry>)>,
     ) -> Result<()> {
-        let now = self.clock.now_ms();
-        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
-        if max_bytes.is_some() || max_entries.is_some() {
+        self.sync_for_limits().await?;
+        let (frames, entries): (Vec<PutItem>, Vec<Arc<Entry>>) = items.into_iter().unzip();
+        let first = self.put_frames(&frames).await;
+        self.stored(context, first, &frames, entries).await
+    }
+
+    /// Whether a write must list the store before it writes, to keep limits
+    /// whose index has not been loaded yet.
+    pub(super) fn must_list_first(&self) -> bool {
+        let limited = self.config.max_bytes.is_some() || self.config.max_entries.is_some();
+        limited && !self.state.lock().index.loaded
+    }
+
+    /// Load the index before a write, if the limits need it.
+    pub(super) async fn sync_for_limits(&self) -> Result<()> {
+        if self.config.max_bytes.is_some() || self.config.max_entries.is_some() {
             self.sync_index(false).await?;
         }
-        let (frames, entries): (Vec<PutItem>, Vec<Arc<Entry>>) = items.into_iter().unzip();
-        match self.put_frames(&frames).await {
+        Ok(())
+    }
+
+    /// After the first attempt (`first`) at storing `frames`: on a full
+    /// quota, make room and retry; then account them and enforce the limits.
+    pub(super) async fn stored(
+        &self,
+        context: &str,
+        first: Result<()>,
+        frames: &[PutItem],
+        entries: Vec<Arc<Entry>>,
+    ) -> Result<()> {
+        let now = self.clock.now_ms();
+        let (max_bytes, max_entries) = (self.config.max_bytes, self.config.max_entries);
+        match first {
             Err(e) if e.kind() == ErrorKind::StorageFull && self.caps.evict_when_full => {
                 // A quota: make room for twice what is written and try again,
                 // doubling the room while the store stays full and there is
@@ -180,7 +206,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
                 loop {
                     let evicted = self.make_room(room).await?;
                     freed += evicted;
-                    match self.put_frames(&frames).await {
+                    match self.put_frames(frames).await {
                         Ok(()) => break,
                         Err(e) if e.kind() == ErrorKind::StorageFull && evicted > 0 => {
                             room = room.saturating_mul(2);
@@ -231,7 +257,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         Ok(())
     }
 
-    async fn put_frames(&self, frames: &[PutItem]) -> Result<()> {
+    pub(super) async fn put_frames(&self, frames: &[PutItem]) -> Result<()> {
         match frames {
             [one] => self.store.put(&one.meta, &one.frame).await,
             many => self.store.put_many(many).await,

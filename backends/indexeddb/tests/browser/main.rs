@@ -81,6 +81,70 @@ async fn put_many_is_one_transaction() {
     assert!(store.get(bad[0].meta.key).await.unwrap().is_none());
 }
 
+/// Entries made on demand that note, at each `make`, how many `put()`
+/// requests the page has made so far.
+struct Watched {
+    items: Vec<PutItem>,
+    want: u32,
+    puts_at_make: Vec<(usize, f64)>,
+}
+
+fn puts_so_far() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &"larderTestPuts".into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+impl larder_core::PutBatch for Watched {
+    fn make(&mut self, n: usize) -> larder_core::Result<usize> {
+        self.puts_at_make.push((self.items.len(), puts_so_far()));
+        let from = self.items.len();
+        while self.items.len() < self.want as usize && self.items.len() - from < n {
+            let i = self.items.len() as u32;
+            self.items.push(entry(i, &payload(i, 100)));
+        }
+        Ok(self.items.len() - from)
+    }
+
+    fn items(&self) -> &[PutItem] {
+        &self.items
+    }
+}
+
+/// A batch's entries are put as soon as each part is made, before the next
+/// part is made: IndexedDB writes the first ones while the rest is made.
+#[wasm_bindgen_test]
+async fn a_batch_is_put_while_it_is_made() {
+    let store = fresh("parts").await;
+    let count = "globalThis.larderTestPuts = 0;
+        const put = IDBObjectStore.prototype.put;
+        globalThis.larderTestRestore = () => { IDBObjectStore.prototype.put = put; };
+        IDBObjectStore.prototype.put = function (...a) { globalThis.larderTestPuts++; return put.apply(this, a); };";
+    js_sys::Function::new_no_args(count)
+        .call0(&JsValue::NULL)
+        .unwrap();
+    let mut batch = Watched {
+        items: Vec::new(),
+        want: 300,
+        puts_at_make: Vec::new(),
+    };
+    let written = store.put_batch(&mut batch).await;
+    js_sys::Function::new_no_args("globalThis.larderTestRestore()")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    written.unwrap();
+    let calls = &batch.puts_at_make;
+    assert!(calls.len() > 3, "300 entries made in {} calls", calls.len());
+    for &(made, puts) in &calls[1..] {
+        assert_eq!(
+            puts, made as f64,
+            "when asked for more after {made} entries, {puts} had been put"
+        );
+    }
+    assert_eq!(store.list().await.unwrap().len(), 300);
+}
+
 #[wasm_bindgen_test]
 async fn list_reads_metadata_not_frames() {
     let store = fresh("nopayload").await;

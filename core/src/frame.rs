@@ -153,7 +153,7 @@ pub fn validate(tags: &[String], meta: &[u8]) -> Result<()> {
         if t.is_empty() || t.len() > MAX_TAG {
             return Err(
                 Error::invalid("put", alloc::format!("tags must be 1 to {MAX_TAG} bytes"))
-                    .with_context(alloc::format!("tag {t:?}")),
+                    .with_context(alloc::format!("tag {}", crate::Quoted(t))),
             );
         }
     }

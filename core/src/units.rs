@@ -11,9 +11,10 @@
 //! original value.
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 
 use crate::error::{Error, Result};
+use crate::quote::Quoted;
 
 const SIZE_OP: &str = "parse size";
 const DURATION_OP: &str = "parse duration";
@@ -115,7 +116,7 @@ fn split_unit(s: &str) -> (&str, &str) {
 /// # Ok::<(), larder_core::Error>(())
 /// ```
 pub fn parse_size(s: &str) -> Result<u64> {
-    let fail = |msg: String| Error::invalid(SIZE_OP, msg).with_context(format!("{s:?}"));
+    let fail = |msg: String| Error::invalid(SIZE_OP, msg).with_context(Quoted(s).to_string());
     let input = s.trim();
     if input.is_empty() {
         return Err(fail(format!(
@@ -127,8 +128,9 @@ pub fn parse_size(s: &str) -> Result<u64> {
     let (unit, trailing) = split_unit(rest.trim_start());
     if !trailing.is_empty() {
         return Err(fail(format!(
-            "unexpected {trailing:?} after the size; write one number and one unit, \
-             such as \"512MB\"; {SIZE_UNITS_HELP}"
+            "unexpected {} after the size; write one number and one unit, \
+             such as \"512MB\"; {SIZE_UNITS_HELP}",
+            Quoted(trailing)
         )));
     }
     let mult = size_unit(unit).map_err(fail)?;
@@ -160,10 +162,11 @@ fn size_unit(unit: &str) -> core::result::Result<u64, String> {
         "k" | "m" | "g" | "t" | "p" | "e" => {
             let u = unit.to_ascii_uppercase();
             return Err(format!(
-                "ambiguous unit {unit:?}: write {u}B for powers of 1000 or {u}iB for powers of 1024"
+                "ambiguous unit {}: write {u}B for powers of 1000 or {u}iB for powers of 1024",
+                Quoted(unit)
             ));
         }
-        _ => return Err(format!("unknown unit {unit:?}; {SIZE_UNITS_HELP}")),
+        _ => return Err(format!("unknown unit {}; {SIZE_UNITS_HELP}", Quoted(unit))),
     })
 }
 
@@ -194,7 +197,7 @@ fn size_unit(unit: &str) -> core::result::Result<u64, String> {
 /// # Ok::<(), larder_core::Error>(())
 /// ```
 pub fn parse_duration(s: &str) -> Result<u64> {
-    let fail = |msg: String| Error::invalid(DURATION_OP, msg).with_context(format!("{s:?}"));
+    let fail = |msg: String| Error::invalid(DURATION_OP, msg).with_context(Quoted(s).to_string());
     let mut rest = s.trim();
     if rest.is_empty() {
         return Err(fail(format!(
@@ -210,8 +213,9 @@ pub fn parse_duration(s: &str) -> Result<u64> {
             let written = &rest[..rest.len() - after.len()];
             let written = written.trim_end();
             return Err(fail(format!(
-                "{written:?} has no unit: write, for example, \"{written}s\" for seconds or \
-                 \"{written}ms\" for milliseconds; {DURATION_UNITS_HELP}"
+                "{} has no unit: write, for example, \"{written}s\" for seconds or \
+                 \"{written}ms\" for milliseconds; {DURATION_UNITS_HELP}",
+                Quoted(written)
             )));
         }
         let mult = duration_unit(unit).map_err(fail)?;
@@ -242,7 +246,12 @@ fn duration_unit(unit: &str) -> core::result::Result<u64, String> {
         "h" => MS_PER_H,
         "d" => MS_PER_D,
         "w" => MS_PER_W,
-        _ => return Err(format!("unknown unit {unit:?}; {DURATION_UNITS_HELP}")),
+        _ => {
+            return Err(format!(
+                "unknown unit {}; {DURATION_UNITS_HELP}",
+                Quoted(unit)
+            ));
+        }
     })
 }
 

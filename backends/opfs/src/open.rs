@@ -1,6 +1,6 @@
 //! Opening a store: where OPFS is, which access to use, and the directories.
 
-use larder_core::{Error, ErrorKind, Result, layout};
+use larder_core::{Error, ErrorKind, Quoted, Result, layout};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{FileSystemDirectoryHandle, StorageManager};
@@ -95,7 +95,8 @@ fn dir_error(path: &str, e: &JsValue) -> Error {
     if js::is(e, "TypeError") {
         // OPFS refuses some names that pass `check_name` (the browser decides).
         let msg = format!(
-            "the browser does not allow {path:?} as an OPFS directory name; use another cache name"
+            "the browser does not allow {} as an OPFS directory name; use another cache name",
+            Quoted(path)
         );
         Error::invalid("open", msg).with_context(path.to_owned())
     } else if js::is(e, "TypeMismatchError") {
@@ -194,7 +195,7 @@ fn check_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::invalid("open", why).with_context(format!("{name:?}")))
+    Err(Error::invalid("open", why).with_context(Quoted(name).to_string()))
 }
 
 /// Whether this is a dedicated worker whose browser has sync access handles.

@@ -2,7 +2,7 @@
 //! runtime. Each persistent backend sits behind its cargo feature.
 
 use js_sys::Reflect;
-use larder_core::{ErrorKind, MemoryStore, Store};
+use larder_core::{ErrorKind, MemoryStore, Quoted, Store};
 use wasm_bindgen::prelude::*;
 
 use crate::js::{self, type_error};
@@ -123,7 +123,8 @@ pub(crate) async fn open_store(
         #[cfg(not(all(target_arch = "wasm32", feature = "opfs")))]
         "opfs" => Err(not_in_build("opfs", "opfs")),
         other => Err(type_error(&format!(
-            "unknown backend {other:?}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\""
+            "unknown backend {}: expected \"memory\", \"indexeddb\", \"opfs\" or \"fs\"",
+            Quoted(other)
         ))),
     }
 }
@@ -145,12 +146,15 @@ fn not_in_build(backend: &str, feature: &str) -> JsValue {
         "it is in the browser build; in Node and Deno, use \"fs\" or \"memory\""
     };
     let built = if cfg!(target_arch = "wasm32") {
-        format!("cargo feature {feature:?}")
+        format!("cargo feature {}", Quoted(feature))
     } else {
         "wasm32 builds only".to_string()
     };
     js::kind_error(
         ErrorKind::Unsupported,
-        &format!("the {backend:?} backend is not in this build of larder: {instead} ({built})"),
+        &format!(
+            "the {} backend is not in this build of larder: {instead} ({built})",
+            Quoted(backend)
+        ),
     )
 }

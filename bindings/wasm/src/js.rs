@@ -6,7 +6,7 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use js_sys::{Object, RangeError, Reflect, TypeError};
-use larder_core::{Error, ErrorKind, FloatText};
+use larder_core::{Error, ErrorKind, FloatText, Quoted};
 use wasm_bindgen::prelude::*;
 
 use crate::walk::{self, Item};
@@ -204,7 +204,7 @@ impl fmt::Display for Path {
         for s in &self.segs {
             match s {
                 Seg::Prop(p) if is_ident(p) => write!(f, ".{p}")?,
-                Seg::Prop(p) => write!(f, "[{p:?}]")?,
+                Seg::Prop(p) => write!(f, "[{}]", Quoted(p))?,
                 Seg::Index(i) => write!(f, "[{i}]")?,
                 Seg::MapKey(i) => write!(f, "<key of Map entry {i}>")?,
                 Seg::MapValue(k) => write!(f, ".get({k})")?,
@@ -220,7 +220,7 @@ impl fmt::Display for Path {
 pub(crate) fn map_key_label(k: &JsValue, i: usize) -> String {
     if let Some(s) = k.as_string() {
         if s.len() <= 64 {
-            return format!("{s:?}");
+            return Quoted(&s).to_string();
         }
     } else if let Some(x) = k.as_f64() {
         let mut out = String::new();

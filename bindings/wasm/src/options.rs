@@ -3,9 +3,9 @@
 //! and `RangeError`s naming the option, before anything is opened or written.
 
 use js_sys::{Array, Object, Reflect};
-use larder_core::PutOptions;
 use larder_core::frame::codec;
 use larder_core::units::{parse_duration, parse_size};
+use larder_core::{PutOptions, Quoted};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -57,7 +57,7 @@ impl Options {
                     if !known.contains(&k.as_str()) {
                         // A loop, not `known.join(", ")`: std's join is a
                         // kilobyte of wasm for this one message.
-                        let mut msg = format!("{what}: unknown option {k:?} (known: ");
+                        let mut msg = format!("{what}: unknown option {} (known: ", Quoted(&k));
                         for (i, name) in known.iter().enumerate() {
                             if i > 0 {
                                 msg.push_str(", ");

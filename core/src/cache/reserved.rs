@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
 use crate::key::KeyHash;
+use crate::quote::Quoted;
 
 /// Every reserved tag starts with this; user tags may not.
 pub const PREFIX: &str = "larder:";
@@ -72,9 +73,12 @@ pub(crate) fn check_user(tags: &[String]) -> Result<()> {
     match tags.iter().find(|t| t.starts_with(PREFIX)) {
         Some(t) => Err(Error::invalid(
             "put",
-            format!("tags starting with {PREFIX:?} are reserved for larder"),
+            format!(
+                "tags starting with {} are reserved for larder",
+                Quoted(PREFIX)
+            ),
         )
-        .with_context(format!("tag {t:?}"))),
+        .with_context(format!("tag {}", Quoted(t)))),
         None => Ok(()),
     }
 }

@@ -38,7 +38,7 @@ impl fmt::Debug for FloatText {
     }
 }
 
-/// `{}` of `IntText(i)` is `{}` of `i`, written as up to three 64-bit parts.
+/// `{}` of `IntText(i)` is `{}` of `i`, written with 64-bit arithmetic only.
 ///
 /// ```
 /// use larder_core::IntText;
@@ -55,18 +55,32 @@ impl fmt::Display for IntText {
         if self.0 < 0 {
             f.write_str("-")?;
         }
-        const E19: u128 = 10_000_000_000_000_000_000;
+        // Nine digits at a time, dividing the two 64-bit halves by 10^9 with
+        // 64-bit divisions: u128 division would link compiler_builtins'
+        // 128-bit division (a kilobyte of wasm) for this alone.
+        const E9: u64 = 1_000_000_000;
         let v = self.0.unsigned_abs();
-        let (high, low) = (v / E19, (v % E19) as u64);
-        if high == 0 {
-            return write!(f, "{low}");
+        let (mut high, mut low) = ((v >> 64) as u64, v as u64);
+        let mut buf = [b'0'; 45];
+        let mut start = buf.len();
+        while high != 0 || low != 0 {
+            let rem = high % E9;
+            high /= E9;
+            let mid = (rem << 32) | (low >> 32);
+            let (q1, rem) = (mid / E9, mid % E9);
+            let bottom = (rem << 32) | (low & 0xffff_ffff);
+            let (q0, mut rem) = (bottom / E9, bottom % E9);
+            low = (q1 << 32) | q0;
+            for _ in 0..9 {
+                start -= 1;
+                buf[start] = b'0' + (rem % 10) as u8;
+                rem /= 10;
+            }
         }
-        if high < E19 {
-            write!(f, "{}", high as u64)?;
-        } else {
-            write!(f, "{}{:019}", (high / E19) as u64, (high % E19) as u64)?;
+        while buf[start] == b'0' {
+            start += 1;
         }
-        write!(f, "{low:019}")
+        text(f, &buf[start..])
     }
 }
 

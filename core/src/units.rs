@@ -46,12 +46,13 @@ impl Decimal<'_> {
         }
         // floor(0.d1 d2 .. dn * mult), exactly: fold the digits from the right,
         // using floor((d * mult + floor(y)) / 10) == floor((d * mult + y) / 10).
-        // The accumulator stays below `mult`, so nothing here can overflow.
-        let mut frac: u128 = 0;
+        // The accumulator stays below `mult`, so `d * mult + frac` is below
+        // `10 * mult`, which fits in a u64 for every unit (the largest, EiB,
+        // is 2^60); the checks only keep a larger `mult` from overflowing.
+        let mut frac: u64 = 0;
         for d in self.frac.bytes().rev() {
-            frac = (u128::from(d - b'0') * u128::from(mult) + frac) / 10;
+            frac = u64::from(d - b'0').checked_mul(mult)?.checked_add(frac)? / 10;
         }
-        let frac = u64::try_from(frac).ok()?;
         int.checked_mul(mult)?.checked_add(frac)
     }
 }

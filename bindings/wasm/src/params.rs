@@ -273,10 +273,35 @@ impl Walker {
     fn bigint(&self, v: &JsValue) -> Result<i128, JsValue> {
         let b: &BigInt = v.unchecked_ref();
         let s = String::from(b.to_string(10).map_err(JsValue::from)?);
-        s.parse::<i128>().map_err(|_| {
+        parse_i128(&s).ok_or_else(|| {
             self.path()
                 .range_error("a bigint outside the 128-bit signed range cannot be part of a key")
         })
+    }
+}
+
+/// `s.parse::<i128>()` for a bigint's decimal text (`-` and digits), by hand:
+/// std's parse multiplies with overflow checks in 128 bits, which links
+/// compiler_builtins' 128-bit multiplication for this alone.
+fn parse_i128(s: &str) -> Option<i128> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for d in digits.bytes() {
+        if !d.is_ascii_digit() || v > u128::MAX / 10 {
+            return None;
+        }
+        v = (v * 10).checked_add(u128::from(d - b'0'))?;
+    }
+    if negative {
+        0i128.checked_sub_unsigned(v)
+    } else {
+        i128::try_from(v).ok()
     }
 }
 
@@ -288,7 +313,8 @@ pub fn from_canon(c: &Canon) -> JsValue {
     match c {
         Canon::Null => JsValue::NULL,
         Canon::Bool(b) => JsValue::from_bool(*b),
-        Canon::Int(n) if (-EXACT..=EXACT).contains(n) => JsValue::from_f64(*n as f64),
+        // Through i64: an i128 to f64 conversion links compiler_builtins' own.
+        Canon::Int(n) if (-EXACT..=EXACT).contains(n) => JsValue::from_f64(*n as i64 as f64),
         Canon::Int(n) => BigInt::new(&JsValue::from_str(&IntText(*n).to_string()))
             .map(JsValue::from)
             .unwrap_or(JsValue::NULL),
@@ -317,6 +343,35 @@ pub fn from_canon(c: &Canon) -> JsValue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_i128_matches_std_on_bigint_text() {
+        let mut cases = vec![
+            "0".to_string(),
+            "-0".into(),
+            "".into(),
+            "-".into(),
+            "--1".into(),
+            "1a".into(),
+            i128::MAX.to_string(),
+            i128::MIN.to_string(),
+            u128::MAX.to_string(),
+            format!("{}0", u128::MAX),
+            "340282366920938463463374607431768211456".into(),
+            "-170141183460469231731687303715884105729".into(),
+            "170141183460469231731687303715884105728".into(),
+        ];
+        let mut t = 1i128;
+        for _ in 0..38 {
+            t *= 10;
+            for v in [t - 1, t, t + 1] {
+                cases.extend([v.to_string(), (-v).to_string()]);
+            }
+        }
+        for s in cases {
+            assert_eq!(super::parse_i128(&s), s.parse::<i128>().ok(), "{s}");
+        }
+    }
+
     #[test]
     fn utf8_replaces_invalid_bytes_as_from_utf8_lossy_does() {
         let cases: &[&[u8]] = &[

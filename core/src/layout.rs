@@ -61,7 +61,7 @@ pub fn entry_key(shard: &str, name: &str) -> Option<KeyHash> {
 /// assert_eq!(larder_core::layout::temp_pid(&name), Some(42));
 /// ```
 pub fn temp_name(pid: u32, counter: u64, random: u64) -> String {
-    format!("{pid}.{counter}.{random:016x}.tmp")
+    format!("{pid}.{counter}.{}.tmp", crate::HexText(random, 16))
 }
 
 /// The writer's pid of temp file `name`, or `None` if `name` is not a temp.

@@ -84,6 +84,35 @@ impl fmt::Display for IntText {
     }
 }
 
+/// `{}` of `HexText(v, width)` is `{:0width$x}` of `v`: lower-case hex, zero
+/// padded to at least `width` digits, without std's hex formatting and padding
+/// code for each integer type.
+///
+/// ```
+/// use larder_core::HexText;
+/// assert_eq!(HexText(0xff, 4).to_string(), "00ff");
+/// assert_eq!(HexText(u64::MAX, 2).to_string(), "ffffffffffffffff");
+/// ```
+#[derive(Clone, Copy)]
+pub struct HexText(pub u64, pub usize);
+
+impl fmt::Display for HexText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 16];
+        let (mut v, mut start) = (self.0, buf.len());
+        loop {
+            start -= 1;
+            buf[start] = b"0123456789abcdef"[(v & 0xf) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        zeros(f, self.1.saturating_sub(buf.len() - start))?;
+        text(f, &buf[start..])
+    }
+}
+
 /// std's `float_to_decimal_display` (`debug` false) and `float_to_general_debug`.
 fn write(f: &mut fmt::Formatter<'_>, x: f64, debug: bool) -> fmt::Result {
     if x.is_nan() {
@@ -327,8 +356,17 @@ impl Big {
 
 #[cfg(test)]
 mod tests {
-    use super::{FloatText, IntText};
+    use super::{FloatText, HexText, IntText};
     use alloc::format;
+
+    #[test]
+    fn hex_matches_std() {
+        for v in [0, 1, 0xf, 0x10, 0xff, 0x1234, u64::from(u32::MAX), u64::MAX] {
+            for w in [0, 1, 2, 4, 16, 20] {
+                assert_eq!(format!("{}", HexText(v, w)), format!("{v:0w$x}"));
+            }
+        }
+    }
 
     #[test]
     fn ints_match_std() {

@@ -8,6 +8,8 @@
 
 use core::fmt::{self, Write};
 
+use crate::num_text::HexText;
+
 /// `{}` of `Quoted(s)` is `{:?}` of `s` (`"a\"b\n"`, `"\u{1b}"`), except that
 /// of the characters std escapes by its Unicode tables only the invisible
 /// ones listed in `INVISIBLE` (zero-width spaces and joiners, bidirectional
@@ -65,14 +67,7 @@ impl fmt::Display for Quoted<'_> {
                 '\r' => f.write_str("\\r")?,
                 '\t' => f.write_str("\\t")?,
                 c => {
-                    f.write_str("\\u{")?;
-                    let u = u32::from(c);
-                    let digits = (32 - (u | 1).leading_zeros()).div_ceil(4);
-                    for k in (0..digits).rev() {
-                        let d = (u >> (4 * k)) & 0xf;
-                        f.write_char(char::from_digit(d, 16).unwrap_or('0'))?;
-                    }
-                    f.write_char('}')?;
+                    write!(f, "\\u{{{}}}", HexText(u64::from(c), 1))?;
                 }
             }
             rest = &rest[i + c.len_utf8()..];

@@ -10,7 +10,7 @@ use super::decode::Decoder;
 use super::encode::{Encoder, Num, normalize_float};
 use super::{Canon, MAX_DEPTH, ser};
 use crate::error::{Error, Result};
-use crate::num_text::{FloatText, IntText};
+use crate::num_text::{FloatText, HexText, IntText};
 
 impl Canon {
     /// Map any serializable value onto the model, normalized (floats folded into
@@ -182,7 +182,7 @@ impl fmt::Display for Canon {
             Canon::Bytes(b) => {
                 f.write_str("b\"")?;
                 for byte in b {
-                    write!(f, "{byte:02x}")?;
+                    write!(f, "{}", HexText(u64::from(*byte), 2))?;
                 }
                 f.write_str("\"")
             }
@@ -223,7 +223,7 @@ fn write_json_str(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
             '\n' => f.write_str("\\n")?,
             '\r' => f.write_str("\\r")?,
             '\t' => f.write_str("\\t")?,
-            c => write!(f, "\\u{:04x}", u32::from(c))?,
+            c => write!(f, "\\u{}", HexText(u64::from(c), 4))?,
         }
         rest = &rest[i + c.len_utf8()..];
     }

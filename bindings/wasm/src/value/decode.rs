@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use larder_core::ErrorKind;
+use larder_core::{ErrorKind, HexText};
 use wasm_bindgen::prelude::*;
 
 use super::intern::{Interner, Seen};
@@ -244,7 +244,12 @@ impl Decoder<'_> {
                 }
                 self.container(t, depth + 1)?;
             }
-            other => return Err(self.fail(&format!("unknown type tag 0x{other:02x}"))),
+            other => {
+                return Err(self.fail(&format!(
+                    "unknown type tag 0x{}",
+                    HexText(u64::from(other), 2)
+                )));
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::key::KeyHash;
+use crate::num_text::parse_u64;
 
 /// The versioned directory under the cache root; a new layout gets a new name.
 pub const LAYOUT_DIR: &str = "larder-v1";
@@ -75,13 +76,12 @@ pub fn temp_name(pid: u32, counter: u64, random: u64) -> String {
 /// ```
 pub fn temp_pid(name: &str) -> Option<u32> {
     let rest = name.strip_suffix(".tmp")?;
-    let mut parts = rest.split('.');
-    let pid = parts.next()?.parse().ok()?;
-    let counter_ok = parts.next()?.parse::<u64>().is_ok();
-    let random_ok = parts
-        .next()
-        .is_some_and(|r| u64::from_str_radix(r, 16).is_ok());
-    (counter_ok && random_ok && parts.next().is_none()).then_some(pid)
+    let (pid, rest) = rest.split_once('.')?;
+    let (counter, random) = rest.split_once('.')?;
+    let pid = u32::try_from(parse_u64(pid, 10)?).ok()?;
+    let counter_ok = parse_u64(counter, 10).is_some();
+    let random_ok = !random.contains('.') && parse_u64(random, 16).is_some();
+    (counter_ok && random_ok).then_some(pid)
 }
 
 fn is_lower_hex(s: &str) -> bool {

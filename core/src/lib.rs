@@ -42,6 +42,6 @@ pub use join::join_all;
 pub use key::{Canon, Key, KeyHash};
 pub use lru::{KeyHasher, KeyMap};
 pub use memory_store::MemoryStore;
-pub use num_text::{FloatText, HexText, IntText};
+pub use num_text::{FloatText, HexText, IntText, parse_u64};
 pub use quote::Quoted;
 pub use store::{Capabilities, EntryMeta, MaybeSend, MaybeSync, PutBatch, PutItem, Store};

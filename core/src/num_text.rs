@@ -113,6 +113,27 @@ impl fmt::Display for HexText {
     }
 }
 
+/// `u64::from_str_radix(s, radix).ok()` (so `s.parse::<u64>().ok()` with
+/// radix 10): an optional `+`, then at least one digit, upper or lower case.
+/// By hand, without std's integer parsing code for each type.
+///
+/// ```
+/// use larder_core::parse_u64;
+/// assert_eq!(parse_u64("+42", 10), Some(42));
+/// assert_eq!(parse_u64("fF", 16), Some(255));
+/// assert_eq!(parse_u64("18446744073709551616", 10), None);
+/// ```
+pub fn parse_u64(s: &str, radix: u32) -> Option<u64> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.chars().try_fold(0u64, |v, c| {
+        v.checked_mul(u64::from(radix))?
+            .checked_add(u64::from(c.to_digit(radix)?))
+    })
+}
+
 /// std's `float_to_decimal_display` (`debug` false) and `float_to_general_debug`.
 fn write(f: &mut fmt::Formatter<'_>, x: f64, debug: bool) -> fmt::Result {
     if x.is_nan() {
@@ -356,8 +377,46 @@ impl Big {
 
 #[cfg(test)]
 mod tests {
-    use super::{FloatText, HexText, IntText};
+    use super::{FloatText, HexText, IntText, parse_u64};
     use alloc::format;
+
+    #[test]
+    fn parse_u64_matches_std() {
+        let max = format!("{}", u64::MAX);
+        let over = format!("{max}0");
+        let cases = [
+            "",
+            "+",
+            "-",
+            "-0",
+            "+0",
+            "0",
+            "00",
+            "++1",
+            "1+",
+            " 1",
+            "1 ",
+            "a",
+            "fF",
+            "FFFFFFFFFFFFFFFF",
+            "10000000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            &max,
+            &over,
+            "12.3",
+            "٣",
+            "1_000",
+        ];
+        for s in cases {
+            assert_eq!(parse_u64(s, 10), s.parse::<u64>().ok(), "{s:?}");
+            assert_eq!(
+                parse_u64(s, 16),
+                u64::from_str_radix(s, 16).ok(),
+                "{s:?} hex"
+            );
+        }
+    }
 
     #[test]
     fn hex_matches_std() {

@@ -119,7 +119,7 @@ impl Inner {
         let id = e
             .context()
             .and_then(|c| c.strip_prefix(ERROR_TOKEN))
-            .and_then(|id| id.parse::<u64>().ok());
+            .and_then(|id| larder_core::parse_u64(id, 10));
         if let (ErrorKind::Compute, Some(id)) = (e.kind(), id) {
             if let Some(p) = self.pending.borrow().get(&h) {
                 if let Some((_, js)) = p.errors.iter().find(|(i, _)| *i == id) {

@@ -57,7 +57,7 @@ pub(crate) fn split(tags: Vec<String>) -> Split {
     }
     for t in tags {
         if let Some(ms) = t.strip_prefix(FRESH) {
-            let ms = ms.parse::<u64>().unwrap_or(0);
+            let ms = crate::parse_u64(ms, 10).unwrap_or(0);
             out.fresh_until_ms = Some(out.fresh_until_ms.map_or(ms, |old| old.min(ms)));
         } else if let Some(k) = dep_of(&t) {
             out.depends_on.push(k);

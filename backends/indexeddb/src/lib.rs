@@ -39,7 +39,12 @@
 //! A put writes every record of a call (a batch: every item) in one readwrite
 //! transaction, with `durability: "relaxed"`: a cache may lose the last
 //! writes on a power cut, never consistency, and relaxed commits are several
-//! times faster in Chromium. A read joins the read-only transaction of the
+//! times faster in Chromium. A batch made as it is written
+//! ([`Store::put_batch`](larder_core::Store::put_batch), what the core's
+//! `put_many_from` and larder-wasm's `setMany` use) is put in parts of 64 as
+//! soon as each is made, so that the browser writes the first parts while
+//! wasm encodes the rest; an entry that cannot be made aborts the
+//! transaction, which then writes nothing. A read joins the read-only transaction of the
 //! read before while that still takes requests (a get made from the previous
 //! get's success event, as `await get()` in a loop does), for at most 64
 //! reads and 16 ms, and never across a write of this connection; so another

@@ -417,9 +417,11 @@ export declare class Cache {
 
   /**
    * Store each `[params, value]` pair under `namespace`, all with the same
-   * options, in one write (one IndexedDB transaction). Every pair is checked
-   * first: one bad pair rejects the call, naming it (`setMany: entries[3][1].a`),
-   * and nothing is written. A params given twice keeps its last value.
+   * options, in one write (one IndexedDB transaction, which writes the first
+   * pairs while the rest are encoded). One bad pair rejects the call, naming
+   * it (`setMany: entries[3][1].a`), and nothing is written. A params given
+   * twice keeps its last value. The pairs are read during the call: changing
+   * them once it has returned its promise changes nothing stored.
    */
   setMany(namespace: Namespace, entries: readonly (readonly [params: unknown, value: Uint8Array])[], options: RawSetOptions): Promise<void>;
   setMany(namespace: Namespace, entries: readonly (readonly [params: unknown, value: unknown])[], options?: ValueSetOptions): Promise<void>;

@@ -114,7 +114,8 @@ pub fn latest_touches(touches: &[(KeyHash, u64)]) -> KeyMap<u64> {
 /// Async storage of entry frames. See the module docs.
 ///
 /// Required: `get`, `put`, `delete`, `list`. Batch calls loop by default;
-/// `touch_many` defaults to [`ErrorKind::Unsupported`] and `clear` to list-and-delete.
+/// `touch_many` and `put_batch` default to [`ErrorKind::Unsupported`] and
+/// `clear` to list-and-delete.
 ///
 /// Implementations outside this crate pick the attribute by target:
 /// `#[cfg_attr(not(target_arch = "wasm32"), async_trait)]` and

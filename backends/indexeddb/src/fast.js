@@ -313,7 +313,10 @@ function compactJournal(entries, chunk, done) {
     const seen = new Set();
     const keys = [];
     const metas = [];
+    // The entries of well-formed records, as list counts them (scan.rs).
+    let total = 0;
     eachWord(journal.result, (k, m) => {
+      total++;
       if (seen.has(k)) return;
       seen.add(k);
       if (bare.has(k)) {
@@ -322,9 +325,7 @@ function compactJournal(entries, chunk, done) {
       }
     });
     const live = keys.length;
-    const rs = journal.result;
-    const total = rs.reduce((n, r) => n + (Array.isArray(r?.k) ? r.k.length : 0), 0);
-    if (!worthCompacting(rs.length, total, live, chunk)) {
+    if (!worthCompacting(journal.result.length, total, live, chunk)) {
       done(-1 - live);
       return;
     }

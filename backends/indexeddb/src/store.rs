@@ -461,7 +461,7 @@ impl PutBatch for Ready<'_> {
     }
 }
 
-/// Entries a batch puts in each part ([`IndexedDbStore::write_parts`]).
+/// Entries a batch puts in each part ([`IndexedDbStore::write`]).
 const PART: usize = 64;
 
 /// fast.js putEntries' `step` for the last part of a write: the journal's

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Cache, EntryInfo, Filter, Stats, is_expired, reserved};
+use super::{Cache, Deleting, EntryInfo, Filter, Stats, is_expired, reserved};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::key::{Key, KeyHash};
@@ -47,6 +47,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         if self.resync_due(self.clock.now_ms()) {
             self.sync_index(true).await?;
         }
+        let _deleting = Deleting::begin(&self.state);
         let dependents = self.state.lock().index.dependents(&[h]);
         // Dependents first: a crash in between leaves a superfluous root, never
         // a dependent that outlived what it was computed from.
@@ -101,6 +102,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
     }
 
     async fn remove_keys(&self, keys: &[KeyHash]) -> Result<usize> {
+        let _deleting = Deleting::begin(&self.state);
         {
             let mut st = self.state.lock();
             for k in keys {
@@ -118,6 +120,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
 
     /// Remove everything.
     pub async fn clear(&self) -> Result<()> {
+        let _deleting = Deleting::begin(&self.state);
         self.store.clear().await?;
         let mut st = self.state.lock();
         st.index.clear();

@@ -53,9 +53,10 @@ impl<S: Store, C: Clock> Cache<S, C> {
             return Ok(out);
         }
         let hashes: Vec<KeyHash> = missing.iter().map(|&i| keys[i].hash()).collect();
+        let seen = self.state.lock().changes;
         let found = self.store.get_many(&hashes).await?;
         for (&i, bytes) in missing.iter().zip(found) {
-            match self.accept(&keys[i], bytes, now).await {
+            match self.accept(&keys[i], bytes, now, seen).await {
                 Lookup::Hit(e) => out[i] = Some(e),
                 Lookup::Miss | Lookup::Stale(_) => self.miss(keys[i].hash()),
             }

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Cache, Event, State};
+use super::{Cache, Deleting, Event, State};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::key::KeyHash;
@@ -68,6 +68,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             self.state.lock().wrote = true;
             return Err(e);
         }
+        let _deleting = Deleting::begin(&self.state);
         let evicted = self.evict_from_index(&mut self.state.lock(), |_| false);
         let keys = self.emit_evicted(&evicted);
         if !keys.is_empty() {
@@ -80,6 +81,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
     /// is left); returns how many were evicted.
     pub(super) async fn make_room(&self, bytes: u64) -> Result<usize> {
         self.sync_index(false).await?;
+        let _deleting = Deleting::begin(&self.state);
         let evicted: Vec<(KeyHash, u64)> = {
             let mut st = self.state.lock();
             let mut freed = 0;

@@ -64,6 +64,14 @@ struct State {
     last_flush_ms: u64,
     /// Written to the store since the last [`Cache::enforce_limits`].
     wrote: bool,
+    /// Bumped by every write this cache records and every delete it finishes:
+    /// a read that saw another value arrive while it read the store keeps
+    /// what it read out of the index and the memory tier ([`Cache::accept`]).
+    changes: u64,
+    /// Deletes begun (entries taken out of the index) and not yet finished
+    /// in the store: until they are, a read may still find their entries
+    /// there, and must not bring them back ([`Deleting`]).
+    deleting: u32,
 }
 
 /// A cache over a [`Store`] `S`, reading time from a [`Clock`] `C`.
@@ -131,6 +139,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
             queued: KeyMap::default(),
             last_flush_ms: clock.now_ms(),
             wrote: false,
+            changes: 0,
+            deleting: 0,
         };
         Ok(Cache {
             caps: store.capabilities(),
@@ -242,16 +252,23 @@ impl<S: Store, C: Clock> Cache<S, C> {
             Some(MemFound::Stale(e)) => return Ok(Lookup::Stale(e)),
             None => {}
         }
+        let seen = self.state.lock().changes;
         let bytes = self.store.get(h).await?;
-        Ok(self.accept(key, bytes, now).await)
+        Ok(self.accept(key, bytes, now, seen).await)
     }
 
-    /// Verify the stored `bytes` of `key` (`None`: the store has none), and
-    /// promote and count a hit; a corrupt or expired frame is discarded.
-    async fn accept(&self, key: &Key, bytes: Option<Vec<u8>>, now: u64) -> Lookup {
+    /// Verify the stored `bytes` of `key` (`None`: the store has none), read
+    /// when the state's `changes` were `seen`, and promote and count a hit; a
+    /// corrupt or expired frame is discarded. If another write or a delete
+    /// came while the store was read, what was read is returned but not
+    /// kept: the index and the memory tier already hold what came after.
+    async fn accept(&self, key: &Key, bytes: Option<Vec<u8>>, now: u64, seen: u64) -> Lookup {
         let h = key.hash();
         let Some(bytes) = bytes else {
-            self.state.lock().index.remove(&h);
+            let mut st = self.state.lock();
+            if settled(&st, seen) {
+                st.index.remove(&h);
+            }
             return Lookup::Miss;
         };
         // A valid frame of another key under this key's name (a swapped or
@@ -307,8 +324,11 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let fresh = is_fresh(&entry, now);
         let flush = {
             let mut st = self.state.lock();
-            st.stats.spills += st.mem.insert(h, entry.clone());
-            if !st.index.contains(&h) {
+            let settled = settled(&st, seen);
+            if settled {
+                st.stats.spills += st.mem.insert(h, entry.clone());
+            }
+            if settled && !st.index.contains(&h) {
                 // Not listed yet (the index loads lazily), or written by
                 // another process since we listed: adopt it. Its access time
                 // is left unrecorded so that this read is queued for the store
@@ -403,6 +423,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
 
     /// Remove a dead entry everywhere; a failure to delete is absorbed.
     async fn discard(&self, h: KeyHash) {
+        let _deleting = Deleting::begin(&self.state);
         {
             let mut st = self.state.lock();
             st.index.remove(&h);
@@ -491,6 +512,12 @@ impl<S: Store, C: Clock> Cache<S, C> {
     }
 }
 
+/// Whether nothing was written or deleted since a read of the store began
+/// when the state's `changes` were `seen`, and no delete is under way.
+fn settled(st: &State, seen: u64) -> bool {
+    st.changes == seen && st.deleting == 0
+}
+
 /// A listing of the index in progress: ended by `replace` once it is
 /// `done`, or here if it fails or its future is dropped.
 struct Listing<'a>(Option<&'a Lock<State>>);
@@ -506,6 +533,33 @@ impl Drop for Listing<'_> {
         if let Some(state) = self.0 {
             state.lock().index.end_listing();
         }
+    }
+}
+
+/// A delete of entries from the store under way: made before they leave the
+/// index, so that a read racing it does not adopt what it finds in the store
+/// before the delete reaches it; ended here, even if the delete fails or its
+/// future is dropped.
+struct Deleting<'a>(&'a Lock<State>);
+
+impl<'a> Deleting<'a> {
+    fn begin(state: &'a Lock<State>) -> Self {
+        state.lock().deleting += 1;
+        Deleting(state)
+    }
+
+    /// The delete whose `deleting` count the caller has just raised, under
+    /// the lock it took the entries out of the index with.
+    fn begun(state: &'a Lock<State>) -> Self {
+        Deleting(state)
+    }
+}
+
+impl Drop for Deleting<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.deleting -= 1;
+        st.changes += 1;
     }
 }
 

@@ -4,7 +4,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::{Cache, Computed, EXPIRED_PER_WRITE, Entry, PutOptions, reserved};
+use super::{Cache, Computed, Deleting, EXPIRED_PER_WRITE, Entry, PutOptions, reserved};
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{self, FrameInput};
@@ -225,6 +225,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let over = {
             let mut st = self.state.lock();
             st.wrote = true;
+            st.changes += 1;
             for (f, entry) in frames.iter().zip(entries) {
                 st.index.insert(&f.meta);
                 st.stats.spills += st.mem.insert(f.meta.key, entry);
@@ -245,8 +246,13 @@ impl<S: Store, C: Clock> Cache<S, C> {
             }
             st.stats.expired += expired.len() as u64;
             let evicted = self.evict_from_index(&mut st, |k| written.contains_key(k));
+            if !(expired.is_empty() && evicted.is_empty()) {
+                st.deleting += 1;
+            }
             (expired, evicted)
         };
+        let _deleting =
+            (!(expired.is_empty() && evicted.is_empty())).then(|| Deleting::begun(&self.state));
         let mut dead: Vec<KeyHash> = expired;
         dead.extend(self.emit_evicted(&evicted));
         if !dead.is_empty() {

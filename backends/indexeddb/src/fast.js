@@ -302,7 +302,7 @@ function worthCompacting(records, total, live, chunk) {
 // the whole journal. What is damaged is left for list to find. Calls
 // `done(n)` once any rewrite's requests are made (a failure aborts the
 // transaction): n the current entries if it rewrote the journal, else
-// -1 - n (store.rs reads it).
+// -1 - n (store/write.rs reads it).
 function compactJournal(entries, chunk, done) {
   const journal = entries.getAll(journalRange());
   const records = entries.getAllKeys(recordsRange());

@@ -102,6 +102,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
             cache: self,
             opts,
             next,
+            now: self.clock.now_ms(),
             exhausted: false,
             items: Vec::new(),
             entries: Vec::new(),
@@ -135,6 +136,8 @@ struct Framing<'c, S, C, F> {
     cache: &'c Cache<S, C>,
     opts: &'c PutOptions,
     next: F,
+    /// When the call was made: every entry of the batch is made then.
+    now: u64,
     exhausted: bool,
     items: Vec<PutItem>,
     entries: Vec<Arc<Entry>>,
@@ -149,7 +152,7 @@ where
     fn push(&mut self, key: &Key, payload: Vec<u8>) -> Result<()> {
         let entry: Arc<Entry> = self
             .cache
-            .new_entry(key, payload.into(), self.opts, self.opts.cost_us)
+            .new_entry(key, payload.into(), self.opts, self.opts.cost_us, self.now)
             .map_err(|_| Error::invalid("put_many", "too many dependencies"))?;
         self.items.push(self.cache.frame_entry(key, &entry)?);
         self.entries.push(entry);

@@ -20,7 +20,7 @@ impl<S: Store, C: Clock> Cache<S, C> {
     pub async fn put(&self, key: &Key, payload: Vec<u8>, opts: &PutOptions) -> Result<()> {
         self.check_options(opts)?;
         let entry = self
-            .new_entry(key, payload.into(), opts, opts.cost_us)
+            .new_entry(key, payload.into(), opts, opts.cost_us, self.clock.now_ms())
             .map_err(|_| Error::invalid("put", "too many dependencies"))?;
         self.write(key, &entry).await
     }
@@ -66,7 +66,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
         ttl.and(opts.stale_ms.or(self.config.default_stale_ms))
     }
 
-    /// A new entry from checked options. With more dependencies than the frame
+    /// A new entry from checked options, made at `now` (a batch's entries
+    /// share one reading of the clock). With more dependencies than the frame
     /// has room for tags, `Err` carries the entry back: it may be returned but
     /// not stored, since its invalidation could not be recorded.
     pub(super) fn new_entry(
@@ -75,8 +76,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
         computed: Computed,
         opts: &PutOptions,
         cost_us: u64,
+        now: u64,
     ) -> core::result::Result<Arc<Entry>, Arc<Entry>> {
-        let now = self.clock.now_ms();
         let ttl = opts.ttl_ms.or(self.config.default_ttl_ms);
         let fresh_until = ttl.map(|t| now.saturating_add(t));
         let grace = self.grace(opts);
@@ -146,7 +147,8 @@ impl<S: Store, C: Clock> Cache<S, C> {
             size: frame.len() as u64,
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
-            last_access_ms: self.clock.now_ms(),
+            // Just made: its last access is its creation.
+            last_access_ms: entry.created_ms,
             namespace: key.namespace().into(),
             tags,
             cost_us: entry.cost_us,

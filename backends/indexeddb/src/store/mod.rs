@@ -371,18 +371,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
-        let one = [PutItem {
-            meta: meta.clone(),
-            frame: frame.to_vec(),
-        }];
-        self.write(
-            "put",
-            &mut Ready {
-                items: &one,
-                made: 0,
-            },
-        )
-        .await
+        self.put_one("put", meta, frame).await
     }
 
     async fn put_many(&self, items: &[PutItem]) -> Result<()> {

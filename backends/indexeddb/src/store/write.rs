@@ -84,11 +84,31 @@ impl IndexedDbStore {
         Ok(())
     }
 
+    /// Write one entry alone in a readwrite transaction of its own and wait
+    /// until it is written: its record holds its metadata, and there is no
+    /// journal record.
+    pub(super) async fn put_one(
+        &self,
+        op: &'static str,
+        meta: &EntryMeta,
+        frame: &[u8],
+    ) -> Result<()> {
+        self.check_open(op)?;
+        check_item(meta, frame)?;
+        // Rust's hex text of a key is made only for an error's context.
+        let ctx = || Some(meta.key.to_hex());
+        let (d, texts) = self.described(&[(meta, frame)]);
+        let tx = self
+            .names
+            .put(&self.sys, None, &d, &texts, 0)
+            .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
+        self.committed(op, ctx, tx, false).await
+    }
+
     /// Write `batch` in one readwrite transaction and wait until it is
     /// written: all of it, or none. Each part of [`PART`] entries is put as
     /// soon as it is made; an entry that cannot be made aborts the
-    /// transaction. One entry alone is a single put: its record holds its
-    /// metadata, and there is no journal record.
+    /// transaction. One entry alone is [a single put](Self::put_one).
     pub(super) async fn write(&self, op: &'static str, batch: &mut dyn PutBatch) -> Result<()> {
         let mut made = batch.make(PART)?;
         if made == 0 {
@@ -99,15 +119,7 @@ impl IndexedDbStore {
             let more = batch.make(PART)?;
             if more == 0 {
                 let it = &batch.items()[0];
-                check_item(&it.meta, &it.frame)?;
-                // Rust's hex text of a key is made only for an error's context.
-                let ctx = || Some(it.meta.key.to_hex());
-                let (d, texts) = self.described(&[(&it.meta, &it.frame)]);
-                let tx = self
-                    .names
-                    .put(&self.sys, None, &d, &texts, 0)
-                    .map_err(|e| self.thrown(op, ctx().as_deref(), &e))?;
-                return self.committed(op, ctx, tx, false).await;
+                return self.put_one(op, &it.meta, &it.frame).await;
             }
             made += more;
         }

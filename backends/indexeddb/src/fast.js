@@ -212,22 +212,6 @@ export function upgrade(db, oldVersion) {
 // thrown on.
 const ENTRY = 13;
 
-// The frame of `len` bytes at `ptr` in wasm memory `mem`, in a Uint8Array of
-// its own (put() clones a view's whole buffer) taken from `frames`, one per
-// length, and reused: put() clones its record as it is called, so the next
-// frame of that length may overwrite the last. A new ArrayBuffer per frame
-// (mem.slice) cost the page's main thread 5 ms of a batch of 1000 in
-// Chromium, where each is an allocation of its own.
-function frameBuffer(frames, mem, ptr, len) {
-  let f = frames.get(len);
-  if (f === undefined) {
-    f = new Uint8Array(len);
-    frames.set(len, f);
-  }
-  f.set(mem.subarray(ptr, ptr + len));
-  return f;
-}
-
 export function putEntries(db, tx, reader, options, memory, d, texts, step) {
   const first = tx === null;
   if (first) {
@@ -240,12 +224,11 @@ export function putEntries(db, tx, reader, options, memory, d, texts, step) {
     const one = first && step >= 0 && d.length === ENTRY;
     const keys = (tx.k ??= []);
     const metas = (tx.j ??= []);
-    const frames = new Map();
     for (let o = 0; o < d.length; o += ENTRY) {
       const t = d[o + 12];
       const key = hexKey(d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
       const m = [d[o + 2], d[o + 3], d[o + 4], d[o + 5], texts[d[o + 11]], t < 0 ? [] : texts[t], d[o + 6]];
-      const f = frameBuffer(frames, mem, d[o], d[o + 1]);
+      const f = mem.slice(d[o], d[o] + d[o + 1]);
       if (one) {
         entries.put({ m, f }, key);
       } else {

@@ -206,8 +206,9 @@ export function upgrade(db, oldVersion) {
 // idb.rs): more parts follow, and the journal's words wait on the
 // transaction. Otherwise the part is the last: a batch adds its journal
 // record and, with `step` > 0 (the journal's chunk size), compacts the
-// journal (compactJournal) before it commits, and the transaction's `kept`
-// says what it left (see there); then the commit is asked for. If a put
+// journal (compactJournal) before it commits, and the transaction's
+// `rewrote` and `live` say what it did (see there); then the commit is asked
+// for. If a put
 // throws, nothing is written: the transaction is aborted and the error
 // thrown on.
 const ENTRY = 13;
@@ -240,8 +241,9 @@ export function putEntries(db, tx, reader, options, memory, d, texts, step) {
     if (step < 0) return tx;
     if (!one) entries.add({ k: keys, j: metas });
     if (step > 0) {
-      compactJournal(entries, step, (kept) => {
-        tx.kept = kept;
+      compactJournal(entries, step, (rewrote, live) => {
+        tx.rewrote = rewrote;
+        tx.live = live;
         commitNow(tx);
       });
       return tx;
@@ -300,9 +302,9 @@ function worthCompacting(records, total, live, chunk) {
 // and the journal rewritten in records of `chunk` entries, if that is still
 // worth it once the batch's connection, which asked on its own count, sees
 // the whole journal. What is damaged is left for list to find. Calls
-// `done(n)` once any rewrite's requests are made (a failure aborts the
-// transaction): n the current entries if it rewrote the journal, else
-// -1 - n (store/write.rs reads it).
+// `done(rewrote, live)` once any rewrite's requests are made (a failure
+// aborts the transaction): whether it rewrote the journal, and how many
+// current entries the journal names (store/write.rs reads both).
 function compactJournal(entries, chunk, done) {
   const journal = entries.getAll(journalRange());
   const records = entries.getAllKeys(recordsRange());
@@ -326,11 +328,11 @@ function compactJournal(entries, chunk, done) {
     });
     const live = keys.length;
     if (!worthCompacting(journal.result.length, total, live, chunk)) {
-      done(-1 - live);
+      done(false, live);
       return;
     }
     rewriteJournal(entries, keys, metas, chunk);
-    done(live);
+    done(true, live);
   };
 }
 

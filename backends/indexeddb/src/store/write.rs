@@ -70,15 +70,16 @@ impl IndexedDbStore {
         let done = Fired::tx(tx.clone());
         self.written(op, ctx, &tx, done).await?;
         if compact {
-            // fast.js compactJournal's count of current entries: as is if it
-            // rewrote the journal, else as -1 - n (the journal kept as it was).
-            let kept = js_sys::Reflect::get(&tx, &JsValue::from_str("kept"));
-            let kept = kept.ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
-            if kept >= 0.0 {
-                self.journal_compacted(kept as usize);
+            // What fast.js compactJournal did: whether it rewrote the
+            // journal, and the current entries the journal names.
+            let field = |name| js_sys::Reflect::get(&tx, &JsValue::from_str(name)).ok();
+            let rewrote = field("rewrote").is_some_and(|v| v.is_truthy());
+            let live = field("live").and_then(|n| n.as_f64()).unwrap_or(0.0) as usize;
+            if rewrote {
+                self.journal_compacted(live);
             } else {
                 let j = self.journal.get();
-                self.journal_scanned((-1.0 - kept) as usize, j.records, j.total);
+                self.journal_scanned(live, j.records, j.total);
             }
         }
         Ok(())

@@ -9,6 +9,41 @@ use wasm_bindgen_test::*;
 
 use crate::support::{fresh, journal, records, unique};
 
+/// Counts the journal compactions' scans while it lives: each reads the
+/// keys of the metadata index (`IDBIndex.getAllKeys`, which only fast.js
+/// compactJournal calls).
+struct ScanCount;
+
+impl ScanCount {
+    fn start() -> ScanCount {
+        run_js(
+            "globalThis.larderTestScans = 0;
+            const getAllKeys = IDBIndex.prototype.getAllKeys;
+            globalThis.larderTestScansStop = () => { IDBIndex.prototype.getAllKeys = getAllKeys; };
+            IDBIndex.prototype.getAllKeys = function (...a) { globalThis.larderTestScans++; return getAllKeys.apply(this, a); };",
+        );
+        ScanCount
+    }
+
+    fn stop(self) -> u32 {
+        run_js("globalThis.larderTestScansStop()");
+        let n = js_sys::Reflect::get(&js_sys::global(), &"larderTestScans".into()).unwrap();
+        n.as_f64().unwrap() as u32
+    }
+}
+
+impl Drop for ScanCount {
+    fn drop(&mut self) {
+        run_js("globalThis.larderTestScansStop?.()");
+    }
+}
+
+fn run_js(body: &str) {
+    js_sys::Function::new_no_args(body)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+}
+
 fn sorted(keys: impl IntoIterator<Item = u128>) -> Vec<u128> {
     let mut keys: Vec<u128> = keys.into_iter().collect();
     keys.sort_unstable();
@@ -94,13 +129,21 @@ async fn another_connection_sees_each_write() {
 async fn batches_are_compacted() {
     let store = fresh("compact-batches").await;
     let items: Vec<PutItem> = (0..2200).map(|i| entry(i, &payload(i, 20))).collect();
+    let scans = ScanCount::start();
     for pair in items.chunks(2) {
         store.put_many(pair).await.unwrap();
     }
+    let scans = scans.stop();
     // One record a batch, rewritten into records of all the entries once
     // 1024 more than needed had piled up, then one a batch again.
     let n = journal(&store).await.length();
     assert!((3..300).contains(&n), "{n} journal records");
+    // The connection counts what a rewrite left, so that the batches after
+    // it do not read the whole journal again each.
+    assert!(
+        (1..=4).contains(&scans),
+        "{scans} compaction scans in 1100 batches"
+    );
     assert_eq!(store.list().await.unwrap().len(), 2200);
     assert_eq!(records(&store).await, 2200);
     assert_eq!(store.take_corrupt(), 0);

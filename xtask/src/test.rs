@@ -362,8 +362,15 @@ fn wasm_stores(ctx: &Ctx) -> StageResult {
         std::fs::create_dir_all(out.parent().unwrap_or(&out)).map_err(|e| e.to_string())?;
         std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
         let mut c = wasm_test(krate);
+        // The runner gives a whole test binary 20 s in the browser by default
+        // and then reports "Failed to detect test as having been run" (and
+        // chromedriver 5 s to start): the IndexedDB suite takes 7-10 s here,
+        // so a slower or busier machine failed it now and then. A hang still
+        // fails, later.
         c.env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", out)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "30")
             .env("TMPDIR", &chromium_tmp);
         Ok(c)
     };

@@ -208,9 +208,8 @@ export function upgrade(db, oldVersion) {
 // record and, with `step` > 0 (the journal's chunk size), compacts the
 // journal (compactJournal) before it commits, and the transaction's
 // `rewrote` and `live` say what it did (see there); then the commit is asked
-// for. If a put
-// throws, nothing is written: the transaction is aborted and the error
-// thrown on.
+// for. If a put throws, nothing is written: the transaction is aborted and
+// the error thrown on.
 const ENTRY = 13;
 
 export function putEntries(db, tx, reader, options, memory, d, texts, step) {

@@ -187,27 +187,26 @@ impl<S: Store, C: Clock> Cache<S, C> {
         let start = self.clock.now_us();
         let result = compute().await;
         let cost = self.clock.now_us().saturating_sub(start);
+        let now = self.clock.now_ms();
         let result = match result {
-            Ok(r) => Ok(
-                match self.new_entry(key, r, opts, cost, self.clock.now_ms()) {
-                    Ok(entry) => {
-                        if let Err(e) = self.write(key, &entry).await {
-                            self.absorb(&e);
-                        }
-                        entry
-                    }
-                    Err(entry) => {
-                        let why = format!(
-                            "the value depends on {} entries, more than an entry can record; \
-                         it is returned but not stored",
-                            entry.depends_on.len()
-                        );
-                        let e = Error::invalid("get_or_compute", why).with_context(key.namespace());
+            Ok(r) => Ok(match self.new_entry(key, r, opts, cost, now) {
+                Ok(entry) => {
+                    if let Err(e) = self.write(key, &entry).await {
                         self.absorb(&e);
-                        entry
                     }
-                },
-            ),
+                    entry
+                }
+                Err(entry) => {
+                    let why = format!(
+                        "the value depends on {} entries, more than an entry can record; \
+                         it is returned but not stored",
+                        entry.depends_on.len()
+                    );
+                    let e = Error::invalid("get_or_compute", why).with_context(key.namespace());
+                    self.absorb(&e);
+                    entry
+                }
+            }),
             Err(e) => Err(e),
         };
         leader.publish(result.clone());

@@ -4,6 +4,10 @@
 
 mod common;
 
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::task::{Context, Poll, Waker};
+
 use common::{Counting, noise};
 use larder_core::cache::{Cache, Config, PutOptions};
 use larder_core::{ErrorKind, Key, ManualClock, MemoryStore, Store, block_on};
@@ -132,4 +136,78 @@ fn an_empty_batch_is_a_no_op() {
     block_on(c.put_many(Vec::new(), &PutOptions::new())).unwrap();
     assert!(block_on(c.get_many(&[])).unwrap().is_empty());
     assert_eq!(Counting::n(&c.store().put_many_calls), 0);
+}
+
+#[test]
+fn get_many_writes_back_recency_when_due() {
+    let clock = ManualClock::new(0);
+    let c = Cache::with_clock(Counting::default(), clock.clone(), Config::default()).unwrap();
+    block_on(c.put_many(items(0..2), &PutOptions::new())).unwrap();
+    // Past the recency granularity and the touch interval: the memory hits
+    // queue their accesses, and the batch writes them back.
+    clock.advance_ms(61_000);
+    assert!(payloads(&c, &[key(0), key(1)]).iter().all(Option::is_some));
+    assert_eq!(Counting::n(&c.store().touch_calls), 1);
+    assert_eq!(Counting::n(&c.store().touched), 2);
+}
+
+#[test]
+fn with_limits_a_batch_is_made_and_checked_before_the_store_is_listed() {
+    let c = cache(Counting::default(), Config::default().max_entries(2));
+    let e = block_on(c.put_many(items(0..3), &PutOptions::new())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        Counting::n(&c.store().lists),
+        0,
+        "refused before the store is listed"
+    );
+    // A good batch: every entry is made before the listing waits.
+    c.store().stall_lists.store(true, SeqCst);
+    let made = AtomicUsize::new(0);
+    let mut todo = items(0..2).into_iter();
+    let next = || {
+        let item = todo.next()?;
+        made.fetch_add(1, SeqCst);
+        Some(Ok(item))
+    };
+    let opts = PutOptions::new();
+    let mut put = pin!(c.put_many_from(next, &opts));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(put.as_mut().poll(&mut cx).is_pending(), "the listing waits");
+    assert_eq!(made.load(SeqCst), 2, "both entries were made first");
+    c.store().stall_lists.store(false, SeqCst);
+    assert!(matches!(put.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    assert_eq!(block_on(c.stats()).unwrap().entries, 2);
+}
+
+#[test]
+fn a_batch_of_exactly_max_entries_fits_and_a_repeated_key_counts_once() {
+    let c = cache(MemoryStore::new(), Config::default().max_entries(2));
+    let batch = vec![
+        (key(1), b"first".to_vec()),
+        (key(2), b"two".to_vec()),
+        (key(1), b"last".to_vec()),
+    ];
+    block_on(c.put_many(batch, &PutOptions::new())).unwrap();
+    assert_eq!(
+        payloads(&c, &[key(1), key(2)]),
+        [Some(b"last".to_vec()), Some(b"two".to_vec())]
+    );
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.evictions), (2, 0));
+}
+
+#[test]
+fn a_batch_of_exactly_max_bytes_fits() {
+    let sizing = cache(MemoryStore::new(), Config::default());
+    block_on(sizing.put_many(items(0..2), &PutOptions::new())).unwrap();
+    let total: u64 = block_on(sizing.store().list())
+        .unwrap()
+        .iter()
+        .map(|m| m.size)
+        .sum();
+    let c = cache(MemoryStore::new(), Config::default().max_bytes(total));
+    block_on(c.put_many(items(0..2), &PutOptions::new())).unwrap();
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.store_bytes, s.evictions), (2, total, 0));
 }

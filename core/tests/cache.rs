@@ -959,3 +959,11 @@ fn a_read_after_a_write_that_evicted_is_kept_in_memory_and_the_index() {
         "the eviction's delete is over: nothing raced the read"
     );
 }
+
+#[test]
+fn contains_answers_from_the_memory_tier_without_the_store() {
+    let c = Cache::with_clock(Counting::default(), ManualClock::new(0), Config::default()).unwrap();
+    put(&c, &key(1), b"v", &PutOptions::new());
+    assert!(block_on(c.contains(&key(1))).unwrap());
+    assert_eq!(Counting::n(&c.store().gets), 0, "no store read");
+}

@@ -967,3 +967,40 @@ fn contains_answers_from_the_memory_tier_without_the_store() {
     assert!(block_on(c.contains(&key(1))).unwrap());
     assert_eq!(Counting::n(&c.store().gets), 0, "no store read");
 }
+
+#[test]
+fn contains_is_false_for_an_expired_entry_in_memory_and_a_corrupt_one_in_the_store() {
+    let (c, clock) = cache_with(Config::default());
+    put(&c, &key(1), b"v", &PutOptions::new().ttl_ms(100));
+    clock.advance_ms(100);
+    assert!(!block_on(c.contains(&key(1))).unwrap(), "expired");
+    // Read from the store: a damaged frame is no entry, not an error.
+    let (c, _) = cache_with(Config::default().memory_bytes(0));
+    put(&c, &key(2), b"v", &PutOptions::new());
+    assert!(
+        c.store()
+            .overwrite_raw(key(2).hash(), b"not a frame".to_vec())
+    );
+    assert!(!block_on(c.contains(&key(2))).unwrap(), "corrupt");
+    // From the store too: fresh until its ttl, then neither stale nor expired counts.
+    let (c, clock) = cache_with(Config::default().memory_bytes(0));
+    let swr = PutOptions::new().ttl_ms(100).stale_while_revalidate_ms(100);
+    put(&c, &key(3), b"v", &swr);
+    put(&c, &key(4), b"v", &PutOptions::new().ttl_ms(100));
+    clock.advance_ms(99);
+    assert!(block_on(c.contains(&key(3))).unwrap() && block_on(c.contains(&key(4))).unwrap());
+    clock.advance_ms(1);
+    assert!(!block_on(c.contains(&key(3))).unwrap(), "stale");
+    assert!(!block_on(c.contains(&key(4))).unwrap(), "expired");
+}
+
+#[test]
+fn prune_counts_what_it_removed_as_expired() {
+    let (c, clock) = cache_with(Config::default());
+    for n in 0..3 {
+        put(&c, &key(n), b"v", &PutOptions::new().ttl_ms(100));
+    }
+    clock.advance_ms(100);
+    assert_eq!(block_on(c.prune()).unwrap(), 3);
+    assert_eq!(block_on(c.stats()).unwrap().expired, 3);
+}

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use larder_core::cache::{Event, Observer, Tier};
+use larder_core::cache::{Cache, Config, Event, Observer, PutOptions, Tier};
 use larder_core::store::PutItem;
-use larder_core::{Capabilities, EntryMeta, KeyHash, MemoryStore, Result, Store};
+use larder_core::{
+    Capabilities, EntryMeta, Key, KeyHash, ManualClock, MemoryStore, Result, Store, block_on,
+};
 
 /// Wraps a [`MemoryStore`], counting calls.
 #[derive(Default)]
@@ -214,4 +216,37 @@ impl Store for Quota {
     async fn touch_many(&self, t: &[(KeyHash, u64)]) -> Result<()> {
         self.inner.touch_many(t).await
     }
+}
+
+/// A cache over a memory store, on a manual clock.
+pub type TestCache<S = MemoryStore> = Cache<S, ManualClock>;
+
+/// A cache with `config` over a new memory store, and its clock (at 1,000,000 ms).
+pub fn cache_with(config: Config) -> (TestCache, ManualClock) {
+    let clock = ManualClock::new(1_000_000);
+    (
+        Cache::with_clock(MemoryStore::new(), clock.clone(), config).unwrap(),
+        clock,
+    )
+}
+
+/// The params of [`key`].
+#[derive(serde::Serialize)]
+pub struct P {
+    pub n: u32,
+}
+
+/// The key of `{ n }` in namespace "test".
+pub fn key(n: u32) -> Key {
+    Key::new("test", &P { n }).unwrap()
+}
+
+/// Put `v` under `k`, which must succeed.
+pub fn put(c: &TestCache<impl Store>, k: &Key, v: &[u8], o: &PutOptions) {
+    block_on(c.put(k, v.to_vec(), o)).unwrap();
+}
+
+/// The payload stored under `k`, if any.
+pub fn get(c: &TestCache<impl Store>, k: &Key) -> Option<Vec<u8>> {
+    block_on(c.get(k)).unwrap().map(|e| e.payload().to_vec())
 }

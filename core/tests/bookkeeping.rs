@@ -70,28 +70,49 @@ fn a_pending_read_is_not_due_before_the_interval_or_the_batch() {
     assert!(c.write_back_due(), "and due once the interval has passed");
 }
 
-/// A [`MemoryStore`] that keeps recency, but whose `touch_many` fails with `kind`.
-struct TouchFails(MemoryStore, ErrorKind);
+/// A [`MemoryStore`] whose `touch_many` (`get` too, with `gets`) fails with `kind`.
+struct Fails {
+    inner: MemoryStore,
+    kind: ErrorKind,
+    gets: bool,
+}
+
+impl Fails {
+    fn touches(kind: ErrorKind) -> Fails {
+        Fails {
+            inner: MemoryStore::new(),
+            kind,
+            gets: false,
+        }
+    }
+
+    fn refused<T>(&self, op: &'static str) -> larder_core::Result<T> {
+        Err(Error::new(self.kind, op, "refused"))
+    }
+}
 
 #[async_trait::async_trait]
-impl Store for TouchFails {
+impl Store for Fails {
     fn capabilities(&self) -> larder_core::Capabilities {
-        self.0.capabilities()
+        self.inner.capabilities()
     }
     async fn get(&self, key: larder_core::KeyHash) -> larder_core::Result<Option<Vec<u8>>> {
-        self.0.get(key).await
+        if self.gets {
+            return self.refused("get");
+        }
+        self.inner.get(key).await
     }
     async fn put(&self, meta: &larder_core::EntryMeta, frame: &[u8]) -> larder_core::Result<()> {
-        self.0.put(meta, frame).await
+        self.inner.put(meta, frame).await
     }
     async fn delete(&self, key: larder_core::KeyHash) -> larder_core::Result<bool> {
-        self.0.delete(key).await
+        self.inner.delete(key).await
     }
     async fn list(&self) -> larder_core::Result<Vec<larder_core::EntryMeta>> {
-        self.0.list().await
+        self.inner.list().await
     }
     async fn touch_many(&self, _: &[(larder_core::KeyHash, u64)]) -> larder_core::Result<()> {
-        Err(Error::new(self.1, "touch_many", "refused"))
+        self.refused("touch_many")
     }
 }
 
@@ -99,7 +120,7 @@ impl Store for TouchFails {
 fn a_flush_ignores_a_store_without_recency_and_reports_other_failures() {
     for (kind, fails) in [(ErrorKind::Unsupported, false), (ErrorKind::Storage, true)] {
         let clock = ManualClock::new(0);
-        let store = TouchFails(MemoryStore::new(), kind);
+        let store = Fails::touches(kind);
         // The read leaves its access pending, for the flush below to write.
         let cfg = Config {
             touch_interval_ms: 600_000,
@@ -348,4 +369,25 @@ fn prune_counts_what_it_removed_as_expired() {
     clock.advance_ms(100);
     assert_eq!(block_on(c.prune()).unwrap(), 3);
     assert_eq!(block_on(c.stats()).unwrap().expired, 3);
+}
+
+#[test]
+fn contains_says_false_for_a_corrupt_read_and_passes_other_store_errors_on() {
+    for (kind, errs) in [(ErrorKind::Corrupt, false), (ErrorKind::Storage, true)] {
+        let store = Fails {
+            gets: true,
+            ..Fails::touches(kind)
+        };
+        let c = Cache::with_clock(
+            store,
+            ManualClock::new(0),
+            Config::default().memory_bytes(0),
+        );
+        let got = block_on(c.unwrap().contains(&key(1)));
+        if errs {
+            assert_eq!(got.unwrap_err().kind(), kind);
+        } else {
+            assert!(!got.unwrap(), "a corrupt entry is not there");
+        }
+    }
 }

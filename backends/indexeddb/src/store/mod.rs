@@ -371,6 +371,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
+        self.check_open("put")?;
         self.put_one("put", meta, frame).await
     }
 

@@ -87,14 +87,13 @@ impl IndexedDbStore {
 
     /// Write one entry alone in a readwrite transaction of its own and wait
     /// until it is written: its record holds its metadata, and there is no
-    /// journal record.
+    /// journal record. The caller has checked that the store is open.
     pub(super) async fn put_one(
         &self,
         op: &'static str,
         meta: &EntryMeta,
         frame: &[u8],
     ) -> Result<()> {
-        self.check_open(op)?;
         check_item(meta, frame)?;
         // Rust's hex text of a key is made only for an error's context.
         let ctx = || Some(meta.key.to_hex());

@@ -114,3 +114,29 @@ fn open_reads_no_entry_and_list_finds_them_all() {
     let store = FsStore::open(dir.path()).unwrap();
     assert_eq!(block_on(store.list()).unwrap().len(), 2000);
 }
+
+/// The capabilities the store claims hold: entries and their recency outlive the
+/// store (a new one on the directory reads them), and a second store on the same
+/// directory sees a write at once.
+#[test]
+fn capabilities_claim_what_a_reopened_or_second_store_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(dir.path()).unwrap();
+    let caps = store.capabilities();
+    assert!(caps.persistent && caps.persistent_recency && caps.shared);
+    let e = entry(1, b"kept");
+    block_on(store.put(&e.meta, &e.frame)).unwrap();
+    let later = e.meta.last_access_ms + 60_000;
+    block_on(store.touch_many(&[(e.meta.key, later)])).unwrap();
+    drop(store);
+
+    let store = FsStore::open(dir.path()).unwrap();
+    assert_eq!(block_on(store.get(e.meta.key)).unwrap(), Some(e.frame));
+    let listed = block_on(store.list()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_access_ms, later);
+    let second = FsStore::open(dir.path()).unwrap();
+    let f = entry(2, b"shared");
+    block_on(second.put(&f.meta, &f.frame)).unwrap();
+    assert_eq!(block_on(store.get(f.meta.key)).unwrap(), Some(f.frame));
+}

@@ -104,7 +104,10 @@ fn child(work: &Path) {
         errors + 1,
         "the failed write is counted"
     );
-    assert_denied(&open(&root).err().unwrap(), &tmp, "read-only tmp at open");
+    let e = open(&root).err().unwrap();
+    assert_denied(&e, &tmp, "read-only tmp at open");
+    // Open's own check says what is wrong, not only which call failed.
+    assert!(e.to_string().contains("is not writable"), "{e}");
     set_mode(&tmp, 0o700);
 
     // A shard we may not write: the rename fails, its temp is removed, the old entry stays.

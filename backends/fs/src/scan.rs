@@ -172,3 +172,32 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Between `list` examining a damaged file and removing it, another process
+    /// may rename a good entry over it: that entry must survive.
+    #[test]
+    fn remove_damaged_spares_a_file_renamed_over_the_one_examined() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry");
+        fs::write(&path, b"damaged").unwrap();
+        let examined = fs::symlink_metadata(&path).unwrap();
+        let fresh = dir.path().join("fresh");
+        fs::write(&fresh, b"a good entry").unwrap();
+        fs::rename(&fresh, &path).unwrap();
+
+        remove_damaged(&path, Some(&examined));
+        assert_eq!(fs::read(&path).unwrap(), b"a good entry");
+        let now = fs::symlink_metadata(&path).unwrap();
+        remove_damaged(&path, Some(&now));
+        assert!(
+            fs::symlink_metadata(&path).is_err(),
+            "the examined file goes"
+        );
+    }
+}

@@ -102,6 +102,8 @@ pub(crate) fn clean_stale(dir: &Path) -> io::Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -119,5 +121,23 @@ mod tests {
         ] {
             assert_eq!(layout::temp_pid(bad), None, "{bad}");
         }
+    }
+
+    /// Two stores whose pid and random part coincide (e.g. same pid in two
+    /// containers, by bad luck) must not fail or share a temp: a taken name
+    /// moves on to the next number.
+    #[test]
+    fn a_taken_name_moves_on_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = TempNamer::new();
+        let b = TempNamer {
+            pid: a.pid,
+            random: a.random,
+            counter: AtomicU64::new(0),
+        };
+        let (first, _f) = b.create(dir.path()).unwrap();
+        let (second, _g) = a.create(dir.path()).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

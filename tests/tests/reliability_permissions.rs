@@ -121,6 +121,15 @@ fn child(work: &Path) {
     );
     assert!(temp_files(&root).is_empty(), "a temp was left behind");
     assert!(is_right(&cache, 1));
+    // Nor can its entries be removed: an error, not "there was nothing".
+    let e = cache.remove(NS, &1).unwrap_err();
+    assert_denied(&e, &shard, "read-only shard on remove");
+    assert_denied(
+        &cache.clear().unwrap_err(),
+        &shard,
+        "read-only shard on clear",
+    );
+    assert!(is_right(&cache, 1));
     set_mode(&shard, 0o700);
 
     // An entry we may not read: get is an error naming it; a computation
@@ -205,5 +214,5 @@ fn unwritable_or_unreadable_directories_get_clear_errors_never_panics() {
         fs::metadata("/proc/self").unwrap().uid()
     };
     figures("permissions", &[("child_uid", &uid), ("cases", &cases)]);
-    assert_eq!(cases, if as_root { 9 } else { 8 }, "every case ran");
+    assert_eq!(cases, if as_root { 11 } else { 10 }, "every case ran");
 }

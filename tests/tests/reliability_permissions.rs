@@ -92,7 +92,10 @@ fn child(work: &Path) {
     put(&cache, 1).unwrap();
     let tmp = layout_dir(&root).join("tmp");
     set_mode(&tmp, 0o500);
-    assert_denied(&put(&cache, 2).unwrap_err(), &tmp, "read-only tmp on put");
+    let e = put(&cache, 2).unwrap_err();
+    assert_denied(&e, &tmp, "read-only tmp on put");
+    // Beyond the kind, the message says what to look at.
+    assert!(e.to_string().contains("owner"), "no hint: {e}");
     assert!(is_right(&cache, 1));
     let errors = cache.stats().unwrap().errors;
     let v: Vec<u8> = cache

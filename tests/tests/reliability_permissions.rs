@@ -162,6 +162,12 @@ fn child(work: &Path) {
     );
     assert!(is_right(&fresh, 1));
     set_mode(&entries, 0o700);
+    // Likewise a shard we may not list, named in turn.
+    let fresh = open(&root).unwrap();
+    set_mode(&shard, 0o300);
+    let e = fresh.stats().unwrap_err();
+    assert_denied(&e, &shard, "unlistable shard on stats");
+    set_mode(&shard, 0o700);
 
     // Another user's private cache: open fails and names it.
     if let Some(foreign) = env::var_os(FOREIGN) {
@@ -217,5 +223,5 @@ fn unwritable_or_unreadable_directories_get_clear_errors_never_panics() {
         fs::metadata("/proc/self").unwrap().uid()
     };
     figures("permissions", &[("child_uid", &uid), ("cases", &cases)]);
-    assert_eq!(cases, if as_root { 11 } else { 10 }, "every case ran");
+    assert_eq!(cases, if as_root { 12 } else { 11 }, "every case ran");
 }

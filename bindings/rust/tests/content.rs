@@ -137,3 +137,18 @@ fn a_missing_path_is_a_clear_error() {
     assert_eq!(e.kind(), larder::ErrorKind::InvalidInput);
     assert!(e.to_string().contains("/nonexistent/larder/input"), "{e}");
 }
+
+#[test]
+fn a_file_in_a_directory_and_one_beside_it_never_share_a_name() {
+    // `a/bc` and `abc` beside an empty `a`: the same kinds, names that run
+    // together without the separator, and the same bytes.
+    let nested = tempfile::tempdir().unwrap();
+    tree(nested.path(), &[("a/bc", "x")]);
+    let beside = tempfile::tempdir().unwrap();
+    fs::create_dir(beside.path().join("a")).unwrap();
+    tree(beside.path(), &[("abc", "x")]);
+    assert_ne!(
+        hash_path(nested.path()).unwrap(),
+        hash_path(beside.path()).unwrap()
+    );
+}

@@ -6,8 +6,8 @@
 //! a stable order (sorted by their path relative to it, `/`-separated, as
 //! bytes): each entry's kind, relative path, and for a file its content hash,
 //! for a symbolic link its target (links are not followed, so a tree can hold
-//! a loop). Names and bytes count; permissions and times do not. Large trees
-//! are hashed on several threads.
+//! a loop). Names and bytes count; permissions and times do not. A FIFO,
+//! socket or device is an error. Large trees are hashed on several threads.
 //!
 //! ```
 //! # let dir = tempfile::tempdir().unwrap();
@@ -97,9 +97,16 @@ fn hash_with(path: &Path, par_files: usize, par_bytes: u64, threads: usize) -> R
     let meta = fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if meta.is_dir() {
         hash_dir(path, par_files, par_bytes, threads).map(ContentHash)
-    } else {
+    } else if meta.is_file() {
         hash_file(path).map(ContentHash)
+    } else {
+        Err(not_a_file(path))
     }
+}
+
+fn not_a_file(path: &Path) -> Error {
+    Error::invalid("hash content", "not a regular file, directory or link")
+        .with_context(path.display().to_string())
 }
 
 fn hash_file(path: &Path) -> Result<u128> {
@@ -143,9 +150,13 @@ fn walk(root: &Path) -> Result<Vec<(Vec<u8>, Kind)>> {
             } else if ft.is_dir() {
                 todo.push((path, name.clone()));
                 Kind::Dir
-            } else {
+            } else if ft.is_file() {
                 let len = entry.metadata().map_err(|e| io_error(&path, &e))?.len();
                 Kind::File(path, len)
+            } else {
+                // Opening a FIFO would block until a writer came; a device or
+                // socket has no content to hash either.
+                return Err(not_a_file(&path));
             };
             out.push((name, kind));
         }

@@ -152,3 +152,21 @@ fn a_file_in_a_directory_and_one_beside_it_never_share_a_name() {
         hash_path(beside.path()).unwrap()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_an_error_naming_it_not_a_read_that_never_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path(), &[("a", "x")]);
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [dir.path(), fifo.as_path()] {
+        let e = hash_path(path).unwrap_err();
+        assert_eq!(e.kind(), larder::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("pipe"), "{e}");
+    }
+}

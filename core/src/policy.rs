@@ -49,6 +49,9 @@ pub(crate) struct Index {
     /// removal, so that [`Index::replace`] does not bring back an entry the
     /// listing read before it was removed.
     removed: KeyMap<u64>,
+    /// The sequence number of the last [`Index::clear`], so that
+    /// [`Index::replace`] drops all that a listing begun before it read.
+    cleared: u64,
 }
 
 impl Index {
@@ -137,13 +140,16 @@ impl Index {
     pub fn replace(&mut self, mut listed: Vec<EntryMeta>, since_seq: u64, now_ms: u64) {
         let mut old = core::mem::take(&mut self.lru);
         let removed = core::mem::take(&mut self.removed);
-        let (seq, listings) = (self.seq, self.listings);
+        let (seq, listings, cleared) = (self.seq, self.listings, self.cleared);
         *self = Index {
             seq,
             loaded: true,
             last_sync_ms: now_ms,
             ..Index::default()
         };
+        if cleared > since_seq {
+            listed.clear();
+        }
         listed.retain(|m| removed.get(&m.key).is_none_or(|&at| at <= since_seq));
         // Most recent first, each pushed to the back: the newest ends up in front.
         listed.sort_unstable_by_key(|m| core::cmp::Reverse(m.last_access_ms));
@@ -167,7 +173,7 @@ impl Index {
             self.add(k, e, true);
         }
         // Other listings still in progress need the removals too.
-        (self.listings, self.removed) = (listings, removed);
+        (self.listings, self.removed, self.cleared) = (listings, removed, cleared);
         self.end_listing();
     }
 
@@ -232,12 +238,16 @@ impl Index {
             .collect()
     }
 
+    /// Forget every entry. A listing in progress read the store before it
+    /// was cleared: its [`Index::replace`] keeps only later writes.
     pub fn clear(&mut self) {
-        let seq = self.seq;
+        self.seq += 1;
         *self = Index {
-            seq,
+            seq: self.seq,
             loaded: true,
             last_sync_ms: self.last_sync_ms,
+            listings: self.listings,
+            cleared: self.seq,
             ..Index::default()
         };
     }
@@ -332,5 +342,140 @@ impl MemTier {
     pub fn clear(&mut self) {
         self.lru.clear();
         self.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn meta(n: u128, tags: Vec<String>) -> EntryMeta {
+        EntryMeta {
+            key: KeyHash(n),
+            size: 10,
+            created_ms: 0,
+            expires_ms: None,
+            last_access_ms: 1,
+            namespace: "ns".to_string(),
+            tags,
+            cost_us: 0,
+        }
+    }
+
+    fn plain(n: u128) -> EntryMeta {
+        meta(n, Vec::new())
+    }
+
+    #[test]
+    fn a_listing_drops_what_was_written_before_it_began_and_keeps_what_came_after() {
+        let mut idx = Index::default();
+        idx.insert(&plain(1));
+        let since = idx.begin_listing();
+        idx.insert(&plain(2));
+        // Another process deleted 1 before the listing read the store; the
+        // listing missed 2, written after it read.
+        idx.replace(Vec::new(), since, 5);
+        assert!(!idx.contains(&KeyHash(1)), "gone from the store");
+        assert!(idx.contains(&KeyHash(2)), "written during the listing");
+        assert_eq!((idx.len(), idx.bytes()), (1, 10));
+    }
+
+    #[test]
+    fn removals_outlive_an_overlapping_listing_that_ends_first() {
+        let mut idx = Index::default();
+        idx.insert(&plain(1));
+        let first = idx.begin_listing();
+        idx.begin_listing();
+        idx.remove(&KeyHash(1));
+        // The second listing fails; the first read key 1 before its removal.
+        idx.end_listing();
+        idx.replace(vec![plain(1)], first, 5);
+        assert!(!idx.contains(&KeyHash(1)));
+    }
+
+    #[test]
+    fn a_listing_that_lands_first_leaves_the_other_its_order() {
+        let mut idx = Index::default();
+        // Enough writes that the sequence number is well past its start.
+        for n in 1..=5 {
+            idx.insert(&plain(n));
+        }
+        let first = idx.begin_listing();
+        let second = idx.begin_listing();
+        idx.replace(vec![plain(1)], first, 5);
+        // While the second listing still runs: 2 is written, 1 removed.
+        idx.insert(&plain(2));
+        idx.remove(&KeyHash(1));
+        // The second listing read the store before either.
+        idx.replace(vec![plain(1)], second, 6);
+        assert!(idx.contains(&KeyHash(2)), "written after the listing began");
+        assert!(
+            !idx.contains(&KeyHash(1)),
+            "removed after the listing began"
+        );
+    }
+
+    #[test]
+    fn a_clear_during_listings_keeps_only_what_was_written_after_it() {
+        let mut idx = Index::default();
+        for n in 1..=3 {
+            idx.insert(&plain(n));
+        }
+        let first = idx.begin_listing();
+        let second = idx.begin_listing();
+        idx.clear();
+        idx.insert(&plain(4));
+        // Both listings read the store before it was cleared.
+        for since in [first, second] {
+            idx.replace(vec![plain(1), plain(2), plain(3)], since, 5);
+            let keys: Vec<KeyHash> = idx.keys_where(|_| true);
+            assert_eq!((keys, idx.bytes()), (vec![KeyHash(4)], 10));
+        }
+        // A listing begun after the clear is taken as it is.
+        let since = idx.begin_listing();
+        idx.replace(vec![plain(4), plain(5)], since, 6);
+        assert_eq!(idx.len(), 2);
+    }
+
+    #[test]
+    fn removals_are_logged_only_while_a_listing_runs() {
+        // The log would otherwise grow with every removal for the life of
+        // the process.
+        let mut idx = Index::default();
+        for n in 1..=3 {
+            idx.insert(&plain(n));
+        }
+        idx.remove(&KeyHash(1));
+        assert!(idx.removed.is_empty(), "no listing");
+        idx.begin_listing();
+        idx.remove(&KeyHash(2));
+        assert_eq!(idx.removed.len(), 1);
+        idx.end_listing();
+        assert!(idx.removed.is_empty(), "the listing failed");
+        let since = idx.begin_listing();
+        idx.replace(vec![plain(3)], since, 5);
+        idx.remove(&KeyHash(3));
+        assert!(idx.removed.is_empty(), "the listing landed");
+    }
+
+    #[test]
+    fn only_entries_with_dependencies_are_counted_for_the_dependents_search() {
+        let dep = || vec![reserved::dep(KeyHash(9)), "user".to_string()];
+        let mut idx = Index::default();
+        idx.insert(&plain(1));
+        idx.insert(&meta(2, dep()));
+        idx.insert(&meta(3, dep()));
+        assert_eq!(idx.with_deps, 2);
+        idx.remove(&KeyHash(2));
+        assert_eq!(idx.with_deps, 1);
+        let since = idx.begin_listing();
+        idx.replace(vec![plain(1), meta(3, dep()), meta(4, dep())], since, 5);
+        assert_eq!(idx.with_deps, 2);
+        idx.remove(&KeyHash(3));
+        idx.remove(&KeyHash(4));
+        assert_eq!(idx.with_deps, 0, "the search is skipped again");
+        assert_eq!(idx.dependents(&[KeyHash(9)]), []);
     }
 }

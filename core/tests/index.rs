@@ -1,0 +1,171 @@
+//! The in-process index of the store: where its limits lie, and when it
+//! re-lists a shared store.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::task::{Context, Poll, Waker};
+
+use async_trait::async_trait;
+use common::{Counting, cache_with, get, key, noise, put};
+use larder_core::cache::{Cache, Config, PutOptions};
+use larder_core::{
+    Capabilities, EntryMeta, KeyHash, ManualClock, MemoryStore, Result, Store, block_on,
+};
+
+/// The store's size of one entry of a 300-byte payload under `key(n)`.
+fn entry_size() -> u64 {
+    let (sizing, _) = cache_with(Config::default());
+    put(&sizing, &key(1), &noise(300, 1), &PutOptions::new());
+    block_on(sizing.store().list()).unwrap()[0].size
+}
+
+#[test]
+fn entries_that_exactly_fill_max_bytes_all_stay() {
+    let size = entry_size();
+    let (c, _) = cache_with(Config::default().max_bytes(3 * size));
+    for n in 1..=3 {
+        put(&c, &key(n), &noise(300, n.into()), &PutOptions::new());
+    }
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.store_bytes, s.evictions), (3, 3 * size, 0));
+    // A fourth takes the least recently used out.
+    put(&c, &key(4), &noise(300, 4), &PutOptions::new());
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.store_bytes, s.evictions), (3, 3 * size, 1));
+    assert_eq!(c.store().len(), 3);
+}
+
+#[test]
+fn entries_that_exactly_fill_max_entries_all_stay() {
+    let (c, _) = cache_with(Config::default().max_entries(3));
+    for n in 1..=3 {
+        put(&c, &key(n), b"v", &PutOptions::new());
+    }
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.evictions), (3, 0));
+    put(&c, &key(4), b"v", &PutOptions::new());
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.evictions), (3, 1));
+}
+
+#[test]
+fn a_shared_store_is_not_re_listed_within_the_interval_of_its_first_listing() {
+    // A clock far from zero: the interval counts from the listing, not from
+    // the epoch.
+    let clock = ManualClock::new(1_700_000_000_000);
+    let store = Counting {
+        shared: true,
+        ..Counting::default()
+    };
+    let cfg = Config::default().max_entries(2);
+    let c = Cache::with_clock(store, clock.clone(), cfg.clone()).unwrap();
+    for n in 0..6 {
+        put(&c, &key(n), b"v", &PutOptions::new());
+        clock.advance_ms(cfg.resync_interval_ms / 10);
+    }
+    assert_eq!(
+        Counting::n(&c.store().lists),
+        1,
+        "evictions within the interval"
+    );
+}
+
+/// A [`MemoryStore`] whose `list`, while `stall` is set, reads the entries
+/// and then waits until it is cleared; nothing else waits.
+#[derive(Default)]
+struct SlowList {
+    inner: MemoryStore,
+    stall: AtomicBool,
+}
+
+/// Pending while its flag is set.
+struct Stalled<'a>(&'a AtomicBool);
+
+impl Future for Stalled<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(SeqCst) {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SlowList {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
+        self.inner.put(meta, frame).await
+    }
+    async fn delete(&self, key: KeyHash) -> Result<bool> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self) -> Result<Vec<EntryMeta>> {
+        let listed = self.inner.list().await;
+        Stalled(&self.stall).await;
+        listed
+    }
+    async fn clear(&self) -> Result<()> {
+        self.inner.clear().await
+    }
+}
+
+#[test]
+fn a_clear_during_a_listing_leaves_nothing_behind() {
+    let store = Arc::new(SlowList::default());
+    let clock = ManualClock::new(0);
+    let writer = Cache::with_clock(store.clone(), clock.clone(), Config::default()).unwrap();
+    put(&writer, &key(1), b"one", &PutOptions::new());
+    put(&writer, &key(2), b"two", &PutOptions::new());
+    let c = Cache::with_clock(store.clone(), clock, Config::default()).unwrap();
+    // The first listing of `c`'s index reads both entries, then waits;
+    // meanwhile the cache is cleared.
+    store.stall.store(true, SeqCst);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut prune = pin!(c.prune());
+    assert!(prune.as_mut().poll(&mut cx).is_pending());
+    block_on(c.clear()).unwrap();
+    store.stall.store(false, SeqCst);
+    assert!(matches!(prune.as_mut().poll(&mut cx), Poll::Ready(Ok(0))));
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.store_bytes), (0, 0), "no phantom entries");
+    assert_eq!(get(&c, &key(1)), None);
+}
+
+#[test]
+fn a_cleared_cache_forgets_its_entries_and_sizes_without_re_listing() {
+    let c = Cache::with_clock(
+        Counting::default(),
+        ManualClock::new(1_700_000_000_000),
+        Config::default().max_entries(2),
+    )
+    .unwrap();
+    put(&c, &key(1), b"one", &PutOptions::new());
+    put(&c, &key(2), b"two", &PutOptions::new());
+    block_on(c.clear()).unwrap();
+    let lists = Counting::n(&c.store().lists);
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.store_bytes), (0, 0));
+    assert_eq!((s.memory_entries, s.memory_bytes), (0, 0));
+    // Two new entries fit the limit: nothing cleared is counted against it.
+    put(&c, &key(3), b"three", &PutOptions::new());
+    put(&c, &key(4), b"four", &PutOptions::new());
+    let s = block_on(c.stats()).unwrap();
+    assert_eq!((s.entries, s.evictions), (2, 0));
+    assert_eq!(c.store().inner.len(), 2);
+    // The store the clear left empty needs no listing to be known.
+    assert_eq!(Counting::n(&c.store().lists), lists);
+}

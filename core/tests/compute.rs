@@ -335,3 +335,72 @@ fn another_process_sees_dependencies_through_the_shared_store() {
     assert_eq!(block_on(a.invalidate_tag("t")).unwrap(), 2);
     assert_eq!(shared.inner.len(), 0);
 }
+
+#[test]
+fn the_refresh_names_its_key_and_served_gives_the_entry_either_way() {
+    let (c, clock) = cache();
+    let k = key(1);
+    let opts = PutOptions::new()
+        .ttl_ms(10)
+        .stale_while_revalidate_ms(1_000);
+    put(&c, &k, b"v", &opts);
+    let fresh = block_on(c.get_stale(&k)).unwrap().unwrap();
+    assert_eq!(fresh.entry().payload(), b"v");
+    clock.advance_ms(20);
+    let stale = block_on(c.get_stale(&k)).unwrap().unwrap();
+    assert_eq!(stale.entry().payload(), b"v");
+    let Served::Stale {
+        refresh: Some(refresh),
+        ..
+    } = stale
+    else {
+        panic!("expected the refresh")
+    };
+    assert_eq!(refresh.key(), k.hash());
+    // Its Debug form names the key, for logs of background refreshes.
+    assert!(format!("{refresh:?}").contains(&k.hash().to_hex()));
+}
+
+#[test]
+fn computing_lists_each_running_computation_with_its_waiters() {
+    let (c, _) = cache();
+    assert_eq!(c.computing(), []);
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let run = |hold: bool| {
+        block_on(c.get_or_compute(&key(1), &PutOptions::new(), || async {
+            if hold {
+                // Held open until the waiters are seen.
+                wait.lock().unwrap().recv().unwrap();
+            }
+            Ok(b"leader".to_vec())
+        }))
+        .unwrap()
+        .payload()
+        .to_vec()
+    };
+    std::thread::scope(|s| {
+        // Waits (10 s at most) until `computing()` says `want`.
+        let until = |want: &[(KeyHash, usize)]| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while c.computing() != want {
+                let now = c.computing();
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "computing() says {now:?}"
+                );
+                std::thread::yield_now();
+            }
+        };
+        let leader = s.spawn(|| run(true));
+        until(&[(key(1).hash(), 0)]);
+        let waiters: Vec<_> = (0..2).map(|_| s.spawn(|| run(false))).collect();
+        until(&[(key(1).hash(), 2)]);
+        go.send(()).unwrap();
+        assert_eq!(leader.join().unwrap(), b"leader");
+        for w in waiters {
+            assert_eq!(w.join().unwrap(), b"leader", "the waiters share it");
+        }
+    });
+    assert_eq!(c.computing(), []);
+}

@@ -440,6 +440,21 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_begun_after_a_clear_keeps_its_removals_when_an_older_one_lands() {
+        let mut idx = Index::default();
+        idx.insert(&plain(1));
+        let before = idx.begin_listing();
+        idx.clear();
+        idx.insert(&plain(2));
+        let after = idx.begin_listing();
+        idx.remove(&KeyHash(2));
+        idx.replace(vec![plain(1)], before, 5);
+        // The later listing read 2 before its removal.
+        idx.replace(vec![plain(2)], after, 6);
+        assert_eq!(idx.len(), 0);
+    }
+
+    #[test]
     fn removals_are_logged_only_while_a_listing_runs() {
         // The log would otherwise grow with every removal for the life of
         // the process.

@@ -147,8 +147,12 @@ fn a_clear_during_a_listing_leaves_nothing_behind() {
 
 #[test]
 fn a_cleared_cache_forgets_its_entries_and_sizes_without_re_listing() {
+    let store = Counting {
+        shared: true,
+        ..Counting::default()
+    };
     let c = Cache::with_clock(
-        Counting::default(),
+        store,
         ManualClock::new(1_700_000_000_000),
         Config::default().max_entries(2),
     )
@@ -166,6 +170,9 @@ fn a_cleared_cache_forgets_its_entries_and_sizes_without_re_listing() {
     let s = block_on(c.stats()).unwrap();
     assert_eq!((s.entries, s.evictions), (2, 0));
     assert_eq!(c.store().inner.len(), 2);
-    // The store the clear left empty needs no listing to be known.
+    // The store the clear left empty needs no listing to be known, and a
+    // write past the limit within the resync interval does not re-list it.
+    put(&c, &key(5), b"five", &PutOptions::new());
+    assert_eq!(block_on(c.stats()).unwrap().evictions, 1);
     assert_eq!(Counting::n(&c.store().lists), lists);
 }

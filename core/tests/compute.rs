@@ -361,25 +361,33 @@ fn the_refresh_names_its_key_and_served_gives_the_entry_either_way() {
     assert!(format!("{refresh:?}").contains(&k.hash().to_hex()));
 }
 
-#[test]
-fn computing_lists_each_running_computation_with_its_waiters() {
+/// A leader whose computation of `key(1)` gives `outcome` once two waiters
+/// have joined it, as `computing()` shows; returns what the leader and each
+/// waiter got (payload or error message) and how many computations ran.
+fn shared_by_two_waiters(
+    outcome: Result<Vec<u8>, String>,
+) -> (Vec<Result<Vec<u8>, String>>, usize) {
     let (c, _) = cache();
     assert_eq!(c.computing(), []);
+    let runs = AtomicUsize::new(0);
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let wait = std::sync::Mutex::new(wait);
-    let run = |hold: bool| {
-        block_on(c.get_or_compute(&key(1), &PutOptions::new(), || async {
-            if hold {
-                // Held open until the waiters are seen.
-                wait.lock().unwrap().recv().unwrap();
+    let run = |leader: bool| {
+        let r = block_on(c.get_or_compute(&key(1), &PutOptions::new(), || async {
+            runs.fetch_add(1, SeqCst);
+            if !leader {
+                return Ok(b"a waiter's own".to_vec());
             }
-            Ok(b"leader".to_vec())
-        }))
-        .unwrap()
-        .payload()
-        .to_vec()
+            // Held open until the waiters are seen.
+            wait.lock().unwrap().recv().unwrap();
+            outcome
+                .clone()
+                .map_err(|m| larder_core::Error::new(ErrorKind::Compute, "test", m))
+        }));
+        r.map(|e| e.payload().to_vec())
+            .map_err(|e| e.message().to_string())
     };
-    std::thread::scope(|s| {
+    let got = std::thread::scope(|s| {
         // Waits (10 s at most) until `computing()` says `want`.
         let until = |want: &[(KeyHash, usize)]| {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -397,10 +405,24 @@ fn computing_lists_each_running_computation_with_its_waiters() {
         let waiters: Vec<_> = (0..2).map(|_| s.spawn(|| run(false))).collect();
         until(&[(key(1).hash(), 2)]);
         go.send(()).unwrap();
-        assert_eq!(leader.join().unwrap(), b"leader");
-        for w in waiters {
-            assert_eq!(w.join().unwrap(), b"leader", "the waiters share it");
-        }
+        let mut got = vec![leader.join().unwrap()];
+        got.extend(waiters.into_iter().map(|w| w.join().unwrap()));
+        got
     });
-    assert_eq!(c.computing(), []);
+    assert_eq!(c.computing(), [], "none left running");
+    (got, runs.load(SeqCst))
+}
+
+#[test]
+fn computing_lists_each_running_computation_with_its_waiters() {
+    let (got, runs) = shared_by_two_waiters(Ok(b"leader".to_vec()));
+    assert_eq!(got, vec![Ok(b"leader".to_vec()); 3]);
+    assert_eq!(runs, 1);
+}
+
+#[test]
+fn a_failed_computation_reaches_every_waiter_and_runs_once() {
+    let (got, runs) = shared_by_two_waiters(Err("no value".to_string()));
+    assert_eq!(got, vec![Err("no value".to_string()); 3]);
+    assert_eq!(runs, 1, "the waiters did not compute it again");
 }

@@ -370,6 +370,7 @@ fn shared_by_two_waiters(
     let (c, _) = cache();
     assert_eq!(c.computing(), []);
     let runs = AtomicUsize::new(0);
+    // The leader waits until `go` is dropped.
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let wait = std::sync::Mutex::new(wait);
     let run = |leader: bool| {
@@ -378,8 +379,8 @@ fn shared_by_two_waiters(
             if !leader {
                 return Ok(b"a waiter's own".to_vec());
             }
-            // Held open until the waiters are seen.
-            wait.lock().unwrap().recv().unwrap();
+            // Held open until the waiters are seen (or the test failed).
+            let _ = wait.lock().unwrap().recv();
             outcome
                 .clone()
                 .map_err(|m| larder_core::Error::new(ErrorKind::Compute, "test", m))
@@ -404,7 +405,7 @@ fn shared_by_two_waiters(
         until(&[(key(1).hash(), 0)]);
         let waiters: Vec<_> = (0..2).map(|_| s.spawn(|| run(false))).collect();
         until(&[(key(1).hash(), 2)]);
-        go.send(()).unwrap();
+        drop(go);
         let mut got = vec![leader.join().unwrap()];
         got.extend(waiters.into_iter().map(|w| w.join().unwrap()));
         got

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use larder_core::{Canon, Key};
+use larder_core::{Canon, Key, KeyHash};
 use proptest::prelude::*;
 
 fn leaf() -> impl Strategy<Value = Canon> {
@@ -304,4 +304,14 @@ fn non_canonical_inputs_are_rejected() {
     ] {
         assert!(Canon::decode(bad).is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn key_hashes_round_trip_through_bytes_and_hex_of_either_case() {
+    let h = KeyHash(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
+    assert_eq!(KeyHash::from_bytes(h.to_bytes()), h);
+    let hex = h.to_hex();
+    assert_eq!(hex, "0123456789abcdeffedcba9876543210");
+    assert_eq!(KeyHash::from_hex(&hex).unwrap(), h);
+    assert_eq!(KeyHash::from_hex(&hex.to_uppercase()).unwrap(), h);
 }

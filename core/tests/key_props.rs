@@ -312,6 +312,8 @@ fn key_hashes_round_trip_through_bytes_and_hex_of_either_case() {
     assert_eq!(KeyHash::from_bytes(h.to_bytes()), h);
     let hex = h.to_hex();
     assert_eq!(hex, "0123456789abcdeffedcba9876543210");
+    // Its text form, as in logs and file names, is the hex.
+    assert_eq!(h.to_string(), hex);
     assert_eq!(KeyHash::from_hex(&hex).unwrap(), h);
     assert_eq!(KeyHash::from_hex(&hex.to_uppercase()).unwrap(), h);
 }

@@ -356,6 +356,9 @@ pub fn decode_header(bytes: &[u8]) -> Result<HeaderRead> {
         at: FIXED_HEADER,
     };
     let ns_len = r.u16()? as usize;
+    if ns_len == 0 || ns_len > MAX_NAMESPACE {
+        return Err(corrupt("namespace length out of range"));
+    }
     let namespace = r.string(ns_len)?;
     let key_len = r.u32()? as usize;
     let key_bytes = r.take(key_len)?.to_vec();
@@ -366,15 +369,25 @@ pub fn decode_header(bytes: &[u8]) -> Result<HeaderRead> {
     let mut tags = Vec::with_capacity(tag_count);
     for _ in 0..tag_count {
         let n = r.u16()? as usize;
+        if n == 0 || n > MAX_TAG {
+            return Err(corrupt("tag length out of range"));
+        }
         tags.push(r.string(n)?);
     }
     let meta_len = r.u32()? as usize;
+    if meta_len > MAX_META {
+        return Err(corrupt("metadata too large"));
+    }
     let meta = r.take(meta_len)?.to_vec();
     if r.at != hsum_at {
         return Err(corrupt("header has trailing bytes"));
     }
     if KeyHash::of(&key_bytes) != key {
         return Err(corrupt("stored key does not match its hash"));
+    }
+    // Listing, stats and namespace invalidation trust the namespace field.
+    if !crate::key::ends_with_namespace(&key_bytes, &namespace) {
+        return Err(corrupt("namespace differs from the stored key's"));
     }
     Ok(HeaderRead::Complete(FrameHeader {
         key,

@@ -351,6 +351,33 @@ fn more_tags_than_allowed_are_corrupt() {
     assert_corrupt(&raw.bytes());
 }
 
+/// What the writer guarantees and listing, stats and namespace invalidation
+/// rely on is checked on read too: a checksum only shows that the bytes are
+/// the ones written, not that a larder wrote them.
+#[test]
+fn a_header_that_breaks_the_writers_rules_is_corrupt() {
+    // The key's namespace is "spec": another of the same length, a suffix of
+    // it, an empty one, and one past the limit.
+    let too_long = vec![b'n'; MAX_NAMESPACE + 1];
+    for ns in [&b"spex"[..], b"pec", b"", &too_long] {
+        let mut raw = Raw::of(&key(), b"v");
+        raw.namespace = ns.to_vec();
+        assert_corrupt(&raw.bytes());
+    }
+    // The longest namespace is read when it is the key's.
+    let long = "n".repeat(MAX_NAMESPACE);
+    let raw = Raw::of(&Key::new(&long, &1).unwrap(), b"v");
+    assert_eq!(frame::decode(&raw.bytes()).unwrap().0.namespace, long);
+    for tag in [Vec::new(), vec![b't'; MAX_TAG + 1]] {
+        let mut raw = Raw::of(&key(), b"v");
+        raw.tags = vec![b"ok".to_vec(), tag];
+        assert_corrupt(&raw.bytes());
+    }
+    let mut raw = Raw::of(&key(), b"v");
+    raw.meta = vec![0; MAX_META + 1];
+    assert_corrupt(&raw.bytes());
+}
+
 #[test]
 fn expiry_zero_means_never() {
     let mut raw = Raw::of(&key(), b"v");

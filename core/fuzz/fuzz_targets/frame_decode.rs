@@ -1,6 +1,6 @@
 //! Fuzz the entry frame decoders: they must never panic; a frame they accept
-//! must re-encode to exactly the input, and its header must agree with the
-//! header-only decoder.
+//! must re-encode to exactly the input, its namespace must be its key's, and
+//! its header must agree with the header-only decoder.
 //!
 //! Run from `core/fuzz` (its own workspace):
 //! `cargo +nightly fuzz run frame_decode -- -max_total_time=60`
@@ -27,9 +27,7 @@ fuzz_target!(|data: &[u8]| {
     // Frames written by larder hold a valid key; re-encoding one must reproduce
     // the input byte for byte (lz4 output is deterministic).
     if let Ok(key) = Key::from_bytes(&header.key_bytes) {
-        if key.namespace() != header.namespace {
-            return;
-        }
+        assert_eq!(key.namespace(), header.namespace, "a namespace not the key's");
         let again = frame::encode(&FrameInput {
             key: &key,
             created_ms: header.created_ms,

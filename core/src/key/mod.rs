@@ -99,6 +99,25 @@ const KEY_VERSION: &[u8] = b"\x04\x07version\x02";
 /// Before the namespace string: the key `"namespace"`.
 const KEY_NAMESPACE: &[u8] = b"\x04\x09namespace";
 
+/// Whether canonical key bytes `key` end with `namespace` as their namespace
+/// field (the last of a key's three), without decoding the rest: how a frame's
+/// header shows that its namespace field is its key's. Bytes that end so but
+/// are not canonical never match a lookup, which compares whole keys.
+pub(crate) fn ends_with_namespace(key: &[u8], namespace: &str) -> bool {
+    let ns = namespace.as_bytes();
+    let mut len = Vec::with_capacity(3);
+    put_varint(&mut len, ns.len() as u128);
+    let tail = KEY_NAMESPACE.len() + 1 + len.len() + ns.len();
+    let Some(at) = key.len().checked_sub(tail) else {
+        return false;
+    };
+    let (field, rest) = key[at..].split_at(KEY_NAMESPACE.len());
+    field == KEY_NAMESPACE
+        && rest[0] == TAG_STR
+        && rest[1..1 + len.len()] == len[..]
+        && &rest[1 + len.len()..] == ns
+}
+
 impl Key {
     /// Key of `params` in `namespace`, version 0.
     ///

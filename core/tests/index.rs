@@ -5,17 +5,14 @@
 mod common;
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll, Waker};
 
-use async_trait::async_trait;
 use common::{Counting, cache_with, get, key, noise, put};
 use larder_core::cache::{Cache, Config, PutOptions};
-use larder_core::{
-    Capabilities, EntryMeta, KeyHash, ManualClock, MemoryStore, Result, Store, block_on,
-};
+use larder_core::{ManualClock, Store, block_on};
 
 /// The store's size of one entry of a 300-byte payload under `key(n)`.
 fn entry_size() -> u64 {
@@ -75,57 +72,9 @@ fn a_shared_store_is_not_re_listed_within_the_interval_of_its_first_listing() {
     );
 }
 
-/// A [`MemoryStore`] whose `list`, while `stall` is set, reads the entries
-/// and then waits until it is cleared; nothing else waits.
-#[derive(Default)]
-struct SlowList {
-    inner: MemoryStore,
-    stall: AtomicBool,
-}
-
-/// Pending while its flag is set.
-struct Stalled<'a>(&'a AtomicBool);
-
-impl Future for Stalled<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0.load(SeqCst) {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    }
-}
-
-#[async_trait]
-impl Store for SlowList {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn get(&self, key: KeyHash) -> Result<Option<Vec<u8>>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, meta: &EntryMeta, frame: &[u8]) -> Result<()> {
-        self.inner.put(meta, frame).await
-    }
-    async fn delete(&self, key: KeyHash) -> Result<bool> {
-        self.inner.delete(key).await
-    }
-    async fn list(&self) -> Result<Vec<EntryMeta>> {
-        let listed = self.inner.list().await;
-        Stalled(&self.stall).await;
-        listed
-    }
-    async fn clear(&self) -> Result<()> {
-        self.inner.clear().await
-    }
-}
-
 #[test]
 fn a_clear_during_a_listing_leaves_nothing_behind() {
-    let store = Arc::new(SlowList::default());
+    let store = Arc::new(Counting::default());
     let clock = ManualClock::new(0);
     let writer = Cache::with_clock(store.clone(), clock.clone(), Config::default()).unwrap();
     put(&writer, &key(1), b"one", &PutOptions::new());
@@ -133,12 +82,12 @@ fn a_clear_during_a_listing_leaves_nothing_behind() {
     let c = Cache::with_clock(store.clone(), clock, Config::default()).unwrap();
     // The first listing of `c`'s index reads both entries, then waits;
     // meanwhile the cache is cleared.
-    store.stall.store(true, SeqCst);
+    store.stall_lists.store(true, SeqCst);
     let mut cx = Context::from_waker(Waker::noop());
     let mut prune = pin!(c.prune());
     assert!(prune.as_mut().poll(&mut cx).is_pending());
     block_on(c.clear()).unwrap();
-    store.stall.store(false, SeqCst);
+    store.stall_lists.store(false, SeqCst);
     assert!(matches!(prune.as_mut().poll(&mut cx), Poll::Ready(Ok(0))));
     let s = block_on(c.stats()).unwrap();
     assert_eq!((s.entries, s.store_bytes), (0, 0), "no phantom entries");

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll};
 
 use async_trait::async_trait;
@@ -31,6 +31,9 @@ pub struct Counting {
     pub stall_touches: AtomicBool,
     /// While set, `list` waits after reading the store.
     pub stall_lists: AtomicBool,
+    /// Damaged entries the store says it found and removed by itself
+    /// (`take_corrupt` hands them over once).
+    pub found_corrupt: AtomicU64,
 }
 
 impl Counting {
@@ -77,6 +80,14 @@ impl Store for Counting {
         self.touch_calls.fetch_add(1, SeqCst);
         self.touched.fetch_add(t.len(), SeqCst);
         self.inner.touch_many(t).await
+    }
+    fn take_corrupt(&self) -> u64 {
+        self.found_corrupt.swap(0, SeqCst)
+    }
+    // The store's own clear, not the default's listing: a clear while
+    // `stall_lists` holds a listing must not wait on it.
+    async fn clear(&self) -> Result<()> {
+        self.inner.clear().await
     }
 }
 

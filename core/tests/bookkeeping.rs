@@ -140,35 +140,40 @@ fn a_flush_ignores_a_store_without_recency_and_reports_other_failures() {
 
 #[test]
 fn a_shared_store_is_re_listed_at_most_once_per_resync_interval() {
-    let clock = ManualClock::new(0);
-    let store = Counting {
-        shared: true,
-        ..Counting::default()
-    };
-    let cfg = Config::default().max_entries(2);
-    let c = Cache::with_clock(store, clock.clone(), cfg.clone()).unwrap();
-    for n in 0..6 {
-        put(&c, &key(n), b"v", &PutOptions::new());
+    // From the epoch and from a clock far from it: the interval counts from
+    // the listing.
+    for start in [0, 1_700_000_000_000] {
+        let clock = ManualClock::new(start);
+        let store = Counting {
+            shared: true,
+            ..Counting::default()
+        };
+        let cfg = Config::default().max_entries(2);
+        let c = Cache::with_clock(store, clock.clone(), cfg.clone()).unwrap();
+        for n in 0..6 {
+            put(&c, &key(n), b"v", &PutOptions::new());
+            clock.advance_ms(cfg.resync_interval_ms / 10);
+        }
+        assert!(block_on(c.remove(&key(5))).unwrap());
+        assert_eq!(
+            Counting::n(&c.store().lists),
+            1,
+            "the first write lists; the evictions and the removal within the interval do not"
+        );
+        clock.advance_ms(cfg.resync_interval_ms);
+        put(&c, &key(9), b"v", &PutOptions::new());
+        assert_eq!(
+            Counting::n(&c.store().lists),
+            1,
+            "not over the limit: no re-list"
+        );
+        put(&c, &key(10), b"v", &PutOptions::new());
+        assert_eq!(
+            Counting::n(&c.store().lists),
+            2,
+            "over it, once the interval has passed"
+        );
     }
-    assert!(block_on(c.remove(&key(5))).unwrap());
-    assert_eq!(
-        Counting::n(&c.store().lists),
-        1,
-        "the first write lists; the evictions and the removal within the interval do not"
-    );
-    clock.advance_ms(cfg.resync_interval_ms);
-    put(&c, &key(9), b"v", &PutOptions::new());
-    assert_eq!(
-        Counting::n(&c.store().lists),
-        1,
-        "not over the limit: no re-list"
-    );
-    put(&c, &key(10), b"v", &PutOptions::new());
-    assert_eq!(
-        Counting::n(&c.store().lists),
-        2,
-        "over it, once the interval has passed"
-    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The in-process index of the store: where its limits lie, and when it
-//! re-lists a shared store.
+//! The in-process index of the store: where its limits lie, and what a clear
+//! leaves of it.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -48,28 +48,6 @@ fn entries_that_exactly_fill_max_entries_all_stay() {
     put(&c, &key(4), b"v", &PutOptions::new());
     let s = block_on(c.stats()).unwrap();
     assert_eq!((s.entries, s.evictions), (3, 1));
-}
-
-#[test]
-fn a_shared_store_is_not_re_listed_within_the_interval_of_its_first_listing() {
-    // A clock far from zero: the interval counts from the listing, not from
-    // the epoch.
-    let clock = ManualClock::new(1_700_000_000_000);
-    let store = Counting {
-        shared: true,
-        ..Counting::default()
-    };
-    let cfg = Config::default().max_entries(2);
-    let c = Cache::with_clock(store, clock.clone(), cfg.clone()).unwrap();
-    for n in 0..6 {
-        put(&c, &key(n), b"v", &PutOptions::new());
-        clock.advance_ms(cfg.resync_interval_ms / 10);
-    }
-    assert_eq!(
-        Counting::n(&c.store().lists),
-        1,
-        "evictions within the interval"
-    );
 }
 
 #[test]

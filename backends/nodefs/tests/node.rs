@@ -294,6 +294,66 @@ async fn a_file_as_root_is_invalid_input() {
     remove(&dir).await;
 }
 
+/// As larder-fs (its tests/errors.rs): a regular file where a shard directory
+/// goes is a fault, not a damaged entry: every call on a key under it fails
+/// with the entry's path, nothing is counted as damage, the file stays.
+#[wasm_bindgen_test]
+async fn a_file_in_place_of_a_shard_is_an_error_for_every_call() {
+    let dir = fresh_dir().await;
+    let store = NodeFsStore::open(&dir).await.unwrap();
+    let e = entry(1, b"x");
+    let path = fs_path(&dir, e.meta.key);
+    let shard = &path[..path.rfind('/').unwrap()];
+    plant(shard, b"a file where the shard directory goes").await;
+    let hex = e.meta.key.to_hex();
+    let check = |what: &str, err: larder_core::Error| {
+        assert_eq!(err.kind(), ErrorKind::Storage, "{what}: {err}");
+        assert!(err.to_string().contains(&hex), "{what}: {err}");
+    };
+    check("get", store.get(e.meta.key).await.unwrap_err());
+    check(
+        "get_header",
+        store.get_header(e.meta.key).await.unwrap_err(),
+    );
+    check("delete", store.delete(e.meta.key).await.unwrap_err());
+    let later = e.meta.last_access_ms + 1000;
+    check(
+        "touch_many",
+        store.touch_many(&[(e.meta.key, later)]).await.unwrap_err(),
+    );
+    assert_eq!(store.take_corrupt(), 0, "nothing was taken for damage");
+    assert_eq!(
+        bytes_at(shard).await,
+        b"a file where the shard directory goes"
+    );
+    remove(&dir).await;
+}
+
+/// As larder-fs (its tests/foreign.rs): what larder did not put under
+/// `entries/` is left alone by `list` and `clear`.
+#[wasm_bindgen_test]
+async fn list_and_clear_skip_what_is_not_a_shard_directory() {
+    let dir = fresh_dir().await;
+    let store = NodeFsStore::open(&dir).await.unwrap();
+    let e = entry(1, b"kept");
+    store.put(&e.meta, &e.frame).await.unwrap();
+    let entries = format!("{dir}/larder-v1/entries");
+    let hex = e.meta.key.to_hex();
+    let file = format!("{entries}/{}", if &hex[..2] == "00" { "01" } else { "00" });
+    let other = format!("{entries}/backup/{hex}");
+    plant(&file, b"not a shard").await;
+    plant(&other, &e.frame).await;
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, e.meta.key);
+    assert_eq!(store.take_corrupt(), 0);
+    store.clear().await.unwrap();
+    assert!(store.list().await.unwrap().is_empty());
+    assert_eq!(bytes_at(&file).await, b"not a shard");
+    assert_eq!(bytes_at(&other).await, e.frame);
+    remove(&dir).await;
+}
+
 /// The middle step of `cross_runtime.sh`: with `LARDER_CROSS_DIR` set, read the
 /// entries native larder-fs wrote (0..20) and add 20..40 for it to read back.
 #[wasm_bindgen_test]

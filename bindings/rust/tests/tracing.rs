@@ -1,4 +1,5 @@
-//! larder reports hits, misses, evictions and errors through `tracing`.
+//! larder reports hits, misses, stale hits, evictions, errors and uncached
+//! memoized calls through `tracing`.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -86,4 +87,63 @@ fn hit_miss_eviction_and_corruption_are_traced() {
             "no {want:?} in {events:?}"
         );
     }
+}
+
+#[test]
+fn a_stale_hit_is_traced() {
+    let clock = larder::ManualClock::new(0);
+    let collect = Collect::default();
+    let cache = larder::Cache::builder()
+        .in_memory()
+        .clock(clock.clone())
+        .spawner(drop) // the refresh is not needed here
+        .open()
+        .unwrap();
+    let opts = larder::PutOptions::new()
+        .ttl_ms(1_000)
+        .stale_while_revalidate_ms(60_000);
+    let get = |v: u8| {
+        let f = move || async move { Ok::<u8, larder::Error>(v) };
+        larder::block_on(cache.get_or_revalidate("s", &1, &opts, f)).unwrap()
+    };
+    tracing::subscriber::with_default(collect.clone(), || {
+        assert_eq!(get(1), 1);
+        clock.advance_ms(2_000);
+        assert_eq!(get(2), 1, "served stale");
+    });
+    let events = collect.0.lock().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| e == "DEBUG larder served a stale entry"),
+        "{events:?}"
+    );
+}
+
+static UNCACHED: std::sync::LazyLock<larder::Cache> =
+    std::sync::LazyLock::new(|| larder::Cache::builder().in_memory().open().unwrap());
+
+#[larder::memoize(cache = &*UNCACHED, content = [input])]
+fn byte_len(input: &std::path::Path) -> u64 {
+    std::fs::metadata(input).map_or(0, |m| m.len())
+}
+
+#[test]
+fn running_uncached_warns_once_then_logs_at_debug() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let collect = Collect::default();
+    tracing::subscriber::with_default(collect.clone(), || {
+        for _ in 0..3 {
+            assert_eq!(byte_len(&missing), 0);
+        }
+    });
+    let events = collect.0.lock().unwrap().clone();
+    let count = |level: &str| {
+        events
+            .iter()
+            .filter(|e| e.starts_with(level) && e.contains("running uncached"))
+            .count()
+    };
+    assert_eq!((count("WARN"), count("DEBUG")), (1, 2), "{events:?}");
 }

@@ -12,7 +12,7 @@ use js_sys::Uint8Array;
 use larder_core::frame::{self, FrameInput, codec};
 use larder_core::{ErrorKind, KeyHash, Store};
 use larder_nodefs::NodeFsStore;
-use larder_tests::fixtures::{entry, payload};
+use larder_tests::fixtures::{Extras, entry, entry_with, payload};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -351,6 +351,35 @@ async fn list_and_clear_skip_what_is_not_a_shard_directory() {
     assert!(store.list().await.unwrap().is_empty());
     assert_eq!(bytes_at(&file).await, b"not a shard");
     assert_eq!(bytes_at(&other).await, e.frame);
+    remove(&dir).await;
+}
+
+/// As larder-fs (its tests/headers.rs): a header longer than the 4 KiB that
+/// `list` reads first is read whole, and one cut short past them is damage.
+#[wasm_bindgen_test]
+async fn headers_longer_than_the_first_read_are_listed_and_read() {
+    let dir = fresh_dir().await;
+    let store = NodeFsStore::open(&dir).await.unwrap();
+    let extras = Extras {
+        tags: (0..40)
+            .map(|i| format!("{i:03}-{}", "t".repeat(196)))
+            .collect(),
+        ..Extras::default()
+    };
+    let long = entry_with(1, &payload(1, 100), &extras);
+    store.put(&long.meta, &long.frame).await.unwrap();
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1, "listed, not taken for damage");
+    assert_eq!(listed[0].tags, extras.tags);
+    let h = store.get_header(long.meta.key).await.unwrap().unwrap();
+    assert_eq!(h.tags, extras.tags);
+    // The same header cut short past the first read: damage, removed.
+    let cut = entry_with(2, &payload(2, 100), &extras);
+    let path = fs_path(&dir, cut.meta.key);
+    plant(&path, &cut.frame[..6000]).await;
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    assert_eq!(store.take_corrupt(), 1);
+    assert!(!exists(&path).await.as_bool().unwrap(), "removed");
     remove(&dir).await;
 }
 

@@ -1,8 +1,9 @@
-//! Computing paths that take a turn: an entry that no longer decodes as the
-//! asked type, and a panic while warming on one task.
+//! Computing: what a computation cost, read from the cache's clock; and paths
+//! that take a turn: an entry that no longer decodes as the asked type, and a
+//! panic while warming on one task.
 #![allow(clippy::unwrap_used)]
 
-use larder::{Cache, Warm};
+use larder::{Cache, ManualClock, Warm};
 
 fn on_disk() -> (tempfile::TempDir, Cache) {
     let dir = tempfile::tempdir().unwrap();
@@ -46,4 +47,31 @@ async fn a_panic_while_warming_on_one_task_is_counted_and_the_rest_go_on() {
     );
     assert_eq!(cache.get::<_, u64>("sq", &3u64).await.unwrap(), Some(9));
     assert_eq!(cache.get::<_, u64>("sq", &2u64).await.unwrap(), None);
+}
+
+#[test]
+fn the_compute_cost_comes_from_the_manual_clock_and_is_credited_on_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(5_000);
+    let cache = Cache::builder()
+        .dir(dir.path())
+        .clock(clock.clone())
+        .open()
+        .unwrap()
+        .blocking();
+    let v: u32 = cache
+        .get_or_compute("slow", &1, || {
+            clock.advance_ms(250); // "computing" takes 250 ms
+            7
+        })
+        .unwrap();
+    assert_eq!(v, 7);
+    // Two hits save that twice.
+    for _ in 0..2 {
+        let hit: u32 = cache.get_or_compute("slow", &1, || 0).unwrap();
+        assert_eq!(hit, 7);
+    }
+    assert_eq!(cache.stats().unwrap().time_saved_us, 500_000);
+    let key = cache.r#async().key("slow", &1).unwrap();
+    assert_eq!(cache.get_entry(&key).unwrap().unwrap().cost_us, 250_000);
 }
